@@ -1,0 +1,21 @@
+import type { Check } from './types.js';
+import dailyCloudtrailRdsChanges from './daily/cloudtrail-rds-changes.js';
+import dailyCloudwatchAlarms from './daily/cloudwatch-alarms.js';
+import dailyConnections from './daily/connections.js';
+import dailyCpu from './daily/cpu.js';
+import dailyFailedAuth from './daily/failed-auth.js';
+import dailyLongRunningQueries from './daily/long-running-queries.js';
+
+/** Every check, sorted by id; a test walks this list (id = file name, a test exists, defaults validate). */
+export const CHECKS: ReadonlyArray<Check<any, any>> = [
+  dailyCloudtrailRdsChanges,
+  dailyCloudwatchAlarms,
+  dailyConnections,
+  dailyCpu,
+  dailyFailedAuth,
+  dailyLongRunningQueries,
+];
+
+export function checksFor(cadence: Check['meta']['cadence']): Array<Check<any, any>> {
+  return CHECKS.filter((check) => check.meta.cadence === cadence);
+}

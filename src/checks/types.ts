@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import type { Level } from '../status.js';
+import type { CheckContext } from '../context.js';
+import { durationMs } from '../time.js';
+
+export type Cadence = 'daily' | 'weekly' | 'monthly';
+/** What a check reads; the runner names the flag that enables a source when it is missing. */
+export type SourceKind = 'postgres' | 'logs' | 'cloudwatch' | 'cloudtrail' | 'rds';
+
+export interface CheckMeta {
+  id: string;
+  title: string;
+  area: string;
+  cadence: Cadence;
+  sources: SourceKind[];
+  /** The runbook step this check automates, e.g. "Daily Security Checks §2". */
+  runbook: string;
+  remediation: string;
+}
+
+/** What evaluate() returns; the runner adds check id, target, remediation and thresholds. */
+export interface FindingDraft {
+  status: Level;
+  /** The exact resource: alarm name, pid, event id, log group… */
+  resource: string;
+  title: string;
+  summary: string;
+  value?: number | string;
+  expected?: string;
+  evidence?: Array<Record<string, unknown>>;
+}
+
+export interface Check<Options extends Record<string, unknown> = Record<string, unknown>, Data = unknown> {
+  meta: CheckMeta;
+  /** Thresholds and allow-lists: every field has the runbook's default. */
+  options: z.ZodType<Options, any>;
+  collect(ctx: CheckContext, options: Options): Promise<Data>;
+  evaluate(data: Data, options: Options, ctx: { now: Date }): FindingDraft[];
+}
+
+/** Identity helper: lets TypeScript infer Options from the schema and Data from collect. */
+export function defineCheck<Schema extends z.ZodObject<any>, Data>(check: {
+  meta: CheckMeta;
+  options: Schema;
+  collect(ctx: CheckContext, options: z.output<Schema>): Promise<Data>;
+  evaluate(data: Data, options: z.output<Schema>, ctx: { now: Date }): FindingDraft[];
+}): Check<z.output<Schema>, Data> {
+  return check as unknown as Check<z.output<Schema>, Data>;
+}
+
+/** A duration option written as in the runbook ("5m", "1h"); checks read it with durationMs. */
+export function durationOption(defaultValue: string) {
+  return z
+    .string()
+    .refine((text) => durationMs(text) !== undefined, { message: 'expected a duration such as 90s, 5m or 1h' })
+    .default(defaultValue);
+}
+
+/** Monitor/investigate bounds on a count or a percentage. */
+export function boundsOptions(monitorAbove: number, investigateAbove: number) {
+  return {
+    monitorAbove: z.number().nonnegative().default(monitorAbove),
+    investigateAbove: z.number().nonnegative().default(investigateAbove),
+  };
+}
+
+/** Glob match for allow-lists: "*" matches any run of characters. */
+export function matchesAny(value: string | undefined, globs: readonly string[]): boolean {
+  if (!value) return false;
+  return globs.some((glob) => {
+    const pattern = glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+    return new RegExp(`^${pattern}$`, 'i').test(value);
+  });
+}

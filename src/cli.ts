@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { DbsecError, messageOf } from './errors.js';
+import { processIo, type Io } from './io.js';
+import { redactSecrets } from './redact.js';
+import { EXIT, FAIL_ON } from './status.js';
+
+const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+
+const EXIT_CODES = `
+Exit codes:
+  0  nothing at or above --fail-on, and every check ran
+  1  at least one finding at or above --fail-on (default: investigate)
+  2  nothing could run: bad flag, bad config, or no source reachable at all
+  3  the run finished but some checks errored (1 wins when both apply)`;
+
+const FORMATS = ['table', 'json', 'markdown'];
+
+function addReviewOptions(command: Command, defaultSince: string): Command {
+  return command
+    .option('--since <when>', `time window: a duration (24h, 7d, 30d) or an ISO-8601 time`, defaultSince)
+    .addOption(new Option('--format <format>', 'report format').choices(FORMATS).default('table'))
+    .option('-o, --output <file>', 'write the report to FILE (the table still goes to the terminal)')
+    .addOption(new Option('--fail-on <status>', 'lowest status that makes the exit code 1').choices([...FAIL_ON]).default('investigate'))
+    .option('-c, --config <file>', 'YAML or JSON config: targets, thresholds per check id, allow-lists')
+    .option('--database-url <url>', 'PostgreSQL URL (default: libpq environment PGHOST, PGUSER, PGPASSWORD, PGSSLMODE, ~/.pgpass)')
+    .option('--rds-instance <id>', 'RDS DB instance identifier, for the AWS checks')
+    .option('--region <region>', 'AWS region (default: AWS_REGION)')
+    .option('--profile <profile>', 'AWS profile from ~/.aws/config')
+    .option('--log-group <name>', 'CloudWatch log group (default: /aws/rds/instance/ID/postgresql)')
+    .option('--log-file <path>', 'PostgreSQL stderr log file, plain or .gz (repeatable); used instead of CloudWatch', collect, undefined)
+    .option('--log-line-prefix <prefix>', "the server's log_line_prefix (default: RDS's '%t:%r:%u@%d:[%p]:')")
+    .option('--concurrency <n>', 'checks run at once (default 4)')
+    .option('-q, --quiet', 'no progress and, with --output, no table on the terminal')
+    .option('--no-color', 'no colours (NO_COLOR is honoured too)');
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('dbsec')
+    .description('Security review toolkit for PostgreSQL, self-hosted or on AWS RDS: the security runbook as commands.')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', `${EXIT_CODES}\n\nStart with: dbsec demo    (a real PostgreSQL and a local AWS endpoint, nothing to set up)`)
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .exitOverride();
+
+  addReviewOptions(program.command('daily'), '24h')
+    .description("the runbook's daily checks: CloudWatch alarms, failed logins, connections, long queries, CloudTrail changes, CPU")
+    .addHelpText(
+      'after',
+      `
+Examples:
+  PGHOST=db.internal PGUSER=auditor dbsec daily --rds-instance prod-db --region eu-west-1
+  dbsec daily --database-url postgres://auditor@localhost/app --log-file /var/log/postgresql/postgresql-15-main.log
+  dbsec daily --config dbsec.yaml --format json | jq '.findings[] | select(.status=="investigate")'
+  15 7 * * * dbsec daily -c /etc/dbsec.yaml --format markdown -o /var/log/dbsec/daily-$(date +\\%F).md --quiet
+${EXIT_CODES}`,
+    )
+    .action(async (flags) => setExit(await (await import('./commands/daily.js')).daily(flags, io, VERSION)));
+
+  program
+    .command('checks')
+    .description('list every check: id, cadence, sources, runbook step, default thresholds')
+    .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('table'))
+    .addHelpText('after', `\nExamples:\n  dbsec checks\n  dbsec checks --format json | jq -r '.[].id'`)
+    .action(async (flags) => setExit((await import('./commands/checks.js')).listChecks(flags, io)));
+
+  program
+    .command('demo')
+    .description('run dbsec daily against a real PostgreSQL it starts and a local AWS endpoint serving recorded data')
+    .addOption(new Option('--format <format>', 'report format').choices(FORMATS).default('table'))
+    .option('--no-color', 'no colours')
+    .option('--serve', 'keep the sandbox running and print the environment to point dbsec at it (Ctrl-C stops)')
+    .addHelpText('after', `\nExamples:\n  dbsec demo\n  dbsec demo --format markdown > demo.md\n  dbsec demo --serve`)
+    .action(async (flags) => setExit(await (await import('./commands/demo.js')).demo(flags, io, VERSION)));
+
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; only bin/dbsec sets process.exitCode. */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  let code: number = EXIT.clean;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.clean : EXIT.unusable;
+    if (err instanceof DbsecError) {
+      io.stderr.write(`dbsec: ${redactSecrets(err.message)}\n`);
+      return err.exitCode;
+    }
+    io.stderr.write(`dbsec: unexpected failure: ${redactSecrets(messageOf(err))} (DBSEC_DEBUG=1 shows details)\n`);
+    if (io.env.DBSEC_DEBUG) io.stderr.write(`${(err as Error).stack ?? ''}\n`);
+    return EXIT.unusable;
+  }
+}

@@ -1,0 +1,103 @@
+import { writeFile } from 'node:fs/promises';
+import { CHECKS, checksFor } from '../checks/index.js';
+import type { Cadence } from '../checks/types.js';
+import { loadConfigFile, resolveCheckOptions, type ConfigFile } from '../config.js';
+import { DbsecError, messageOf } from '../errors.js';
+import { useColor, type Io } from '../io.js';
+import { terminalProgress } from '../progress.js';
+import { FORMATTERS, type Format } from '../reports/index.js';
+import { runChecks } from '../runner.js';
+import { exitCode, type FailOn } from '../status.js';
+import { resolveTarget, type Target, type TargetInput } from '../target.js';
+import { durationMs, parseDuration, windowSince } from '../time.js';
+import type { Report } from '../report.js';
+
+/** The flags every review command (daily, weekly, monthly) shares. */
+export interface ReviewFlags {
+  since?: string;
+  format: Format;
+  output?: string;
+  failOn: FailOn;
+  config?: string;
+  quiet?: boolean;
+  color?: boolean;
+  databaseUrl?: string;
+  rdsInstance?: string;
+  region?: string;
+  profile?: string;
+  logGroup?: string;
+  logFile?: string[];
+  logLinePrefix?: string;
+  concurrency?: string;
+}
+
+export const DEFAULT_SINCE: Record<Cadence, string> = { daily: '24h', weekly: '7d', monthly: '30d' };
+
+const TARGET_FLAGS = ['databaseUrl', 'rdsInstance', 'logGroup', 'logFile'] as const;
+
+/** Flags naming a database or instance make one target; otherwise the config's targets; otherwise libpq's env. */
+export function targetsOf(flags: ReviewFlags, config: ConfigFile, env: NodeJS.ProcessEnv): Target[] {
+  const fromFlags: TargetInput = {
+    databaseUrl: flags.databaseUrl,
+    rdsInstance: flags.rdsInstance,
+    region: flags.region,
+    profile: flags.profile,
+    logGroup: flags.logGroup,
+    logFiles: flags.logFile,
+    logLinePrefix: flags.logLinePrefix,
+  };
+  if (TARGET_FLAGS.some((flag) => flags[flag] !== undefined) || !config.targets?.length) return [resolveTarget(fromFlags, env)];
+  return config.targets.map((target, index) =>
+    resolveTarget({ ...target, region: target.region ?? flags.region, profile: target.profile ?? flags.profile, logLinePrefix: target.logLinePrefix ?? flags.logLinePrefix }, env, index),
+  );
+}
+
+export async function runReview(command: Cadence, flags: ReviewFlags, io: Io, version: string, preset?: ConfigFile): Promise<number> {
+  const config = preset ?? (flags.config ? await loadConfigFile(flags.config) : {});
+  const checks = checksFor(command);
+  const options = resolveCheckOptions(CHECKS, config, flags.config ?? 'config');
+  const targets = targetsOf(flags, config, io.env);
+  const now = io.now();
+  const window = windowSince(flags.since ?? DEFAULT_SINCE[command], now);
+  const concurrency = flags.concurrency ? Number(flags.concurrency) : config.concurrency ?? 4;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
+    throw new DbsecError(`--concurrency "${flags.concurrency}" must be a whole number from 1 to 32.`);
+  }
+  const showProgress = !flags.quiet && flags.format !== 'json' && Boolean(io.stderr.isTTY);
+  const report = await runChecks({
+    command,
+    version,
+    checks,
+    options,
+    targets,
+    window,
+    now,
+    concurrency,
+    clock: io.now,
+    deps: {
+      limits: {
+        statementTimeoutMs: parseDuration(config.statementTimeout ?? '30s', 'statementTimeout'),
+        lockTimeoutMs: parseDuration(config.lockTimeout ?? '5s', 'lockTimeout'),
+        connectTimeoutMs: durationMs(config.connectTimeout ?? '10s')!,
+      },
+      aws: { retryStrategy: io.awsRetryStrategy },
+    },
+    progress: showProgress ? terminalProgress(io.stderr as NodeJS.WriteStream, `dbsec ${command}`) : undefined,
+  });
+  await emitReport(report, flags, io);
+  return exitCode(report.findings, flags.failOn);
+}
+
+/** --output gets the chosen format; the terminal still gets the table unless --quiet. */
+export async function emitReport(report: Report, flags: Pick<ReviewFlags, 'format' | 'output' | 'quiet' | 'color'>, io: Io): Promise<void> {
+  if (flags.output) {
+    try {
+      await writeFile(flags.output, FORMATTERS[flags.format](report, { color: false }));
+    } catch (err) {
+      throw new DbsecError(`Cannot write the report to ${flags.output}: ${messageOf(err)}; check --output.`);
+    }
+    if (!flags.quiet) io.stdout.write(FORMATTERS.table(report, { color: useColor(io, flags.color) }));
+    return;
+  }
+  io.stdout.write(FORMATTERS[flags.format](report, { color: useColor(io, flags.color) }));
+}

@@ -1,0 +1,95 @@
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { DbsecError, messageOf } from './errors.js';
+import type { Check } from './checks/types.js';
+import type { TargetInput } from './target.js';
+import { durationMs } from './time.js';
+
+const TargetSchema = z
+  .object({
+    name: z.string().min(1).optional(),
+    databaseUrl: z.string().min(1).optional(),
+    rdsInstance: z.string().min(1).optional(),
+    region: z.string().min(1).optional(),
+    profile: z.string().min(1).optional(),
+    logGroup: z.string().min(1).optional(),
+    logFiles: z.array(z.string().min(1)).optional(),
+    logLinePrefix: z.string().min(1).optional(),
+  })
+  .strict();
+
+const duration = z.string().refine((text) => durationMs(text) !== undefined, { message: 'expected a duration such as 30s or 5m' });
+
+export const ConfigFileSchema = z
+  .object({
+    targets: z.array(TargetSchema).optional(),
+    /** Per check id: its options (thresholds, allow-lists) and `enabled: false`. */
+    checks: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+    statementTimeout: duration.optional(),
+    lockTimeout: duration.optional(),
+    connectTimeout: duration.optional(),
+    concurrency: z.number().int().min(1).max(32).optional(),
+  })
+  .strict();
+
+export type ConfigFile = z.infer<typeof ConfigFileSchema>;
+
+export interface ResolvedCheckOptions {
+  enabled: boolean;
+  options: Record<string, unknown>;
+}
+
+export async function loadConfigFile(path: string): Promise<ConfigFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : messageOf(err);
+    throw new DbsecError(`Cannot read config file ${path}: ${why}; check the --config path.`);
+  }
+  return parseConfigText(text, path);
+}
+
+export function parseConfigText(text: string, path: string): ConfigFile {
+  const doc = parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0]!;
+    const line = first.linePos?.[0]?.line;
+    throw new DbsecError(`Config file ${path}${line ? ` line ${line}` : ''} is not valid YAML: ${first.message.split('\n')[0]}`);
+  }
+  const parsed = ConfigFileSchema.safeParse(doc.toJS() ?? {});
+  if (!parsed.success) throw new DbsecError(`Config file ${path}: ${describeIssue(parsed.error.issues[0]!)}.`);
+  return parsed.data;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = issue.path.length > 0 ? issue.path.join('.') : 'top level';
+  return `${where}: ${issue.message}`;
+}
+
+/**
+ * Validates every check's options at start-up (a bad threshold exits 2 before anything runs) and returns
+ * the resolved options of each check, defaults filled in.
+ */
+export function resolveCheckOptions(checks: readonly Check<any, any>[], config: ConfigFile, source: string): Map<string, ResolvedCheckOptions> {
+  const known = new Set(checks.map((check) => check.meta.id));
+  for (const id of Object.keys(config.checks ?? {})) {
+    if (!known.has(id)) throw new DbsecError(`Config file ${source}: checks.${id} is not a check id; \`dbsec checks\` lists them.`);
+  }
+  const resolved = new Map<string, ResolvedCheckOptions>();
+  for (const check of checks) {
+    const { enabled = true, ...raw } = (config.checks?.[check.meta.id] ?? {}) as { enabled?: unknown };
+    if (typeof enabled !== 'boolean') throw new DbsecError(`Config file ${source}: checks.${check.meta.id}.enabled must be true or false.`);
+    const parsed = (check.options as z.ZodObject<any>).strict().safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new DbsecError(`Config file ${source}: checks.${check.meta.id}.${issue.path.join('.') || '(options)'}: ${issue.message}.`);
+    }
+    resolved.set(check.meta.id, { enabled, options: parsed.data as Record<string, unknown> });
+  }
+  return resolved;
+}
+
+export type { TargetInput };

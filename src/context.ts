@@ -1,0 +1,117 @@
+import type { DBInstance } from '@aws-sdk/client-rds';
+import { DbsecError, SourceMissing } from './errors.js';
+import type { Target } from './target.js';
+import type { TimeWindow } from './time.js';
+import { AwsClients, type AwsSettings } from './sources/aws.js';
+import { openPgSession, type PgLimits, type PgSession } from './sources/postgres.js';
+import { describeRdsInstance, NO_RDS_INSTANCE, requireInstanceId } from './sources/rds-instance.js';
+import { readLogFiles, type ReadStats } from './sources/logs/file-reader.js';
+import { assertLogGroupExists, readLogGroup } from './sources/logs/cloudwatch-reader.js';
+import type { LogRecord } from './sources/logs/prefix.js';
+
+export interface LogScan {
+  /** Where the lines came from, for the finding's resource. */
+  origin: string;
+  stats: ReadStats;
+  records: AsyncIterable<LogRecord>;
+}
+
+/** What a check may read, for one target; every source is opened on first use and shared by the checks. */
+export interface CheckContext {
+  target: Target;
+  window: TimeWindow;
+  now: Date;
+  pg(): Promise<PgSession>;
+  aws(): AwsClients;
+  rdsInstance(): Promise<DBInstance>;
+  /** Log records in the window whose message holds any of the phrases. */
+  scanLogs(phrases: readonly string[]): Promise<LogScan>;
+  memo<T>(key: string, make: () => Promise<T>): Promise<T>;
+}
+
+export interface ContextDeps {
+  limits: PgLimits;
+  aws: Omit<AwsSettings, 'region' | 'profile'>;
+}
+
+export class TargetContext implements CheckContext {
+  private readonly cache = new Map<string, Promise<unknown>>();
+  private awsClients?: AwsClients;
+
+  constructor(
+    readonly target: Target,
+    readonly window: TimeWindow,
+    readonly now: Date,
+    private readonly deps: ContextDeps,
+  ) {}
+
+  memo<T>(key: string, make: () => Promise<T>): Promise<T> {
+    let value = this.cache.get(key) as Promise<T> | undefined;
+    if (!value) {
+      value = make();
+      this.cache.set(key, value);
+    }
+    return value;
+  }
+
+  pg(): Promise<PgSession> {
+    if (!this.target.databaseUrl && !this.target.usePgEnv) {
+      return Promise.reject(new SourceMissing('no database configured: pass --database-url or set PGHOST/PGDATABASE'));
+    }
+    return this.memo('pg', () => openPgSession(this.target, this.deps.limits));
+  }
+
+  aws(): AwsClients {
+    if (!this.target.rdsInstance && !this.target.logGroup) {
+      throw new SourceMissing(NO_RDS_INSTANCE);
+    }
+    this.awsClients ??= new AwsClients({ ...this.deps.aws, region: this.target.region, profile: this.target.profile });
+    return this.awsClients;
+  }
+
+  async rdsInstance(): Promise<DBInstance> {
+    const id = requireInstanceId(this.target);
+    return this.memo('rds-instance', async () => describeRdsInstance(this.aws(), id));
+  }
+
+  async scanLogs(phrases: readonly string[]): Promise<LogScan> {
+    const { target, window } = this;
+    const stats: ReadStats = { lines: 0, records: 0, unparsed: 0 };
+    if (target.logFiles.length > 0) {
+      return { origin: target.logFiles.join(', '), stats, records: filterFileRecords(readLogFiles(target.logFiles, target.logLinePrefix, stats), phrases, window) };
+    }
+    if (!target.logGroup) throw new SourceMissing('no log source: pass --log-file PATH, or --rds-instance ID for its CloudWatch log group');
+    await this.memo('log-group-ready', () => this.assertLogGroupReady());
+    return { origin: target.logGroup, stats, records: readLogGroup(this.aws(), target.logGroup, window, phrases, target.logLinePrefix, stats) };
+  }
+
+  /** A zero count means something only when the lines really reach the group. */
+  private async assertLogGroupReady(): Promise<void> {
+    const { target } = this;
+    if (target.rdsInstance) {
+      const instance = await this.rdsInstance();
+      const exports = instance.EnabledCloudwatchLogsExports ?? [];
+      if (!exports.includes('postgresql')) {
+        throw new DbsecError(
+          `RDS instance ${target.rdsInstance} does not export its postgresql log to CloudWatch Logs, so failures cannot be seen; ` +
+            `enable it: aws rds modify-db-instance --db-instance-identifier ${target.rdsInstance} --cloudwatch-logs-export-configuration '{"EnableLogTypes":["postgresql"]}'.`,
+        );
+      }
+    }
+    await assertLogGroupExists(this.aws(), target.logGroup!);
+  }
+
+  async close(): Promise<void> {
+    const pg = this.cache.get('pg') as Promise<PgSession> | undefined;
+    if (pg) await pg.then((session) => session.close(), () => undefined);
+    this.awsClients?.destroy();
+  }
+}
+
+async function* filterFileRecords(records: AsyncIterable<LogRecord>, phrases: readonly string[], window: TimeWindow): AsyncGenerator<LogRecord> {
+  for await (const record of records) {
+    if (record.time && (record.time < window.from || record.time > window.to)) continue;
+    if (phrases.length > 0 && !phrases.some((phrase) => record.message.includes(phrase))) continue;
+    yield record;
+  }
+}

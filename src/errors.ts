@@ -1,0 +1,20 @@
+import { EXIT } from './status.js';
+
+/** An error meant for the user: one sentence naming the problem and the fix, and the exit code it maps to. */
+export class DbsecError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.unusable,
+  ) {
+    super(message);
+    this.name = 'DbsecError';
+  }
+}
+
+export function messageOf(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+/** A source the target does not configure: the check is skipped, and the message names the flag to add. */
+export class SourceMissing extends Error {}

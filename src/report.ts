@@ -1,0 +1,52 @@
+import { STATUSES, type Status } from './status.js';
+
+export interface Finding {
+  checkId: string;
+  target: string;
+  status: Status;
+  title: string;
+  summary: string;
+  /** The exact resource the finding is about (alarm, pid, event id, log group…). */
+  resource: string | null;
+  value?: number | string;
+  expected?: string;
+  thresholds?: Record<string, unknown>;
+  evidence: Array<Record<string, string | number | boolean | null>>;
+  remediation: string;
+  runbook: string;
+}
+
+export interface ReportTarget {
+  name: string;
+  database: string | null;
+  rdsInstance: string | null;
+  region: string | null;
+  logSource: string | null;
+}
+
+/** The JSON report of the design, schemaVersion 1 (schema/report.schema.json): additive changes only. */
+export interface Report {
+  schemaVersion: 1;
+  tool: { name: 'dbsec'; version: string };
+  command: string;
+  startedAt: string;
+  finishedAt: string;
+  window: { from: string; to: string };
+  targets: ReportTarget[];
+  summary: Record<Status, number>;
+  findings: Finding[];
+}
+
+export function summarize(findings: readonly Finding[]): Record<Status, number> {
+  const summary = Object.fromEntries(['ok', 'monitor', 'investigate', 'skipped', 'error'].map((s) => [s, 0])) as Record<Status, number>;
+  for (const finding of findings) summary[finding.status]++;
+  return summary;
+}
+
+/** Worst first, then by target and check, so the report reads top-down. */
+export function sortFindings(findings: Finding[]): Finding[] {
+  const rank = (status: Status) => STATUSES.indexOf(status);
+  return findings.sort(
+    (a, b) => rank(a.status) - rank(b.status) || a.target.localeCompare(b.target) || a.checkId.localeCompare(b.checkId),
+  );
+}

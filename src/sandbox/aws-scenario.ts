@@ -1,0 +1,171 @@
+import { readFileSync } from 'node:fs';
+import { AwsEndpoint, jsonReply, page, errorReply, type AwsRequest } from './aws-endpoint.js';
+
+/**
+ * The AWS side of the sandbox: the recorded fixtures in fixtures/aws (shapes from the AWS API references; see
+ * fixtures/README.md), re-timed so that they fall inside the window of a run made now, and log events read from
+ * a real PostgreSQL log file as the RDS postgresql export would deliver them.
+ */
+
+export const SANDBOX_INSTANCE = 'dbsec-demo-db';
+export const SANDBOX_REGION = 'us-east-1';
+export const SANDBOX_LOG_GROUP = `/aws/rds/instance/${SANDBOX_INSTANCE}/postgresql`;
+
+const FIXTURES = new URL('../../fixtures/aws/', import.meta.url);
+
+export function fixture(name: string): string {
+  return readFileSync(new URL(name, FIXTURES), 'utf8');
+}
+
+export interface LogEvent {
+  timestamp: number;
+  message: string;
+}
+
+export interface ScenarioOptions {
+  now: Date;
+  /** Where the log events come from: a live server's log file, read on every request. */
+  logFile?: string;
+  /** Override fixture data (tests use these to make ok / monitor / investigate cases). */
+  alarms?: { MetricAlarms: object[]; CompositeAlarms?: object[] };
+  cpuAverages?: number[];
+  trailEvents?: object[];
+  instanceXml?: string;
+  logExports?: string[];
+  logGroupExists?: boolean;
+  /** Page sizes, small in tests so that pagination is exercised. */
+  pageSize?: number;
+}
+
+export function sandboxEndpoint(options: ScenarioOptions): AwsEndpoint {
+  const endpoint = new AwsEndpoint();
+  const pageSize = options.pageSize ?? 50;
+  const nowSeconds = Math.floor(options.now.getTime() / 1000);
+  const instanceXml = options.instanceXml ?? instanceWithExports(fixture('rds-describe-db-instances.xml'), options.logExports);
+
+  endpoint.on('rds.DescribeDBInstances', (request) => {
+    const id = request.input.DBInstanceIdentifier;
+    if (id && !instanceXml.includes(`<DBInstanceIdentifier>${id}</DBInstanceIdentifier>`)) {
+      return errorReply(request, 404, 'DBInstanceNotFound', `DBInstance ${id} not found.`);
+    }
+    return { contentType: 'text/xml', body: instanceXml };
+  });
+
+  const alarms = options.alarms ?? retime(JSON.parse(fixture('cloudwatch-describe-alarms.json')), ['StateUpdatedTimestamp'], nowSeconds);
+  endpoint.on('cloudwatch.DescribeAlarms', (request) => {
+    const prefix: string = request.input.AlarmNamePrefix ?? '';
+    const matching = alarms.MetricAlarms.filter((a: any) => a.AlarmName.startsWith(prefix) && (!request.input.StateValue || a.StateValue === request.input.StateValue));
+    const { items, next } = page(matching, request.input.NextToken, Math.min(pageSize, request.input.MaxRecords ?? 100));
+    return jsonReply(request, { MetricAlarms: items, CompositeAlarms: alarms.CompositeAlarms ?? [], ...(next ? { NextToken: next } : {}) });
+  });
+
+  const metrics = metricFixture(options.cpuAverages, nowSeconds);
+  endpoint.on('cloudwatch.GetMetricStatistics', (request) => {
+    const from = request.input.StartTime as number;
+    const to = request.input.EndTime as number;
+    return jsonReply(request, { Label: 'CPUUtilization', Datapoints: metrics.filter((p) => p.Timestamp >= from && p.Timestamp <= to) });
+  });
+
+  const trail = options.trailEvents ?? retime(JSON.parse(fixture('cloudtrail-lookup-events.json')), ['EventTime'], nowSeconds).Events;
+  endpoint.on('cloudtrail.LookupEvents', (request) => lookupEvents(request, trail, pageSize));
+
+  endpoint.on('logs.DescribeLogGroups', (request) => {
+    const prefix: string = request.input.logGroupNamePrefix ?? '';
+    const groups = options.logGroupExists === false ? [] : [{ logGroupName: SANDBOX_LOG_GROUP, arn: `arn:aws:logs:${SANDBOX_REGION}:123456789012:log-group:${SANDBOX_LOG_GROUP}:*`, creationTime: 1742000000000, retentionInDays: 30, storedBytes: 1048576 }];
+    return jsonReply(request, { logGroups: groups.filter((g) => g.logGroupName.startsWith(prefix)) });
+  });
+
+  // An empty first page with a token is what CloudWatch Logs really does at times; the paginator must follow it.
+  endpoint.on('logs.FilterLogEvents', (request) => {
+    if (request.input.logGroupName !== SANDBOX_LOG_GROUP) return errorReply(request, 400, 'ResourceNotFoundException', 'The specified log group does not exist.');
+    if (!request.input.nextToken) return jsonReply(request, { events: [], searchedLogStreams: [], nextToken: 'page-0' });
+    const events = (options.logFile ? logEventsOf(readFileSync(options.logFile, 'utf8')) : [])
+      .filter((e) => e.timestamp >= (request.input.startTime ?? 0) && e.timestamp <= (request.input.endTime ?? Infinity))
+      .filter(filterPatternMatcher(request.input.filterPattern))
+      .map((e, i) => ({ logStreamName: SANDBOX_INSTANCE, timestamp: e.timestamp, message: e.message, ingestionTime: e.timestamp + 1000, eventId: String(i) }));
+    const { items, next } = page(events, request.input.nextToken, Math.min(pageSize, request.input.limit ?? 10_000));
+    return jsonReply(request, { events: items, searchedLogStreams: [], ...(next ? { nextToken: next } : {}) });
+  });
+
+  return endpoint;
+}
+
+function lookupEvents(request: AwsRequest, events: any[], pageSize: number) {
+  const attribute = request.input.LookupAttributes?.[0];
+  const from = request.input.StartTime ?? 0;
+  const to = request.input.EndTime ?? Infinity;
+  const matching = events.filter((event) => {
+    if (event.EventTime < from || event.EventTime > to) return false;
+    if (!attribute) return true;
+    switch (attribute.AttributeKey) {
+      case 'EventSource':
+        return event.EventSource === attribute.AttributeValue;
+      case 'EventName':
+        return event.EventName === attribute.AttributeValue;
+      case 'ResourceName':
+        return (event.Resources ?? []).some((r: any) => r.ResourceName === attribute.AttributeValue);
+      case 'Username':
+        return event.Username === attribute.AttributeValue;
+      default:
+        return true;
+    }
+  });
+  const { items, next } = page(matching, request.input.NextToken, Math.min(pageSize, request.input.MaxResults ?? 50));
+  return jsonReply(request, { Events: items, ...(next ? { NextToken: next } : {}) });
+}
+
+/** Moves every timestamp field so that the newest lands ten minutes before now (epoch seconds, as on the wire). */
+function retime<T>(data: T, fields: string[], nowSeconds: number): T {
+  const times: number[] = [];
+  const visit = (value: any, apply?: (t: number) => number) => {
+    if (Array.isArray(value)) value.forEach((v) => visit(v, apply));
+    else if (value && typeof value === 'object') {
+      for (const key of Object.keys(value)) {
+        if (fields.includes(key) && typeof value[key] === 'number') {
+          if (apply) value[key] = apply(value[key]);
+          else times.push(value[key]);
+        } else visit(value[key], apply);
+      }
+    }
+  };
+  visit(data);
+  const shift = nowSeconds - 600 - Math.max(...times);
+  visit(data, (t) => t + shift);
+  return data;
+}
+
+function metricFixture(averages: number[] | undefined, nowSeconds: number) {
+  const recorded = retime(JSON.parse(fixture('cloudwatch-get-metric-statistics.json')), ['Timestamp'], nowSeconds).Datapoints as Array<{ Timestamp: number; Average: number; Maximum: number; Unit: string }>;
+  if (!averages) return recorded;
+  return averages.map((average, i) => ({ Timestamp: nowSeconds - 300 * (averages.length - i), Average: average, Maximum: Math.min(100, average + 5), Unit: 'Percent' }));
+}
+
+function instanceWithExports(xml: string, exports: string[] | undefined): string {
+  if (!exports) return xml;
+  const members = exports.map((e) => `<member>${e}</member>`).join('');
+  return xml.replace(/<EnabledCloudwatchLogsExports>[\s\S]*?<\/EnabledCloudwatchLogsExports>/, `<EnabledCloudwatchLogsExports>${members}</EnabledCloudwatchLogsExports>`);
+}
+
+/** Log lines → CloudWatch events: continuation lines (TAB-led) stay with their entry, the time comes from the %t prefix. */
+export function logEventsOf(text: string): LogEvent[] {
+  const events: LogEvent[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('\t') && events.length > 0) {
+      events[events.length - 1]!.message += `\n${line}`;
+      continue;
+    }
+    const time = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.\d+)? UTC/.exec(line);
+    if (time) events.push({ timestamp: Date.parse(`${time[1]}T${time[2]}Z`), message: line });
+  }
+  return events;
+}
+
+/** The subset of the CloudWatch Logs filter pattern syntax dbsec sends: quoted phrases, "?" for any-of. */
+export function filterPatternMatcher(pattern: string | undefined): (event: LogEvent) => boolean {
+  if (!pattern) return () => true;
+  const terms = [...pattern.matchAll(/(\?)?"((?:[^"\\]|\\.)*)"|(\?)?(\S+)/g)].map((m) => ({ any: Boolean(m[1] ?? m[3]), text: (m[2] ?? m[4]!).replace(/\\"/g, '"') }));
+  const anyOf = terms.filter((t) => t.any).map((t) => t.text);
+  const allOf = terms.filter((t) => !t.any).map((t) => t.text);
+  return (event) => allOf.every((t) => event.message.includes(t)) && (anyOf.length === 0 || anyOf.some((t) => event.message.includes(t)));
+}
+

@@ -1,0 +1,127 @@
+/**
+ * Turns a log_line_prefix (PostgreSQL's escapes, e.g. RDS's "%t:%r:%u@%d:[%p]:") into a regular expression
+ * that splits a stderr log line into its fields. See postgresql.conf's log_line_prefix documentation.
+ */
+
+export interface LogRecord {
+  time?: Date;
+  host?: string;
+  port?: string;
+  user?: string;
+  database?: string;
+  pid?: number;
+  application?: string;
+  sessionId?: string;
+  level: string;
+  message: string;
+}
+
+type Field = keyof Omit<LogRecord, 'level' | 'message'> | 'remote' | 'timeText' | 'epoch' | 'skip';
+
+const TIMESTAMP = String.raw`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?(?: ?[A-Za-z][A-Za-z0-9+/_-]*|[+-]\d{2}(?::?\d{2})?)?`;
+const ESCAPES: Record<string, [string, Field]> = {
+  t: [`(${TIMESTAMP})`, 'timeText'],
+  m: [`(${TIMESTAMP})`, 'timeText'],
+  s: [`(?:${TIMESTAMP})`, 'skip'],
+  n: [String.raw`(\d+(?:\.\d+)?)`, 'epoch'],
+  r: [String.raw`(\[local\]|[^\s()]*\(\d+\)|[^\s()]*)`, 'remote'],
+  h: [String.raw`(\[local\]|[^\s]*?)`, 'host'],
+  u: ['(.*?)', 'user'],
+  d: ['(.*?)', 'database'],
+  a: ['(.*?)', 'application'],
+  p: [String.raw`(\d*)`, 'pid'],
+  c: [String.raw`([0-9a-f]*\.[0-9a-f]*|)`, 'sessionId'],
+  P: [String.raw`\d*`, 'skip'],
+  l: [String.raw`\d*`, 'skip'],
+  i: ['.*?', 'skip'],
+  e: ['[0-9A-Z]{0,5}', 'skip'],
+  v: [String.raw`[\d/]*`, 'skip'],
+  x: [String.raw`\d*`, 'skip'],
+  b: ['.*?', 'skip'],
+  Q: [String.raw`-?\d*`, 'skip'],
+  L: ['.*?', 'skip'],
+};
+
+const LEVELS = 'LOG|WARNING|ERROR|FATAL|PANIC|DETAIL|STATEMENT|HINT|CONTEXT|LOCATION|NOTICE|INFO|DEBUG[1-5]?|QUERY';
+
+export interface PrefixParser {
+  parse(line: string): LogRecord | undefined;
+}
+
+export function compilePrefix(prefix: string): PrefixParser {
+  const fields: Field[] = [];
+  let pattern = '';
+  for (let i = 0; i < prefix.length; i++) {
+    const ch = prefix[i]!;
+    if (ch !== '%') {
+      pattern += escapeRegex(ch);
+      continue;
+    }
+    // %-10u and %10u pad the value with spaces
+    const pad = /^-?\d+/.exec(prefix.slice(i + 1));
+    if (pad) i += pad[0].length;
+    const escape = prefix[++i];
+    if (escape === '%') pattern += '%';
+    else if (escape === 'q') pattern += ''; // background processes stop the prefix here: the fields that follow are then empty
+    else if (escape && ESCAPES[escape]) {
+      const [fragment, field] = ESCAPES[escape]!;
+      pattern += pad ? ` *${fragment} *` : fragment;
+      if (field !== 'skip') fields.push(field);
+    }
+  }
+  // CloudWatch events may carry an ISO timestamp in front of the line; it is skipped.
+  const regex = new RegExp(String.raw`^(?:\d{4}-\d{2}-\d{2}T\S+\s+)?${pattern}\s*(${LEVELS}):\s+([\s\S]*)$`);
+  return {
+    parse(line) {
+      const match = regex.exec(line);
+      if (!match) return undefined;
+      const record: LogRecord = { level: match[fields.length + 1]!, message: match[fields.length + 2]! };
+      fields.forEach((field, index) => assign(record, field, match[index + 1] ?? ''));
+      return record;
+    },
+  };
+}
+
+function assign(record: LogRecord, field: Field, value: string): void {
+  if (value === '') return;
+  switch (field) {
+    case 'timeText':
+      record.time = parseLogTime(value);
+      return;
+    case 'epoch':
+      record.time = new Date(Number(value) * 1000);
+      return;
+    case 'remote': {
+      const m = /^(.*)\((\d+)\)$/.exec(value);
+      record.host = m ? m[1] : value;
+      if (m) record.port = m[2];
+      return;
+    }
+    case 'pid':
+      record.pid = Number(value);
+      return;
+    case 'skip':
+      return;
+    default:
+      record[field as 'host' | 'user' | 'database' | 'application' | 'sessionId'] = value;
+  }
+}
+
+/** "2026-11-22 10:00:00 UTC", "… .123 UTC", "… +01": zone names other than UTC/GMT/Z are read as UTC. */
+export function parseLogTime(text: string): Date | undefined {
+  const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?) ?(.*)$/.exec(text.trim());
+  if (!m) return undefined;
+  const zone = m[3]!;
+  const offset = /^[+-]\d{2}(?::?\d{2})?$/.test(zone) ? normalizeOffset(zone) : 'Z';
+  const date = new Date(`${m[1]}T${m[2]}${offset}`);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+function normalizeOffset(zone: string): string {
+  const digits = zone.replace(':', '');
+  return `${digits.slice(0, 3)}:${digits.slice(3, 5) || '00'}`;
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,107 @@
+import pg from 'pg';
+import { DbsecError, messageOf } from '../errors.js';
+import { redactSecrets } from '../redact.js';
+import type { Target } from '../target.js';
+
+export interface PgLimits {
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
+  connectTimeoutMs: number;
+}
+
+/** A read-only, time-bounded session named "dbsec". */
+export interface PgSession {
+  query<Row extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
+  /** server_version_num, e.g. 150004 */
+  serverVersion: number;
+  /** The backend pid of this session, so findings can leave it out. */
+  pid: number;
+  close(): Promise<void>;
+}
+
+export async function openPgSession(target: Target, limits: PgLimits): Promise<PgSession> {
+  const client = new pg.Client({
+    ...(target.databaseUrl ? { connectionString: target.databaseUrl } : {}),
+    application_name: 'dbsec',
+    connectionTimeoutMillis: limits.connectTimeoutMs,
+  });
+  // A failed connection still emits 'error' later on some paths; it is reported through connect()'s rejection.
+  client.on('error', () => undefined);
+  const where = whereOf(client);
+  try {
+    await client.connect();
+    await client.query(
+      `SET default_transaction_read_only = on; SET statement_timeout = ${Math.round(limits.statementTimeoutMs)}; ` +
+        `SET lock_timeout = ${Math.round(limits.lockTimeoutMs)}; SET application_name = 'dbsec'`,
+    );
+    const info = await client.query<{ version: string; pid: number }>(
+      `SELECT current_setting('server_version_num') AS version, pg_backend_pid() AS pid`,
+    );
+    return {
+      serverVersion: Number(info.rows[0]!.version),
+      pid: info.rows[0]!.pid,
+      async query(sql, params) {
+        try {
+          return (await client.query(sql, params)).rows;
+        } catch (err) {
+          throw new DbsecError(describePgError(err, where));
+        }
+      },
+      async close() {
+        await client.end().catch(() => undefined);
+      },
+    };
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw new DbsecError(describePgError(err, where));
+  }
+}
+
+function whereOf(client: pg.Client): string {
+  const params = client as unknown as { host: string; port: number; database?: string; user?: string };
+  const host = params.host?.startsWith('/') ? `socket ${params.host}` : `${params.host}:${params.port}`;
+  return `${params.user ?? '?'}@${host}/${params.database ?? ''}`;
+}
+
+/** One sentence naming what went wrong and how to fix it; never a password. */
+export function describePgError(err: unknown, where: string): string {
+  const e = err as { code?: string; message?: string };
+  const message = redactSecrets(messageOf(err)).split('\n')[0]!;
+  switch (e.code) {
+    case 'ECONNREFUSED':
+      return `Cannot connect to PostgreSQL at ${where}: connection refused; check that the server runs and that PGHOST/PGPORT or --database-url point to it.`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `Cannot connect to PostgreSQL at ${where}: the host name does not resolve; check PGHOST or --database-url.`;
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+      return `Cannot connect to PostgreSQL at ${where}: the network did not answer; check security groups and firewalls between here and the server.`;
+    case 'ENOENT':
+      return `Cannot connect to PostgreSQL at ${where}: no server socket there; check PGHOST and PGPORT.`;
+    case '28P01':
+      return `PostgreSQL at ${where} rejected the password; check PGPASSWORD, ~/.pgpass or the password in --database-url.`;
+    case '28000':
+      return `PostgreSQL at ${where} refused the connection (${message}); add a pg_hba.conf rule for this client or connect with PGSSLMODE=require.`;
+    case '3D000':
+      return `PostgreSQL at ${where}: ${message}; check PGDATABASE or the database in --database-url.`;
+    case '57014':
+      return `PostgreSQL at ${where} cancelled a query at dbsec's statement_timeout; raise statementTimeout in the config if the catalog is very large.`;
+    case '42501':
+      return `PostgreSQL at ${where}: ${message}; grant the pg_monitor role to the user dbsec connects as.`;
+    case '53300':
+      return `PostgreSQL at ${where} has no connection slot left (${message}); retry, or reserve a slot for monitoring.`;
+  }
+  if (/timeout expired|Connection terminated due to connection timeout/i.test(message)) {
+    return `Cannot connect to PostgreSQL at ${where}: no answer within the connect timeout; check the network path and PGHOST.`;
+  }
+  if (/client password must be a string|password must be a string/i.test(message)) {
+    return `PostgreSQL at ${where} asks for a password but none was given; set PGPASSWORD, add it to ~/.pgpass or to --database-url.`;
+  }
+  if (/self[- ]signed certificate|certificate/i.test(message)) {
+    return `TLS to PostgreSQL at ${where} failed (${message}); set PGSSLMODE and PGSSLROOTCERT to match the server's certificate.`;
+  }
+  if (/does not support SSL|server does not support SSL/i.test(message)) {
+    return `PostgreSQL at ${where} does not accept SSL; use PGSSLMODE=disable only on a trusted network, or enable ssl on the server.`;
+  }
+  return `PostgreSQL at ${where}: ${message}`;
+}

@@ -1,0 +1,52 @@
+/** The statuses of the design, in the order a report sorts them. */
+export const STATUSES = ['investigate', 'monitor', 'error', 'skipped', 'ok'] as const;
+export type Status = (typeof STATUSES)[number];
+
+/** The runbook's levels: ok is its "normal". */
+export type Level = 'ok' | 'monitor' | 'investigate';
+export const FAIL_ON = ['monitor', 'investigate', 'never'] as const;
+export type FailOn = (typeof FAIL_ON)[number];
+
+const RANK: Record<Level, number> = { ok: 0, monitor: 1, investigate: 2 };
+
+export const EXIT = { clean: 0, findings: 1, unusable: 2, checkErrors: 3 } as const;
+
+export function isLevel(status: Status): status is Level {
+  return status === 'ok' || status === 'monitor' || status === 'investigate';
+}
+
+export function atOrAbove(status: Status, failOn: FailOn): boolean {
+  return failOn !== 'never' && isLevel(status) && RANK[status] >= RANK[failOn];
+}
+
+/** The worse of two levels. */
+export function worst(a: Level, b: Level): Level {
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
+/** Level for a value against "monitor above" / "investigate above" bounds. */
+export function levelAbove(value: number, bounds: { monitorAbove: number; investigateAbove: number }): Level {
+  if (value > bounds.investigateAbove) return 'investigate';
+  if (value > bounds.monitorAbove) return 'monitor';
+  return 'ok';
+}
+
+/** Level for a value against "monitor at" / "investigate at" bounds (inclusive). */
+export function levelAt(value: number, bounds: { monitorAt: number; investigateAt: number }): Level {
+  if (value >= bounds.investigateAt) return 'investigate';
+  if (value >= bounds.monitorAt) return 'monitor';
+  return 'ok';
+}
+
+/**
+ * The design's exit code: 1 when a finding reaches --fail-on, else 2 when every check that ran errored
+ * (no target was reachable at all), else 3 when some errored, else 0.
+ */
+export function exitCode(findings: ReadonlyArray<{ status: Status }>, failOn: FailOn): number {
+  if (findings.some((f) => atOrAbove(f.status, failOn))) return EXIT.findings;
+  const ran = findings.filter((f) => f.status !== 'skipped');
+  const errored = ran.filter((f) => f.status === 'error');
+  if (ran.length > 0 && errored.length === ran.length) return EXIT.unusable;
+  if (errored.length > 0) return EXIT.checkErrors;
+  return EXIT.clean;
+}
