@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import alarms from '../../src/checks/daily/cloudwatch-alarms.js';
+import cpu from '../../src/checks/daily/cpu.js';
+import cloudtrail from '../../src/checks/daily/cloudtrail-rds-changes.js';
+import { SANDBOX_INSTANCE } from '../../src/sandbox/aws-scenario.js';
+import { runCheck, statuses } from '../helpers/run-check.js';
+import { endpointLifecycle, useEndpoint } from '../helpers/aws.js';
+
+endpointLifecycle();
+const target = { rdsInstance: SANDBOX_INSTANCE };
+
+function alarm(name: string, state: string) {
+  return { AlarmName: name, StateValue: state, StateReason: `${name} is ${state}`, StateUpdatedTimestamp: Math.floor(Date.now() / 1000) - 60, MetricName: 'CPUUtilization' };
+}
+
+function trailEvent(id: string, name: string, user: string, source = 'rds.amazonaws.com', resource = SANDBOX_INSTANCE, readOnly = false) {
+  const record = { eventName: name, eventSource: source, readOnly, sourceIPAddress: '198.51.100.1', userIdentity: { arn: `arn:aws:iam::123456789012:user/${user}`, userName: user }, requestParameters: { dBInstanceIdentifier: resource } };
+  return { EventId: id, EventName: name, EventSource: source, Username: user, ReadOnly: String(readOnly), EventTime: Math.floor(Date.now() / 1000) - 3600, Resources: [{ ResourceName: resource }], CloudTrailEvent: JSON.stringify(record) };
+}
+
+describe('daily.cloudwatch-alarms', () => {
+  it('is ok when no alarm is in ALARM', async () => {
+    await useEndpoint({ alarms: { MetricAlarms: [alarm(`${SANDBOX_INSTANCE}-cpu`, 'OK')] } });
+    expect(statuses(await runCheck(alarms, target))).toEqual(['ok']);
+  });
+
+  it('is monitor when no alarm watches the instance at all', async () => {
+    await useEndpoint({ alarms: { MetricAlarms: [alarm('other-db-cpu', 'ALARM')] } });
+    const findings = await runCheck(alarms, target);
+    expect(findings[0]).toMatchObject({ status: 'monitor', resource: `${SANDBOX_INSTANCE}*` });
+  });
+
+  it('names each alarm in ALARM as investigate, across pages', async () => {
+    const many = Array.from({ length: 7 }, (_, i) => alarm(`${SANDBOX_INSTANCE}-a${i}`, i % 3 === 0 ? 'ALARM' : 'OK'));
+    const endpoint = await useEndpoint({ alarms: { MetricAlarms: many }, pageSize: 3 });
+    const findings = await runCheck(alarms, target);
+    expect(findings.map((f) => f.resource).sort()).toEqual([`${SANDBOX_INSTANCE}-a0`, `${SANDBOX_INSTANCE}-a3`, `${SANDBOX_INSTANCE}-a6`]);
+    expect(statuses(findings)).toEqual(['investigate', 'investigate', 'investigate']);
+    expect(endpoint.count('DescribeAlarms')).toBe(3);
+  });
+
+  it('uses the configured alarm name prefix', async () => {
+    await useEndpoint({ alarms: { MetricAlarms: [alarm('team-db-conn', 'ALARM')] } });
+    const findings = await runCheck(alarms, target, { alarmNamePrefix: 'team-db' });
+    expect(findings[0]).toMatchObject({ status: 'investigate', resource: 'team-db-conn' });
+  });
+
+  it('is an error naming the IAM action on AccessDenied', async () => {
+    const endpoint = await useEndpoint();
+    endpoint.inject('DescribeAlarms', 'access-denied', Infinity);
+    const findings = await runCheck(alarms, target);
+    expect(findings[0]!.status).toBe('error');
+    expect(findings[0]!.summary).toMatch(/^AWS denied cloudwatch:DescribeAlarms .*allow this action in the IAM policy/);
+    expect(endpoint.count('DescribeAlarms')).toBe(1);
+  });
+
+  it('is skipped without an RDS instance', async () => {
+    const findings = await runCheck(alarms, {});
+    expect(findings[0]!.status).toBe('skipped');
+    expect(findings[0]!.summary).toContain('--rds-instance');
+  });
+});
+
+describe('daily.cpu', () => {
+  it.each([
+    [[20, 35, 41], 'ok'],
+    [[40, 72, 50], 'monitor'],
+    [[60, 91, 88], 'investigate'],
+  ])('rates averages %j as %s', async (averages, status) => {
+    await useEndpoint({ cpuAverages: averages });
+    const findings = await runCheck(cpu, target);
+    expect(findings[0]).toMatchObject({ status, value: Math.max(...averages), resource: SANDBOX_INSTANCE });
+    expect(findings[0]!.evidence).toHaveLength(averages.length);
+  });
+
+  it('reads unordered datapoints from the recorded fixture and sorts them', async () => {
+    await useEndpoint();
+    const findings = await runCheck(cpu, target);
+    const times = findings[0]!.evidence.map((row) => String(row.time));
+    expect(times).toEqual([...times].sort());
+    expect(findings[0]!.value).toBe(78.4);
+  });
+
+  it('is an error when CloudWatch has no datapoints', async () => {
+    await useEndpoint({ cpuAverages: [] });
+    const findings = await runCheck(cpu, target);
+    expect(findings[0]!.summary).toMatch(/no CPUUtilization datapoints for dbsec-demo-db/);
+  });
+
+  it('is an error on expired credentials, without retrying', async () => {
+    const endpoint = await useEndpoint();
+    endpoint.inject('GetMetricStatistics', 'expired', Infinity);
+    const findings = await runCheck(cpu, target);
+    expect(findings[0]!.summary).toMatch(/^AWS credentials have expired \(cloudwatch:GetMetricStatistics\): refresh them/);
+  });
+
+  it('is an error when no credentials can be found at all', async () => {
+    await useEndpoint();
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    const findings = await runCheck(cpu, target);
+    expect(findings[0]!.summary).toMatch(/^No AWS credentials for cloudwatch:GetMetricStatistics: set AWS_PROFILE or --profile/);
+  });
+
+  it('is an error on a malformed response, not a silent pass', async () => {
+    const endpoint = await useEndpoint();
+    endpoint.inject('GetMetricStatistics', 'malformed', Infinity);
+    const findings = await runCheck(cpu, target);
+    expect(findings[0]!.status).toBe('error');
+    expect(findings[0]!.summary).toMatch(/could not read/);
+  });
+});
+
+describe('daily.cloudtrail-rds-changes', () => {
+  it('flags the recorded scenario: unknown actors investigate, read-only and other instances ignored', async () => {
+    await useEndpoint();
+    const findings = await runCheck(cloudtrail, target, { allowActors: ['terraform-ci'] });
+    expect(findings.map((f) => f.value)).toEqual(['ModifyDBParameterGroup', 'CreateDBSnapshot', 'ModifyDBSnapshotAttribute', 'AuthorizeSecurityGroupIngress']);
+    expect(new Set(statuses(findings))).toEqual(new Set(['investigate']));
+    expect(findings.map((f) => f.resource)).toContain('6f708192-6666-4f70-9182-4d5e6f708192');
+  });
+
+  it('is ok when every change comes from an allow-listed actor, across three pages', async () => {
+    const events = Array.from({ length: 7 }, (_, i) => trailEvent(`e${i}`, 'ModifyDBInstance', 'terraform-ci'));
+    const endpoint = await useEndpoint({ trailEvents: events, pageSize: 3 });
+    const findings = await runCheck(cloudtrail, target, { allowActors: ['terraform-*'] });
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ status: 'ok', title: '7 changes, all by allow-listed actors' });
+    expect(endpoint.count('LookupEvents')).toBe(3 + 1);
+  });
+
+  it('rates a change outside the runbook list as monitor', async () => {
+    await useEndpoint({ trailEvents: [trailEvent('t1', 'AddTagsToResource', 'jdoe')] });
+    const findings = await runCheck(cloudtrail, target);
+    expect(findings[0]).toMatchObject({ status: 'monitor', resource: 't1' });
+  });
+
+  it('retries throttling and succeeds', async () => {
+    const endpoint = await useEndpoint({ trailEvents: [trailEvent('t1', 'ModifyDBInstance', 'jdoe')] });
+    endpoint.inject('LookupEvents', 'throttle', 2);
+    const findings = await runCheck(cloudtrail, target);
+    expect(findings[0]).toMatchObject({ status: 'investigate', resource: 't1' });
+  });
+
+  it('is an error when throttling outlasts the retries', async () => {
+    const endpoint = await useEndpoint();
+    endpoint.inject('LookupEvents', 'throttle', Infinity);
+    const findings = await runCheck(cloudtrail, target);
+    expect(findings[0]!.summary).toMatch(/^AWS kept throttling cloudtrail:LookupEvents after 3 attempts/);
+    expect(endpoint.count('LookupEvents')).toBe(3);
+  });
+
+  it('is an error naming the instance when it does not exist', async () => {
+    await useEndpoint();
+    const findings = await runCheck(cloudtrail, { rdsInstance: 'no-such-db' });
+    expect(findings[0]!.summary).toMatch(/RDS instance no-such-db was not found in us-east-1/);
+  });
+});
