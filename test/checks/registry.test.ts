@@ -1,0 +1,27 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { CHECKS } from '../../src/checks/index.js';
+
+/** Every check: id equals its file, it has a test, a title, a runbook step and a remediation, and its defaults validate. */
+describe.each(CHECKS.map((check) => [check.meta.id, check] as const))('%s', (id, check) => {
+  const [cadence, name] = id.split('.');
+  it('lives in src/checks/<cadence>/<name>.ts', () => {
+    expect(existsSync(new URL(`../../src/checks/${cadence}/${name}.ts`, import.meta.url))).toBe(true);
+    expect(check.meta.cadence).toBe(cadence);
+  });
+  it('is named in a test', () => {
+    const tests = ['postgres-checks', 'failed-auth', 'aws-checks'].map((file) => readFileSync(new URL(`./${file}.test.ts`, import.meta.url), 'utf8')).join('\n');
+    expect(tests).toContain(`('${id}`);
+  });
+  it('has text a user can act on and defaults that validate', () => {
+    expect(check.meta.title.length).toBeGreaterThan(5);
+    expect(check.meta.remediation.length).toBeGreaterThan(20);
+    expect(check.meta.runbook).toMatch(/§\d/);
+    expect(() => check.options.parse({})).not.toThrow();
+  });
+});
+
+it('the registry is sorted by id', () => {
+  const ids = CHECKS.map((c) => c.meta.id);
+  expect(ids).toEqual([...ids].sort());
+});

@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Ajv from 'ajv';
+import { ROLES, createRoles, failLogins, holdSessions } from '../src/sandbox/pg-scenario.js';
+import { SANDBOX_INSTANCE, sandboxEndpoint } from '../src/sandbox/aws-scenario.js';
+import type { AwsEndpoint } from '../src/sandbox/aws-endpoint.js';
+import { servers } from './helpers/servers.js';
+
+const BIN = new URL('../bin/dbsec', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'dbsec-cli-'));
+const [server] = servers();
+let endpoint: AwsEndpoint;
+let awsEnv: Record<string, string>;
+let release: () => Promise<void>;
+const databaseUrl = server!.url({ user: ROLES.auditor.name, password: ROLES.auditor.password, ssl: true });
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI as a user would, in a clean environment. */
+function dbsec(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH!, HOME: dir, AWS_EC2_METADATA_DISABLED: 'true', ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+beforeAll(async () => {
+  await createRoles(server!);
+  await failLogins(server!, 3);
+  release = await holdSessions(server!, { longRunningQuery: true });
+  endpoint = sandboxEndpoint({ now: new Date(), logFile: server!.logFile });
+  const url = await endpoint.start();
+  awsEnv = { AWS_ENDPOINT_URL: url, AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-east-1', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent' };
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+});
+
+afterAll(async () => {
+  await release();
+  await endpoint.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const daily = (extra: string[] = []) => ['daily', '--database-url', databaseUrl, '--rds-instance', SANDBOX_INSTANCE, ...extra];
+
+describe('dbsec daily end to end', () => {
+  it('prints JSON that validates against the shipped schema, and exits 1 on investigate findings', async () => {
+    const run = await dbsec(daily(['--format', 'json']), awsEnv);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('');
+    const report = JSON.parse(run.stdout);
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    const validate = ajv.compile(JSON.parse(readFileSync(new URL('../schema/report.schema.json', import.meta.url), 'utf8')));
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+    expect(new Set(report.findings.map((f: { checkId: string }) => f.checkId))).toEqual(
+      new Set(['daily.cloudwatch-alarms', 'daily.failed-auth', 'daily.connections', 'daily.long-running-queries', 'daily.cloudtrail-rds-changes', 'daily.cpu']),
+    );
+    expect(report.targets[0].database).toContain(':***@');
+    expect(run.stdout).not.toContain(ROLES.auditor.password);
+  });
+
+  it('exits 0 with --fail-on never, and 1 with --fail-on monitor', async () => {
+    expect((await dbsec(daily(['--fail-on', 'never', '--quiet']), awsEnv)).code).toBe(0);
+    expect((await dbsec(['daily', '--database-url', databaseUrl, '--fail-on', 'monitor', '-c', writeConfig('thresholds.yaml', 'checks:\n  daily.long-running-queries:\n    minDuration: 1h\n  daily.connections:\n    monitorAtPercent: 0\n')])).code).toBe(1);
+  });
+
+  it('writes Markdown to --output and still shows the table', async () => {
+    const out = join(dir, 'daily.md');
+    const run = await dbsec(daily(['--format', 'markdown', '--output', out, '--no-color']), awsEnv);
+    expect(run.stdout).toMatch(/┌─+┬/);
+    const markdown = readFileSync(out, 'utf8');
+    expect(markdown).toMatch(/^# dbsec daily: \d{4}-\d{2}-\d{2}/);
+    expect(markdown).toContain('| Status | Check | Target | Finding |');
+  });
+
+  it('prints no colour codes with NO_COLOR, even when forced', async () => {
+    const run = await dbsec(daily(), { ...awsEnv, FORCE_COLOR: '1', NO_COLOR: '1' });
+    expect(run.stdout).not.toMatch(/\x1b\[/);
+    const coloured = await dbsec(daily(), { ...awsEnv, FORCE_COLOR: '1' });
+    expect(coloured.stdout).toMatch(/\x1b\[/);
+  });
+
+  it('runs self-hosted with no AWS at all: AWS checks skipped with the flag to add, exit 0 when nothing else is found', async () => {
+    const log = join(dir, 'empty.log');
+    writeFileSync(log, '');
+    const run = await dbsec(['daily', '--database-url', databaseUrl, '--log-file', log, '--format', 'json', '-c', writeConfig('calm.yaml', 'checks:\n  daily.long-running-queries:\n    minDuration: 1h\n')]);
+    const report = JSON.parse(run.stdout);
+    const skipped = report.findings.filter((f: { status: string }) => f.status === 'skipped');
+    expect(skipped.map((f: { checkId: string }) => f.checkId).sort()).toEqual(['daily.cloudtrail-rds-changes', 'daily.cloudwatch-alarms', 'daily.cpu']);
+    expect(skipped[0].summary).toContain('--rds-instance');
+    expect(report.findings.find((f: { checkId: string }) => f.checkId === 'daily.failed-auth').status).toBe('ok');
+    expect(run.code).toBe(0);
+  });
+
+  it('exits 3 when some checks error and the rest are clean, and 2 when nothing is reachable', async () => {
+    const some = await dbsec(['daily', '--database-url', databaseUrl, '--rds-instance', SANDBOX_INSTANCE, '--fail-on', 'never', '--quiet'], { ...awsEnv, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' });
+    expect(some.code).toBe(3);
+    const none = await dbsec(['daily', '--database-url', 'postgres://auditor:topsecret@127.0.0.1:1/app']);
+    expect(none.code).toBe(2);
+    expect(none.stdout).toContain('connection refused');
+    expect(none.stdout + none.stderr).not.toContain('topsecret');
+    expect(none.stdout + none.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('bad input', () => {
+  it('a wrong flag exits 2 with commander’s sentence', async () => {
+    const run = await dbsec(['daily', '--frmat', 'json']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/unknown option '--frmat'/);
+  });
+
+  it('a bad --format, --since or --fail-on exits 2', async () => {
+    expect((await dbsec(['daily', '--format', 'xml'])).code).toBe(2);
+    const since = await dbsec(['daily', '--since', 'yesterday']);
+    expect(since.code).toBe(2);
+    expect(since.stderr).toMatch(/^dbsec: --since "yesterday" is neither a duration/);
+  });
+
+  it('a malformed or missing config exits 2 before anything runs', async () => {
+    const bad = await dbsec(['daily', '-c', writeConfig('bad.yaml', 'checks:\n  daily.cpu:\n    monitorAbove: [\n')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^dbsec: Config file .*bad\.yaml .*is not valid YAML/);
+    const missing = await dbsec(['daily', '-c', join(dir, 'nope.yaml')]);
+    expect(missing.stderr).toMatch(/Cannot read config file .*nope\.yaml: no such file; check the --config path\./);
+  });
+});
+
+describe('other commands', () => {
+  it('dbsec checks --format json lists every check with its defaults', async () => {
+    const run = await dbsec(['checks', '--format', 'json']);
+    const checks = JSON.parse(run.stdout);
+    expect(checks.find((c: { id: string }) => c.id === 'daily.failed-auth').defaults).toEqual({ monitorAbove: 5, investigateAbove: 20, top: 10 });
+  });
+
+  it('--help shows examples and exit codes; --version the version', async () => {
+    const help = await dbsec(['daily', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Examples:');
+    expect(help.stdout).toContain('Exit codes:');
+    expect((await dbsec(['--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
+
+function writeConfig(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
