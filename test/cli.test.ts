@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { ROLES, createRoles, failLogins, holdSessions } from '../src/sandbox/pg-scenario.js';
 import { SANDBOX_INSTANCE, sandboxEndpoint } from '../src/sandbox/aws-scenario.js';
 import type { AwsEndpoint } from '../src/sandbox/aws-endpoint.js';

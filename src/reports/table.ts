@@ -16,33 +16,44 @@ const STATUS_STYLE: Record<Status, (c: ChalkInstance) => ChalkInstance> = {
   error: (c) => c.magenta,
 };
 
-/** One row per finding with its status coloured, and its evidence as a sub-table underneath. */
+const COLUMN_WIDTHS = [13, 30, 18, 60];
+/** Evidence sub-tables stay within the width of the finding table above them, less the indent. */
+const EVIDENCE_WIDTH = COLUMN_WIDTHS.reduce((a, b) => a + b, 0) + COLUMN_WIDTHS.length - 3;
+
+/**
+ * One row per finding with its status coloured, and its evidence as a sub-table underneath, indented.
+ * Each finding is its own small table: cli-table3 is slow (quadratic) on a wide multi-line cell spanning columns.
+ */
 export function formatTable(report: Report, { color }: FormatOptions): string {
   const chalk = new Chalk({ level: color ? 1 : 0 });
-  const style = color ? undefined : { head: [], border: [] };
-  const table = new Table({ head: ['Status', 'Check', 'Target', 'Finding'], wordWrap: true, colWidths: [13, 30, 18, 60], ...(style ? { style } : { style: { head: ['cyan'] } }) });
-  for (const finding of report.findings) {
+  const style = color ? { head: ['cyan'] } : { head: [], border: [] };
+  const blocks = report.findings.map((finding, index) => {
+    const table = new Table({ ...(index === 0 ? { head: ['Status', 'Check', 'Target', 'Finding'] } : {}), colWidths: COLUMN_WIDTHS, wordWrap: true, style });
     table.push([
       STATUS_STYLE[finding.status](chalk)(finding.status.toUpperCase()),
       finding.checkId,
       finding.target,
       `${chalk.bold(finding.title)}\n${finding.summary}`,
     ]);
-    if (finding.evidence.length > 0) table.push([{ colSpan: 4, content: evidenceTable(finding.evidence, style) }]);
-  }
+    const evidence = finding.evidence.length > 0 ? `\n${indent(evidenceTable(finding.evidence, color))}` : '';
+    return table.toString() + evidence;
+  });
   const s = report.summary;
   const totals = `${report.command}: ${s.investigate} investigate, ${s.monitor} monitor, ${s.ok} ok, ${s.skipped} skipped, ${s.error} error` +
     ` (window ${report.window.from} to ${report.window.to})`;
-  return `${table.toString()}\n${chalk.bold(totals)}\n`;
+  return `${blocks.join('\n')}\n${chalk.bold(totals)}\n`;
 }
 
-/** Width inside the main table's spanning cell. */
-const EVIDENCE_WIDTH = 116;
+function indent(text: string): string {
+  return text.split('\n').map((line) => `   ${line}`).join('\n');
+}
 
-function evidenceTable(rows: ReadonlyArray<Record<string, unknown>>, style: object | undefined): string {
+
+function evidenceTable(rows: ReadonlyArray<Record<string, unknown>>, color: boolean): string {
+  const style = color ? { head: ['gray'] } : { head: [], border: [] };
   const columns = evidenceColumns(rows);
   const shown = rows.slice(0, EVIDENCE_ROWS).map((row) => columns.map((column) => truncateCell(cellText(row[column]))));
-  const sub = new Table({ head: columns, colWidths: fitWidths(columns, shown), wordWrap: true, wrapOnWordBoundary: false, ...(style ? { style } : { style: { head: ['gray'] } }) });
+  const sub = new Table({ head: columns, colWidths: fitWidths(columns, shown), wordWrap: true, wrapOnWordBoundary: false, style });
   for (const cells of shown) sub.push(cells);
   const more = rows.length > EVIDENCE_ROWS ? `\n… ${rows.length - EVIDENCE_ROWS} more rows (see --format json)` : '';
   return sub.toString() + more;

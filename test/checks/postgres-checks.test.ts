@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import connections from '../../src/checks/daily/connections.js';
 import longRunning from '../../src/checks/daily/long-running-queries.js';

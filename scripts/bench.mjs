@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// npm run bench: the speed goals of the daily issue, measured on this machine (never in a timed test).
+//   1. `dbsec --version` start-up against `node -e 0`   goal: at most 0.15 s more
+//   2. `dbsec daily` end to end against the sandbox       goal: under 2 s
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startPostgres } from '../dist/sandbox/postgres.js';
+import { ROLES, seedScenario } from '../dist/sandbox/pg-scenario.js';
+import { SANDBOX_INSTANCE, sandboxEndpoint } from '../dist/sandbox/aws-scenario.js';
+
+const BIN = fileURLToPath(new URL('../bin/dbsec', import.meta.url));
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+// Asynchronous on purpose: the sandbox's AWS endpoint lives in this process and must keep answering.
+function run(args, env) {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, args, { env, maxBuffer: 64 * 1024 * 1024 }, () => resolve(child.exitCode));
+  });
+}
+
+async function timeRuns(label, runs, args, env = process.env) {
+  const times = [];
+  let status;
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    status = await run(args, env);
+    times.push(Number(process.hrtime.bigint() - start) / 1e9);
+  }
+  const value = median(times);
+  console.log(`${label.padEnd(44)} median ${value.toFixed(3)} s over ${runs} runs (min ${Math.min(...times).toFixed(3)}, max ${Math.max(...times).toFixed(3)}, exit ${status})`);
+  return value;
+}
+
+function verdict(ok, text) {
+  console.log(`  ${ok ? 'PASS' : 'FAIL'}: ${text}`);
+  return ok;
+}
+
+const results = [];
+const node = await timeRuns('node -e 0', 20, ['-e', '0']);
+const version = await timeRuns('dbsec --version', 20, [BIN, '--version']);
+results.push(verdict(version - node <= 0.15, `start-up overhead ${(version - node).toFixed(3)} s (goal ≤ 0.150 s)`));
+
+const server = await startPostgres({ flavor: 'embedded', ssl: true });
+const scenario = await seedScenario(server);
+const endpoint = sandboxEndpoint({ now: new Date(), logFile: server.logFile });
+try {
+  const url = await endpoint.start();
+  const env = {
+    ...process.env,
+    AWS_ENDPOINT_URL: url,
+    AWS_ACCESS_KEY_ID: 'AKIDBENCH',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_REGION: 'us-east-1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+  const databaseUrl = server.url({ user: ROLES.auditor.name, password: ROLES.auditor.password, ssl: true });
+  const args = [BIN, 'daily', '--database-url', databaseUrl, '--rds-instance', SANDBOX_INSTANCE, '--format', 'json', '--quiet'];
+  const daily = await timeRuns('dbsec daily (sandbox, all six checks, JSON)', 10, args, env);
+  results.push(verdict(daily < 2, `daily end to end ${daily.toFixed(3)} s (goal < 2 s)`));
+  const table = await timeRuns('dbsec daily (sandbox, table)', 5, args.slice(0, -3), env);
+  results.push(verdict(table < 2, `daily with table output ${table.toFixed(3)} s (goal < 2 s)`));
+} finally {
+  await scenario.stop();
+  await endpoint.stop();
+  await server.stop();
+}
+process.exitCode = results.every(Boolean) ? 0 : 1;
