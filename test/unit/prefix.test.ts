@@ -31,6 +31,12 @@ describe('log_line_prefix parsing', () => {
     expect(rds.parse('\u0000\u0001\u00ff')).toBeUndefined();
   });
 
+  it('makes what follows %q optional, as background processes print it', () => {
+    const debian = compilePrefix('%m [%p] %q%u@%d ');
+    expect(debian.parse('2026-11-22 10:00:00.123 UTC [42] LOG:  checkpoint starting: time')).toMatchObject({ pid: 42, level: 'LOG' });
+    expect(debian.parse('2026-11-22 10:00:00.123 UTC [43] app@shop FATAL:  x')).toMatchObject({ pid: 43, user: 'app', database: 'shop' });
+  });
+
   it('reads Debian default prefix %m [%p] and numeric time zones', () => {
     const debian = compilePrefix('%m [%p] ');
     expect(debian.parse('2026-11-22 10:00:00.123 UTC [42] LOG:  hello')).toMatchObject({ pid: 42, message: 'hello', time: new Date('2026-11-22T10:00:00.123Z') });

@@ -51,6 +51,7 @@ export interface PrefixParser {
 export function compilePrefix(prefix: string): PrefixParser {
   const fields: Field[] = [];
   let pattern = '';
+  let sessionOnlyFrom = -1;
   for (let i = 0; i < prefix.length; i++) {
     const ch = prefix[i]!;
     if (ch !== '%') {
@@ -62,13 +63,14 @@ export function compilePrefix(prefix: string): PrefixParser {
     if (pad) i += pad[0].length;
     const escape = prefix[++i];
     if (escape === '%') pattern += '%';
-    else if (escape === 'q') pattern += ''; // background processes stop the prefix here: the fields that follow are then empty
+    else if (escape === 'q') sessionOnlyFrom = pattern.length; // background processes print nothing after %q
     else if (escape && ESCAPES[escape]) {
       const [fragment, field] = ESCAPES[escape]!;
       pattern += pad ? ` *${fragment} *` : fragment;
       if (field !== 'skip') fields.push(field);
     }
   }
+  if (sessionOnlyFrom >= 0) pattern = `${pattern.slice(0, sessionOnlyFrom)}(?:${pattern.slice(sessionOnlyFrom)})?`;
   // CloudWatch events may carry an ISO timestamp in front of the line; it is skipped.
   const regex = new RegExp(String.raw`^(?:\d{4}-\d{2}-\d{2}T\S+\s+)?${pattern}\s*(${LEVELS}):\s+([\s\S]*)$`);
   return {
