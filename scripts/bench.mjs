@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startPostgres } from '../dist/sandbox/postgres.js';
 import { ROLES, seedScenario } from '../dist/sandbox/pg-scenario.js';
-import { SANDBOX_INSTANCE, sandboxEndpoint } from '../dist/sandbox/aws-scenario.js';
+import { SANDBOX_INSTANCE, sandboxAwsEnv, sandboxEndpoint } from '../dist/sandbox/aws-scenario.js';
 
 const BIN = fileURLToPath(new URL('../bin/dbsec', import.meta.url));
 
@@ -50,14 +50,7 @@ const scenario = await seedScenario(server);
 const endpoint = sandboxEndpoint({ now: new Date(), logFile: server.logFile });
 try {
   const url = await endpoint.start();
-  const env = {
-    ...process.env,
-    AWS_ENDPOINT_URL: url,
-    AWS_ACCESS_KEY_ID: 'AKIDBENCH',
-    AWS_SECRET_ACCESS_KEY: 'bench',
-    AWS_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-  };
+  const env = { ...process.env, ...sandboxAwsEnv(url) };
   const databaseUrl = server.url({ user: ROLES.auditor.name, password: ROLES.auditor.password, ssl: true });
   const args = [BIN, 'daily', '--database-url', databaseUrl, '--rds-instance', SANDBOX_INSTANCE, '--format', 'json', '--quiet'];
   const daily = await timeRuns('dbsec daily (sandbox, all six checks, JSON)', 10, args, env);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { ROLES, createRoles, failLogins, holdSessions } from '../src/sandbox/pg-scenario.js';
-import { SANDBOX_INSTANCE, sandboxEndpoint } from '../src/sandbox/aws-scenario.js';
+import { SANDBOX_INSTANCE, sandboxAwsEnv, sandboxEndpoint } from '../src/sandbox/aws-scenario.js';
 import type { AwsEndpoint } from '../src/sandbox/aws-endpoint.js';
 import { servers } from './helpers/servers.js';
 
@@ -38,7 +38,7 @@ beforeAll(async () => {
   release = await holdSessions(server!, { longRunningQuery: true });
   endpoint = sandboxEndpoint({ now: new Date(), logFile: server!.logFile });
   const url = await endpoint.start();
-  awsEnv = { AWS_ENDPOINT_URL: url, AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-east-1', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent' };
+  awsEnv = { ...sandboxAwsEnv(url), AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent' };
   await new Promise((resolve) => setTimeout(resolve, 1200));
 });
 

@@ -47,7 +47,7 @@ describe('formatters (pure, colour off)', () => {
   });
 
   it('markdown: a daily log entry whose tables cannot be broken by text from the database', () => {
-    const text = FORMATTERS.markdown(report, { color: false });
+    const text = FORMATTERS.markdown(report);
     expect(text.split('\n')[0]).toBe('# dbsec daily: 2026-11-22');
     expect(text).toContain('From a \\| pipe and \\<b\\>html\\</b\\>');
     expect(text).toContain('| by | name | count |');
@@ -55,6 +55,6 @@ describe('formatters (pure, colour off)', () => {
   });
 
   it('json: the report as it is', () => {
-    expect(JSON.parse(FORMATTERS.json(report, { color: false }))).toEqual(report);
+    expect(JSON.parse(FORMATTERS.json(report))).toEqual(report);
   });
 });

@@ -82,7 +82,7 @@ export async function runReview(command: Cadence, flags: ReviewFlags, io: Io, ve
       },
       aws: { retryStrategy: io.awsRetryStrategy },
     },
-    progress: showProgress ? terminalProgress(io.stderr as NodeJS.WriteStream, `dbsec ${command}`) : undefined,
+    progress: showProgress ? await terminalProgress(io.stderr as NodeJS.WriteStream, `dbsec ${command}`) : undefined,
   });
   await emitReport(report, flags, io);
   return exitCode(report.findings, flags.failOn);

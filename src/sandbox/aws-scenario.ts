@@ -11,6 +11,17 @@ export const SANDBOX_INSTANCE = 'dbsec-demo-db';
 export const SANDBOX_REGION = 'us-east-1';
 export const SANDBOX_LOG_GROUP = `/aws/rds/instance/${SANDBOX_INSTANCE}/postgresql`;
 
+/** The standard variables that point the real SDK clients at a sandbox endpoint, with throw-away credentials. */
+export function sandboxAwsEnv(url: string): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: url,
+    AWS_ACCESS_KEY_ID: 'AKIDSANDBOX',
+    AWS_SECRET_ACCESS_KEY: 'sandbox-secret',
+    AWS_REGION: SANDBOX_REGION,
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+}
+
 const FIXTURES = new URL('../../fixtures/aws/', import.meta.url);
 
 export function fixture(name: string): string {

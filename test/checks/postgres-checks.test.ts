@@ -6,6 +6,8 @@ import { createRoles, holdSessions, ROLES } from '../../src/sandbox/pg-scenario.
 import { runCheck, statuses } from '../helpers/run-check.js';
 import { servers, sql } from '../helpers/servers.js';
 import type { SandboxPostgres } from '../../src/sandbox/postgres.js';
+import { openPgSession } from '../../src/sources/postgres.js';
+import { resolveTarget } from '../../src/target.js';
 
 const auditorUrl = (server: SandboxPostgres, ssl = true) => server.url({ user: ROLES.auditor.name, password: ROLES.auditor.password, ssl });
 
@@ -13,6 +15,20 @@ describe.each(servers().map((server) => [server.flavor, server] as const))('Post
   beforeAll(async () => {
     await createRoles(server);
     await sql(server, `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'nomonitor') THEN CREATE ROLE nomonitor LOGIN PASSWORD 'nomonitor-pw'; END IF; END $$`);
+  });
+
+  it('opens a read-only session named dbsec, bounded by statement and lock timeouts', async () => {
+    const session = await openPgSession(resolveTarget({ databaseUrl: auditorUrl(server) }, {}), { statementTimeoutMs: 1500, lockTimeoutMs: 700, connectTimeoutMs: 3000 });
+    try {
+      const [row] = await session.query<Record<string, string>>(
+        "SELECT current_setting('default_transaction_read_only') AS ro, current_setting('statement_timeout') AS st, current_setting('lock_timeout') AS lt, current_setting('application_name') AS app",
+      );
+      expect(row).toEqual({ ro: 'on', st: '1500ms', lt: '700ms', app: 'dbsec' });
+      await expect(session.query('CREATE TABLE dbsec_should_not_exist (x int)')).rejects.toThrow(/read-only transaction/);
+      await expect(session.query('SELECT pg_sleep(5)')).rejects.toThrow(/statement_timeout/);
+    } finally {
+      await session.close();
+    }
   });
 
   describe('daily.connections', () => {

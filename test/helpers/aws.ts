@@ -1,5 +1,5 @@
 import { afterEach, beforeEach } from 'vitest';
-import { sandboxEndpoint, SANDBOX_REGION, type ScenarioOptions } from '../../src/sandbox/aws-scenario.js';
+import { sandboxAwsEnv, sandboxEndpoint, type ScenarioOptions } from '../../src/sandbox/aws-scenario.js';
 import type { AwsEndpoint } from '../../src/sandbox/aws-endpoint.js';
 
 const AWS_VARS = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_PROFILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE'];
@@ -8,14 +8,7 @@ const AWS_VARS = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KE
 export async function useEndpoint(options: Omit<ScenarioOptions, 'now'> & { now?: Date } = {}): Promise<AwsEndpoint> {
   const endpoint = sandboxEndpoint({ now: new Date(), ...options });
   const url = await endpoint.start();
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: url,
-    AWS_ACCESS_KEY_ID: 'AKIDTEST',
-    AWS_SECRET_ACCESS_KEY: 'test-secret',
-    AWS_REGION: SANDBOX_REGION,
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
-    AWS_CONFIG_FILE: '/nonexistent/config',
-  });
+  Object.assign(process.env, sandboxAwsEnv(url), { AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials', AWS_CONFIG_FILE: '/nonexistent/config' });
   running.push(endpoint);
   return endpoint;
 }
