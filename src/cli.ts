@@ -62,6 +62,18 @@ ${EXIT_CODES}`,
     )
     .action(async (flags) => setExit(await (await import('./commands/daily.js')).daily(flags, io, VERSION)));
 
+  addReviewOptions(program.command('weekly'), '7d')
+    .description("the runbook's weekly review, so far: database users and their privileges, table privileges")
+    .addHelpText(
+      'after',
+      `
+Examples:
+  dbsec weekly --database-url postgres://auditor@db.internal/app
+  dbsec weekly -c dbsec.yaml --format markdown -o weekly-$(date +%F).md
+${EXIT_CODES}`,
+    )
+    .action(async (flags) => setExit(await (await import('./commands/weekly.js')).weekly(flags, io, VERSION)));
+
   program
     .command('checks')
     .description('list every check: id, cadence, sources, runbook step, default thresholds')

@@ -134,6 +134,15 @@ describe('bad input', () => {
 });
 
 describe('other commands', () => {
+  it('dbsec weekly runs the weekly checks built so far over a 7-day window', async () => {
+    const run = await dbsec(['weekly', '--database-url', databaseUrl, '--format', 'json']);
+    const report = JSON.parse(run.stdout);
+    expect(report.command).toBe('weekly');
+    expect(Date.parse(report.window.to) - Date.parse(report.window.from)).toBe(7 * 86400_000);
+    expect(new Set(report.findings.map((f: { checkId: string }) => f.checkId))).toEqual(new Set(['weekly.db-users', 'weekly.table-privileges']));
+    expect(run.code).toBe(0);
+  });
+
   it('dbsec checks --format json lists every check with its defaults', async () => {
     const run = await dbsec(['checks', '--format', 'json']);
     const checks = JSON.parse(run.stdout);

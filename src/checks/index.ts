@@ -5,6 +5,8 @@ import dailyConnections from './daily/connections.js';
 import dailyCpu from './daily/cpu.js';
 import dailyFailedAuth from './daily/failed-auth.js';
 import dailyLongRunningQueries from './daily/long-running-queries.js';
+import weeklyDbUsers from './weekly/db-users.js';
+import weeklyTablePrivileges from './weekly/table-privileges.js';
 
 /** Every check, sorted by id; a test walks this list (id = file name, a test exists, defaults validate). */
 export const CHECKS: ReadonlyArray<Check<any, any>> = [
@@ -14,6 +16,8 @@ export const CHECKS: ReadonlyArray<Check<any, any>> = [
   dailyCpu,
   dailyFailedAuth,
   dailyLongRunningQueries,
+  weeklyDbUsers,
+  weeklyTablePrivileges,
 ];
 
 export function checksFor(cadence: Check['meta']['cadence']): Array<Check<any, any>> {

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { defineCheck, matchesAny, type FindingDraft } from '../types.js';
+import type { Level } from '../../status.js';
+
+interface RoleRow {
+  name: string;
+  bootstrap: boolean;
+  login: boolean;
+  superuser: boolean;
+  createdb: boolean;
+  createrole: boolean;
+  replication: boolean;
+  bypassrls: boolean;
+  validUntil: Date | null;
+  memberOf: string[];
+}
+
+interface RolesData {
+  roles: RoleRow[];
+  /** Login roles with no password, or undefined when pg_authid cannot be read (it needs superuser). */
+  withoutPassword?: string[];
+}
+
+// pg_roles and pg_auth_members look the same from PostgreSQL 12 to 18.
+const ROLES_SQL = `
+SELECT r.rolname AS name, r.oid = 10 AS bootstrap, r.rolcanlogin AS login, r.rolsuper AS superuser,
+       r.rolcreatedb AS createdb, r.rolcreaterole AS createrole, r.rolreplication AS replication,
+       r.rolbypassrls AS bypassrls, r.rolvaliduntil AS "validUntil",
+       ARRAY(SELECT b.rolname::text FROM pg_auth_members m JOIN pg_roles b ON b.oid = m.roleid
+              WHERE m.member = r.oid ORDER BY 1) AS "memberOf"
+  FROM pg_roles r
+ WHERE r.rolname !~ '^pg_'
+ ORDER BY r.rolname`;
+
+const NO_PASSWORD_SQL = `SELECT rolname AS name FROM pg_authid WHERE rolcanlogin AND rolpassword IS NULL ORDER BY 1`;
+
+/** RDS's own roles: expected on every RDS instance, never findings. */
+const RDS_ROLES = ['rdsadmin', 'rdsrepladmin', 'rds_superuser', 'rds_replication', 'rds_password', 'rds_iam', 'rds_ad', 'rdstopmgr', 'rds_extension'];
+
+export default defineCheck({
+  meta: {
+    id: 'weekly.db-users',
+    title: 'Database users and their privileges',
+    area: 'access-control',
+    cadence: 'weekly',
+    sources: ['postgres'],
+    runbook: 'Weekly Security Review §1: Audit Database Users',
+    remediation:
+      'Remove superuser and powerful memberships from roles that do not need them (ALTER ROLE … NOSUPERUSER; REVOKE rds_superuser FROM …), set a password or NOLOGIN on login roles without one, and drop unused accounts. Add real administrators to `admins`.',
+  },
+  options: z.object({
+    /** Roles allowed to be superuser or hold powerful roles (names or * globs). */
+    admins: z.array(z.string()).default([]),
+    /** Memberships that give a role the run of the server or its files. */
+    powerfulRoles: z
+      .array(z.string())
+      .default(['rds_superuser', 'pg_write_all_data', 'pg_read_all_data', 'pg_read_server_files', 'pg_write_server_files', 'pg_execute_server_program']),
+    /** When true, a login role with no VALID UNTIL is a finding. */
+    requirePasswordExpiry: z.boolean().default(false),
+  }),
+  async collect(ctx): Promise<RolesData> {
+    const pg = await ctx.pg();
+    const roles = await pg.query<RoleRow>(ROLES_SQL);
+    const withoutPassword = await pg
+      .query<{ name: string }>(NO_PASSWORD_SQL)
+      .then((rows) => rows.map((r) => r.name))
+      .catch(() => undefined);
+    return { roles, withoutPassword };
+  },
+  evaluate({ roles, withoutPassword }, options, { now }): FindingDraft[] {
+    const findings: FindingDraft[] = [];
+    for (const role of roles) {
+      if (role.bootstrap || RDS_ROLES.includes(role.name)) continue;
+      const problems: Array<[Level, string]> = [];
+      const admin = matchesAny(role.name, options.admins);
+      const superEquivalent = role.superuser || role.memberOf.includes('rds_superuser');
+      if (superEquivalent && !admin) problems.push(['investigate', role.superuser ? 'is SUPERUSER' : 'is a member of rds_superuser']);
+      const powerful = role.memberOf.filter((r) => r !== 'rds_superuser' && options.powerfulRoles.includes(r));
+      if (powerful.length && !admin) problems.push(['investigate', `is a member of ${powerful.join(', ')}`]);
+      const attributes = (['createrole', 'bypassrls', 'replication'] as const).filter((a) => role[a]);
+      if (attributes.length && !admin && !role.superuser) problems.push(['monitor', `has ${attributes.map((a) => a.toUpperCase()).join(', ')}`]);
+      if (role.login && withoutPassword?.includes(role.name)) problems.push(['investigate', 'can log in without a password']);
+      if (role.login && role.validUntil && role.validUntil < now) problems.push(['monitor', `has a password that expired on ${role.validUntil.toISOString().slice(0, 10)}`]);
+      if (role.login && !role.validUntil && options.requirePasswordExpiry) problems.push(['monitor', 'has a password that never expires']);
+      if (problems.length === 0) continue;
+      findings.push({
+        status: problems.some(([level]) => level === 'investigate') ? 'investigate' : 'monitor',
+        resource: `role ${role.name}`,
+        title: `Role ${role.name} ${problems.map(([, text]) => text).join('; ')}`,
+        summary: `${role.login ? 'Login role' : 'Group role'}; member of ${role.memberOf.join(', ') || 'no role'}.`,
+        value: problems.length,
+        expected: 'least privilege',
+        evidence: [describe(role)],
+      });
+    }
+    const note = withoutPassword === undefined ? ' Passwords could not be checked: reading pg_authid needs superuser.' : '';
+    if (findings.length === 0) {
+      findings.push({
+        status: 'ok',
+        resource: 'pg_roles',
+        title: `${roles.length} roles, none with more privilege than expected`,
+        summary: `Superusers: ${roles.filter((r) => r.superuser).map((r) => r.name).join(', ') || 'none'}.${note}`,
+        value: 0,
+        evidence: roles.map(describe),
+      });
+    } else if (note) {
+      findings[0]!.summary += note;
+    }
+    return findings;
+  },
+});
+
+function describe(role: RoleRow): Record<string, unknown> {
+  const attributes = (['superuser', 'createdb', 'createrole', 'replication', 'bypassrls'] as const).filter((a) => role[a]);
+  return {
+    role: role.name,
+    login: role.login,
+    attributes: attributes.join(' '),
+    memberOf: role.memberOf.join(', '),
+    passwordExpiry: role.validUntil ? role.validUntil.toISOString().slice(0, 10) : null,
+  };
+}

@@ -1,0 +1,94 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import dbUsers from '../../src/checks/weekly/db-users.js';
+import tablePrivileges from '../../src/checks/weekly/table-privileges.js';
+import { createRoles, ROLES } from '../../src/sandbox/pg-scenario.js';
+import { runCheck, statuses } from '../helpers/run-check.js';
+import { servers, sql } from '../helpers/servers.js';
+
+/** Each server gets its own database and roles, created for real; the checks run as the pg_monitor auditor or as the superuser. */
+describe.each(servers().map((server) => [server.flavor, server] as const))('weekly access checks on %s', (_flavor, server) => {
+  const db = 'weekly_access';
+  const asAuditor = () => ({ databaseUrl: server.url({ user: ROLES.auditor.name, password: ROLES.auditor.password, database: db }) });
+  const asSuperuser = () => ({ databaseUrl: server.url({ database: db }) });
+
+  beforeAll(async () => {
+    await createRoles(server);
+    await sql(server, `DROP DATABASE IF EXISTS ${db}`);
+    await sql(server, `CREATE DATABASE ${db}`);
+    for (const role of ['wk_admin', 'wk_rogue', 'wk_nopass', 'wk_expired', 'wk_reader']) await sql(server, `DROP ROLE IF EXISTS ${role}`);
+  });
+
+  describe('weekly.db-users', () => {
+    it('is ok when only expected roles hold privileges, and lists every role', async () => {
+      const findings = await runCheck(dbUsers, asAuditor());
+      expect(statuses(findings)).toEqual(['ok']);
+      expect(findings[0]!.evidence.map((r) => r.role)).toContain(ROLES.app.name);
+      expect(findings[0]!.summary).toContain('Passwords could not be checked');
+    });
+
+    it('flags a superuser outside the admin list, a login without password and an expired password', async () => {
+      await sql(server, `CREATE ROLE wk_admin LOGIN SUPERUSER PASSWORD 'a'; CREATE ROLE wk_rogue LOGIN SUPERUSER PASSWORD 'b'`);
+      await sql(server, `CREATE ROLE wk_nopass LOGIN; CREATE ROLE wk_expired LOGIN PASSWORD 'c' VALID UNTIL '2020-01-01'`);
+      try {
+        const findings = await runCheck(dbUsers, asSuperuser(), { admins: ['wk_admin'] });
+        const byRole = Object.fromEntries(findings.map((f) => [f.resource, f]));
+        expect(byRole['role wk_rogue']).toMatchObject({ status: 'investigate', title: 'Role wk_rogue is SUPERUSER' });
+        expect(byRole['role wk_nopass']).toMatchObject({ status: 'investigate', title: 'Role wk_nopass can log in without a password' });
+        expect(byRole['role wk_expired']).toMatchObject({ status: 'monitor', title: 'Role wk_expired has a password that expired on 2020-01-01' });
+        expect(byRole['role wk_admin']).toBeUndefined();
+        expect(byRole['role postgres']).toBeUndefined();
+      } finally {
+        await sql(server, 'DROP ROLE wk_admin; DROP ROLE wk_rogue; DROP ROLE wk_nopass; DROP ROLE wk_expired');
+      }
+    });
+
+    it('flags membership in a powerful role as investigate and CREATEROLE as monitor', async () => {
+      await sql(server, `CREATE ROLE wk_reader LOGIN PASSWORD 'r' CREATEROLE; GRANT pg_read_server_files TO wk_reader`);
+      try {
+        const findings = await runCheck(dbUsers, asAuditor());
+        const reader = findings.find((f) => f.resource === 'role wk_reader')!;
+        expect(reader.status).toBe('investigate');
+        expect(reader.title).toBe('Role wk_reader is a member of pg_read_server_files; has CREATEROLE');
+        await sql(server, 'REVOKE pg_read_server_files FROM wk_reader');
+        const after = await runCheck(dbUsers, asAuditor());
+        expect(after.find((f) => f.resource === 'role wk_reader')).toMatchObject({ status: 'monitor', title: 'Role wk_reader has CREATEROLE' });
+      } finally {
+        await sql(server, 'DROP ROLE wk_reader');
+      }
+    });
+
+    it('is an error when the database cannot be reached', async () => {
+      const findings = await runCheck(dbUsers, { databaseUrl: server.url({ database: 'no_such_db' }) });
+      expect(findings[0]!.status).toBe('error');
+      expect(findings[0]!.summary).toMatch(/database "no_such_db" does not exist; check PGDATABASE/);
+    });
+  });
+
+  describe('weekly.table-privileges', () => {
+    const inDb = (text: string) => sql({ ...server, url: (o = {}) => server.url({ ...o, database: db }) }, text);
+
+    it('is ok with no grants beyond the owners', async () => {
+      await inDb('DROP TABLE IF EXISTS orders, customers; CREATE TABLE orders (id int); CREATE TABLE customers (id int)');
+      expect(statuses(await runCheck(tablePrivileges, asAuditor()))).toEqual(['ok']);
+    });
+
+    it('rates a grant to an unexpected role as monitor and to an expected one as ok', async () => {
+      await inDb(`GRANT SELECT, INSERT ON orders TO ${ROLES.app.name}; GRANT SELECT ON customers TO ${ROLES.reporting.name} WITH GRANT OPTION`);
+      const findings = await runCheck(tablePrivileges, asAuditor(), { expectedGrantees: [ROLES.app.name] });
+      expect(findings).toHaveLength(1);
+      expect(findings[0]).toMatchObject({ status: 'monitor', title: `${ROLES.reporting.name} holds 1 table privilege, 1 WITH GRANT OPTION` });
+      expect(findings[0]!.evidence).toEqual([{ table: 'public.customers', owner: 'postgres', grantee: ROLES.reporting.name, privilege: 'SELECT', grantable: true }]);
+    });
+
+    it('rates any privilege granted to PUBLIC as investigate, per table', async () => {
+      await inDb('GRANT SELECT, UPDATE ON customers TO PUBLIC');
+      const findings = await runCheck(tablePrivileges, asAuditor(), { expectedGrantees: [ROLES.app.name, ROLES.reporting.name] });
+      expect(findings).toHaveLength(1);
+      expect(findings[0]).toMatchObject({ status: 'investigate', resource: `${db}: public.customers`, title: 'PUBLIC holds SELECT, UPDATE on public.customers' });
+    });
+
+    it('is skipped without a database', async () => {
+      expect(statuses(await runCheck(tablePrivileges, {}))).toEqual(['skipped']);
+    });
+  });
+});
