@@ -139,7 +139,8 @@ describe('other commands', () => {
     const report = JSON.parse(run.stdout);
     expect(report.command).toBe('weekly');
     expect(Date.parse(report.window.to) - Date.parse(report.window.from)).toBe(7 * 86400_000);
-    expect(new Set(report.findings.map((f: { checkId: string }) => f.checkId))).toEqual(new Set(['weekly.db-users', 'weekly.table-privileges']));
+    expect(new Set(report.findings.map((f: { checkId: string }) => f.checkId))).toEqual(new Set(['weekly.db-users', 'weekly.security-groups', 'weekly.table-privileges']));
+    expect(report.findings.find((f: { checkId: string }) => f.checkId === 'weekly.security-groups').status).toBe('skipped');
     expect(run.code).toBe(0);
   });
 

@@ -6,6 +6,7 @@ import dailyCpu from './daily/cpu.js';
 import dailyFailedAuth from './daily/failed-auth.js';
 import dailyLongRunningQueries from './daily/long-running-queries.js';
 import weeklyDbUsers from './weekly/db-users.js';
+import weeklySecurityGroups from './weekly/security-groups.js';
 import weeklyTablePrivileges from './weekly/table-privileges.js';
 
 /** Every check, sorted by id; a test walks this list (id = file name, a test exists, defaults validate). */
@@ -17,6 +18,7 @@ export const CHECKS: ReadonlyArray<Check<any, any>> = [
   dailyFailedAuth,
   dailyLongRunningQueries,
   weeklyDbUsers,
+  weeklySecurityGroups,
   weeklyTablePrivileges,
 ];
 

@@ -5,7 +5,7 @@ import { durationMs } from '../time.js';
 
 export type Cadence = 'daily' | 'weekly' | 'monthly';
 /** What a check reads; the runner names the flag that enables a source when it is missing. */
-export type SourceKind = 'postgres' | 'logs' | 'cloudwatch' | 'cloudtrail' | 'rds';
+export type SourceKind = 'postgres' | 'logs' | 'cloudwatch' | 'cloudtrail' | 'rds' | 'ec2';
 
 export interface CheckMeta {
   id: string;

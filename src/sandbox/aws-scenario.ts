@@ -44,6 +44,7 @@ export interface ScenarioOptions {
   instanceXml?: string;
   logExports?: string[];
   logGroupExists?: boolean;
+  securityGroupsXml?: string;
   /** Page sizes, small in tests so that pagination is exercised. */
   pageSize?: number;
 }
@@ -61,6 +62,9 @@ export function sandboxEndpoint(options: ScenarioOptions): AwsEndpoint {
     }
     return { contentType: 'text/xml', body: instanceXml };
   });
+
+  const securityGroupsXml = options.securityGroupsXml ?? fixture('ec2-describe-security-groups.xml');
+  endpoint.on('ec2.DescribeSecurityGroups', () => ({ contentType: 'text/xml', body: securityGroupsXml }));
 
   const alarms = options.alarms ?? retime(JSON.parse(fixture('cloudwatch-describe-alarms.json')), ['StateUpdatedTimestamp'], nowSeconds);
   endpoint.on('cloudwatch.DescribeAlarms', (request) => {
