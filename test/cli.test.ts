@@ -134,14 +134,18 @@ describe('bad input', () => {
 });
 
 describe('other commands', () => {
-  it('dbsec weekly runs the weekly checks built so far over a 7-day window', async () => {
-    const run = await dbsec(['weekly', '--database-url', databaseUrl, '--format', 'json']);
+  it('dbsec weekly runs the weekly checks built so far over a 7-day window, and says when the logs are blind', async () => {
+    const quiet = join(dir, 'weekly.log');
+    writeFileSync(quiet, '');
+    const run = await dbsec(['weekly', '--database-url', databaseUrl, '--log-file', quiet, '--format', 'json']);
     const report = JSON.parse(run.stdout);
     expect(report.command).toBe('weekly');
     expect(Date.parse(report.window.to) - Date.parse(report.window.from)).toBe(7 * 86400_000);
-    expect(new Set(report.findings.map((f: { checkId: string }) => f.checkId))).toEqual(new Set(['weekly.db-users', 'weekly.security-groups', 'weekly.table-privileges']));
+    expect(new Set(report.findings.map((f: { checkId: string }) => f.checkId))).toEqual(new Set(['weekly.db-users', 'weekly.ddl-statements', 'weekly.security-groups', 'weekly.table-privileges']));
     expect(report.findings.find((f: { checkId: string }) => f.checkId === 'weekly.security-groups').status).toBe('skipped');
-    expect(run.code).toBe(0);
+    // the test server runs with log_statement = none: the DDL review says it is blind, and the exit code is 3
+    expect(report.findings.find((f: { checkId: string }) => f.checkId === 'weekly.ddl-statements').status).toBe('error');
+    expect(run.code).toBe(3);
   });
 
   it('dbsec checks --format json lists every check with its defaults', async () => {

@@ -6,6 +6,7 @@ import dailyCpu from './daily/cpu.js';
 import dailyFailedAuth from './daily/failed-auth.js';
 import dailyLongRunningQueries from './daily/long-running-queries.js';
 import weeklyDbUsers from './weekly/db-users.js';
+import weeklyDdlStatements from './weekly/ddl-statements.js';
 import weeklySecurityGroups from './weekly/security-groups.js';
 import weeklyTablePrivileges from './weekly/table-privileges.js';
 
@@ -18,6 +19,7 @@ export const CHECKS: ReadonlyArray<Check<any, any>> = [
   dailyFailedAuth,
   dailyLongRunningQueries,
   weeklyDbUsers,
+  weeklyDdlStatements,
   weeklySecurityGroups,
   weeklyTablePrivileges,
 ];

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,38 +7,25 @@ import failedAuth from '../../src/checks/daily/failed-auth.js';
 import { createRoles, failLogins } from '../../src/sandbox/pg-scenario.js';
 import { SANDBOX_INSTANCE } from '../../src/sandbox/aws-scenario.js';
 import { runCheck, statuses } from '../helpers/run-check.js';
-import { servers } from '../helpers/servers.js';
+import { logSince, logSize, servers } from '../helpers/servers.js';
 import { endpointLifecycle, useEndpoint } from '../helpers/aws.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dbsec-failed-auth-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 endpointLifecycle();
 
-/** The log lines the server wrote since `mark`: each test counts only its own failures. */
-function logSince(logFile: string, mark: number, name: string, gzip = false): string {
-  const text = readFileSync(logFile).subarray(mark);
-  const path = join(dir, `${name}${gzip ? '.gz' : ''}`);
-  writeFileSync(path, gzip ? gzipSync(text) : text);
-  return path;
-}
-
-async function logSettled(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 300));
-}
-
 describe.each(servers().map((server) => [server.flavor, server] as const))('daily.failed-auth on %s', (flavor, server) => {
   beforeAll(() => createRoles(server));
-  const size = () => readFileSync(server.logFile).length;
+  const size = () => logSize(server);
 
   it.each([
     [3, 'ok'],
     [9, 'monitor'],
     [24, 'investigate'],
   ])('counts %i real failed logins as %s', async (count, status) => {
-    const mark = size();
+    const mark = await size();
     await failLogins(server, count);
-    await logSettled();
-    const findings = await runCheck(failedAuth, { logFiles: [logSince(server.logFile, mark, `${flavor}-${count}.log`)] });
+    const findings = await runCheck(failedAuth, { logFiles: [await logSince(server, mark, join(dir, `${flavor}-${count}.log`))] });
     expect(statuses(findings)).toEqual([status]);
     expect(findings[0]!.value).toBe(count);
     const byUser = findings[0]!.evidence.filter((row) => row.by === 'user');
@@ -47,18 +34,16 @@ describe.each(servers().map((server) => [server.flavor, server] as const))('dail
   });
 
   it('reads a gzip log', async () => {
-    const mark = size();
+    const mark = await size();
     await failLogins(server, 7);
-    await logSettled();
-    const findings = await runCheck(failedAuth, { logFiles: [logSince(server.logFile, mark, `${flavor}-gz.log`, true)] });
+    const findings = await runCheck(failedAuth, { logFiles: [await logSince(server, mark, join(dir, `${flavor}-gz.log.gz`), true)] });
     expect(findings[0]).toMatchObject({ status: 'monitor', value: 7 });
   });
 
   it('serves the same lines through CloudWatch Logs, across several pages', async () => {
-    const mark = size();
+    const mark = await size();
     await failLogins(server, 12);
-    await logSettled();
-    const endpoint = await useEndpoint({ logFile: logSince(server.logFile, mark, `${flavor}-cw.log`), pageSize: 4 });
+    const endpoint = await useEndpoint({ logFile: await logSince(server, mark, join(dir, `${flavor}-cw.log`)), pageSize: 4 });
     const findings = await runCheck(failedAuth, { rdsInstance: SANDBOX_INSTANCE });
     expect(findings[0]).toMatchObject({ status: 'monitor', value: 12, resource: `/aws/rds/instance/${SANDBOX_INSTANCE}/postgresql` });
     // one empty first page, then 12 events four to a page

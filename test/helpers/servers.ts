@@ -28,3 +28,18 @@ export async function sql(server: SandboxPostgres, text: string): Promise<pg.Que
     await client.end();
   }
 }
+
+/** The bytes a server logged since `mark` (a length of its log), written to `path`: a test counts only its own lines. */
+export async function logSince(server: SandboxPostgres, mark: number, path: string, gzip = false): Promise<string> {
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const { gzipSync } = await import('node:zlib');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const text = readFileSync(server.logFile).subarray(mark);
+  writeFileSync(path, gzip ? gzipSync(text) : text);
+  return path;
+}
+
+export async function logSize(server: SandboxPostgres): Promise<number> {
+  const { statSync } = await import('node:fs');
+  return statSync(server.logFile).size;
+}
