@@ -5,6 +5,7 @@ import dailyConnections from './daily/connections.js';
 import dailyCpu from './daily/cpu.js';
 import dailyFailedAuth from './daily/failed-auth.js';
 import dailyLongRunningQueries from './daily/long-running-queries.js';
+import weeklyBackups from './weekly/backups.js';
 import weeklyDbUsers from './weekly/db-users.js';
 import weeklyDdlStatements from './weekly/ddl-statements.js';
 import weeklySecurityGroups from './weekly/security-groups.js';
@@ -18,6 +19,7 @@ export const CHECKS: ReadonlyArray<Check<any, any>> = [
   dailyCpu,
   dailyFailedAuth,
   dailyLongRunningQueries,
+  weeklyBackups,
   weeklyDbUsers,
   weeklyDdlStatements,
   weeklySecurityGroups,

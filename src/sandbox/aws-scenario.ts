@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { AwsEndpoint, jsonReply, page, errorReply, type AwsRequest } from './aws-endpoint.js';
+import { AwsEndpoint, jsonReply, page, errorReply, queryReply, type AwsRequest } from './aws-endpoint.js';
 
 /**
  * The AWS side of the sandbox: the recorded fixtures in fixtures/aws (shapes from the AWS API references; see
@@ -45,6 +45,9 @@ export interface ScenarioOptions {
   logExports?: string[];
   logGroupExists?: boolean;
   securityGroupsXml?: string;
+  snapshotsXml?: string;
+  /** Snapshot id → the accounts it is shared with ("all" = public); the recorded attributes otherwise. */
+  snapshotShares?: Record<string, string[]>;
   /** Page sizes, small in tests so that pagination is exercised. */
   pageSize?: number;
 }
@@ -53,7 +56,26 @@ export function sandboxEndpoint(options: ScenarioOptions): AwsEndpoint {
   const endpoint = new AwsEndpoint();
   const pageSize = options.pageSize ?? 50;
   const nowSeconds = Math.floor(options.now.getTime() / 1000);
-  const instanceXml = options.instanceXml ?? instanceWithExports(fixture('rds-describe-db-instances.xml'), options.logExports);
+  const instanceXml = retimeXml(options.instanceXml ?? instanceWithExports(fixture('rds-describe-db-instances.xml'), options.logExports), 'LatestRestorableTime', options.now, 5 * 60_000);
+  const snapshotsXml = options.snapshotsXml ?? retimeXml(fixture('rds-describe-db-snapshots.xml'), 'SnapshotCreateTime', options.now, 4 * 3600_000);
+
+  endpoint.on('rds.DescribeDBSnapshots', (request) => {
+    const type = request.input.SnapshotType;
+    const kept = type ? snapshotsXml.replace(/<DBSnapshot>[\s\S]*?<\/DBSnapshot>/g, (block) => (block.includes(`<SnapshotType>${type}</SnapshotType>`) ? block : '')) : snapshotsXml;
+    return { contentType: 'text/xml', body: kept };
+  });
+  endpoint.on('rds.DescribeDBSnapshotAttributes', (request) => {
+    const id: string = request.input.DBSnapshotIdentifier;
+    if (!options.snapshotShares) {
+      const recorded = fixture('rds-describe-db-snapshot-attributes.xml');
+      if (recorded.includes(`<DBSnapshotIdentifier>${id}</DBSnapshotIdentifier>`)) return { contentType: 'text/xml', body: recorded };
+    }
+    const values = (options.snapshotShares?.[id] ?? []).map((v) => `<AttributeValue>${v}</AttributeValue>`).join('');
+    return queryReply(
+      'DescribeDBSnapshotAttributes',
+      `<DBSnapshotAttributesResult><DBSnapshotIdentifier>${id}</DBSnapshotIdentifier><DBSnapshotAttributes><DBSnapshotAttribute><AttributeName>restore</AttributeName><AttributeValues>${values}</AttributeValues></DBSnapshotAttribute></DBSnapshotAttributes></DBSnapshotAttributesResult>`,
+    );
+  });
 
   endpoint.on('rds.DescribeDBInstances', (request) => {
     const id = request.input.DBInstanceIdentifier;
@@ -147,6 +169,15 @@ function retime<T>(data: T, fields: string[], nowSeconds: number): T {
   const shift = nowSeconds - 600 - Math.max(...times);
   visit(data, (t) => t + shift);
   return data;
+}
+
+/** Shifts every <tag> time in a recorded XML reply so that the newest lands `before` ms before now. */
+function retimeXml(xml: string, tag: string, now: Date, before: number): string {
+  const pattern = new RegExp(`<${tag}>([^<]+)</${tag}>`, 'g');
+  const times = [...xml.matchAll(pattern)].map((m) => Date.parse(m[1]!));
+  if (times.length === 0) return xml;
+  const shift = now.getTime() - before - Math.max(...times);
+  return xml.replace(pattern, (_, time: string) => `<${tag}>${new Date(Date.parse(time) + shift).toISOString()}</${tag}>`);
 }
 
 function metricFixture(averages: number[] | undefined, nowSeconds: number) {

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import backups from '../../src/checks/weekly/backups.js';
+import { SANDBOX_INSTANCE, fixture } from '../../src/sandbox/aws-scenario.js';
+import { runCheck, statuses } from '../helpers/run-check.js';
+import { endpointLifecycle, useEndpoint } from '../helpers/aws.js';
+
+endpointLifecycle();
+const target = { rdsInstance: SANDBOX_INSTANCE };
+const week = { since: 7 * 86_400_000 };
+
+/** The recorded snapshots, edited: one snapshot block changed by `edit`, or dropped when it returns ''. */
+function snapshotsWith(edit: (block: string, index: number) => string): string {
+  let index = 0;
+  return fixture('rds-describe-db-snapshots.xml').replace(/<DBSnapshot>[\s\S]*?<\/DBSnapshot>/g, (block) => edit(block, index++));
+}
+
+describe('weekly.backups', () => {
+  it('is ok with a private manual snapshot and daily encrypted backups', async () => {
+    await useEndpoint({ snapshotShares: {} });
+    const findings = await runCheck(backups, target, {}, week);
+    expect(statuses(findings)).toEqual(['ok']);
+    expect(findings[0]!.title).toMatch(/^\d+ automated snapshots on 7 days, retention 7 days$/);
+  });
+
+  it('finds the recorded public snapshot as investigate', async () => {
+    const endpoint = await useEndpoint();
+    const findings = await runCheck(backups, target, {}, week);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ status: 'investigate', resource: 'dbsec-demo-db-manual-copy', title: 'Snapshot dbsec-demo-db-manual-copy is public' });
+    expect(endpoint.count('DescribeDBSnapshotAttributes')).toBe(1);
+  });
+
+  it('rates a missing day and an unencrypted or failed snapshot as investigate, a size mismatch as monitor', async () => {
+    const xml = snapshotsWith((block, i) => {
+      if (i === 4) return '';
+      if (i === 5) return block.replace('<Encrypted>true</Encrypted>', '<Encrypted>false</Encrypted>');
+      if (i === 6) return block.replace('<Status>available</Status>', '<Status>failed</Status>');
+      if (i === 7) return block.replace('<AllocatedStorage>100</AllocatedStorage>', '<AllocatedStorage>20</AllocatedStorage>');
+      return block;
+    });
+    await useEndpoint({ snapshotsXml: xml, snapshotShares: {} });
+    const findings = await runCheck(backups, target, {}, week);
+    expect(findings.map((f) => [f.status, f.title.replace(/rds:\S+/, 'rds:…')])).toEqual([
+      ['investigate', 'Automated snapshots on 6 days, expected 7'],
+      ['investigate', 'Snapshot rds:… is not encrypted'],
+      ['investigate', 'Snapshot rds:… is failed'],
+      ['monitor', 'Snapshot rds:… is 20 GiB, the instance 100 GiB'],
+    ]);
+  });
+
+  it('rates a snapshot shared with another account as monitor, and short retention as investigate', async () => {
+    await useEndpoint({ snapshotShares: { 'dbsec-demo-db-manual-copy': ['210987654321'] } });
+    const findings = await runCheck(backups, target, { minRetentionDays: 14 }, week);
+    expect(findings.map((f) => [f.status, f.title])).toEqual([
+      ['investigate', 'Backup retention is 7 days'],
+      ['monitor', 'Snapshot dbsec-demo-db-manual-copy is shared with 1 account(s)'],
+    ]);
+  });
+
+  it('is an error when RDS denies DescribeDBSnapshots', async () => {
+    const endpoint = await useEndpoint();
+    endpoint.inject('DescribeDBSnapshots', 'access-denied', Infinity);
+    const findings = await runCheck(backups, target, {}, week);
+    expect(findings[0]!.summary).toMatch(/^AWS denied rds:DescribeDBSnapshots \(AccessDenied\)/);
+  });
+});
