@@ -63,7 +63,7 @@ ${EXIT_CODES}`,
     .action(async (flags) => setExit(await (await import('./commands/daily.js')).daily(flags, io, VERSION)));
 
   addReviewOptions(program.command('weekly'), '7d')
-    .description("the runbook's weekly review, so far: users, table privileges, security groups, DDL in the logs, backups (query patterns: not yet)")
+    .description("the runbook's weekly review: users, table privileges, security groups, query patterns, DDL in the logs, backups")
     .addHelpText(
       'after',
       `

@@ -141,7 +141,7 @@ describe('other commands', () => {
     const report = JSON.parse(run.stdout);
     expect(report.command).toBe('weekly');
     expect(Date.parse(report.window.to) - Date.parse(report.window.from)).toBe(7 * 86400_000);
-    expect(new Set(report.findings.map((f: { checkId: string }) => f.checkId))).toEqual(new Set(['weekly.backups', 'weekly.db-users', 'weekly.ddl-statements', 'weekly.security-groups', 'weekly.table-privileges']));
+    expect(new Set(report.findings.map((f: { checkId: string }) => f.checkId))).toEqual(new Set(['weekly.backups', 'weekly.db-users', 'weekly.ddl-statements', 'weekly.query-patterns', 'weekly.security-groups', 'weekly.table-privileges']));
     expect(report.findings.find((f: { checkId: string }) => f.checkId === 'weekly.security-groups').status).toBe('skipped');
     // the test server runs with log_statement = none: the DDL review says it is blind, and the exit code is 3
     expect(report.findings.find((f: { checkId: string }) => f.checkId === 'weekly.ddl-statements').status).toBe('error');

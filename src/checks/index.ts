@@ -8,6 +8,7 @@ import dailyLongRunningQueries from './daily/long-running-queries.js';
 import weeklyBackups from './weekly/backups.js';
 import weeklyDbUsers from './weekly/db-users.js';
 import weeklyDdlStatements from './weekly/ddl-statements.js';
+import weeklyQueryPatterns from './weekly/query-patterns.js';
 import weeklySecurityGroups from './weekly/security-groups.js';
 import weeklyTablePrivileges from './weekly/table-privileges.js';
 
@@ -22,6 +23,7 @@ export const CHECKS: ReadonlyArray<Check<any, any>> = [
   weeklyBackups,
   weeklyDbUsers,
   weeklyDdlStatements,
+  weeklyQueryPatterns,
   weeklySecurityGroups,
   weeklyTablePrivileges,
 ];
