@@ -140,6 +140,7 @@ describe('other commands', () => {
     const run = await dbsec(['weekly', '--database-url', databaseUrl, '--log-file', quiet, '--format', 'json']);
     const report = JSON.parse(run.stdout);
     expect(report.command).toBe('weekly');
+    expect(run.stderr).toBe('');
     expect(Date.parse(report.window.to) - Date.parse(report.window.from)).toBe(7 * 86400_000);
     expect(new Set(report.findings.map((f: { checkId: string }) => f.checkId))).toEqual(new Set(['weekly.backups', 'weekly.db-users', 'weekly.ddl-statements', 'weekly.query-patterns', 'weekly.security-groups', 'weekly.table-privileges']));
     expect(report.findings.find((f: { checkId: string }) => f.checkId === 'weekly.security-groups').status).toBe('skipped');

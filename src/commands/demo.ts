@@ -3,7 +3,7 @@ import type { Io } from '../io.js';
 import type { Format } from '../reports/index.js';
 import { SANDBOX_INSTANCE, SANDBOX_REGION, sandboxAwsEnv, sandboxEndpoint } from '../sandbox/aws-scenario.js';
 import { startPostgres } from '../sandbox/postgres.js';
-import { ROLES, seedScenario } from '../sandbox/pg-scenario.js';
+import { ROLES, seedSchema, seedScenario } from '../sandbox/pg-scenario.js';
 import { runReview } from './review.js';
 import type { ConfigFile } from '../config.js';
 import { spinner as startSpinner } from '../progress.js';
@@ -13,12 +13,16 @@ export const DEMO_CONFIG: ConfigFile = {
   checks: {
     'daily.long-running-queries': { minDuration: '2s', idleInTransaction: '2s' },
     'daily.cloudtrail-rds-changes': { allowActors: ['terraform-ci'] },
+    'weekly.ddl-statements': { allowRoles: ['postgres'] },
   },
 };
 
-export async function demo(flags: { format: Format; color?: boolean; serve?: boolean }, io: Io, version: string): Promise<number> {
+/** The demo server logs statements (for the DDL review) and keeps pg_stat_statements (for the query review). */
+export const DEMO_SETTINGS = { log_statement: 'mod', shared_preload_libraries: 'pg_stat_statements' };
+
+export async function demo(flags: { format: Format; color?: boolean; serve?: boolean; command?: 'daily' | 'weekly' }, io: Io, version: string): Promise<number> {
   const spinner = io.stderr.isTTY && flags.format !== 'json' ? await startSpinner(io.stderr as NodeJS.WriteStream, 'starting PostgreSQL') : undefined;
-  const server = await startPostgres({ flavor: 'embedded', ssl: true }).catch((err) => {
+  const server = await startPostgres({ flavor: 'embedded', ssl: true, settings: DEMO_SETTINGS }).catch((err) => {
     spinner?.stop();
     throw new DbsecError(`The demo could not start its PostgreSQL: ${messageOf(err).split('\n')[0]}`);
   });
@@ -27,6 +31,7 @@ export async function demo(flags: { format: Format; color?: boolean; serve?: boo
   try {
     if (spinner) spinner.text = 'seeding roles, failed logins, a long query and an idle transaction';
     scenario = await seedScenario(server);
+    if (flags.command === 'weekly') await seedSchema(server);
     const url = await endpoint.start();
     Object.assign(process.env, sandboxAwsEnv(url));
     delete process.env.AWS_PROFILE;
@@ -39,7 +44,7 @@ export async function demo(flags: { format: Format; color?: boolean; serve?: boo
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, 2500 - (Date.now() - scenario!.startedAt.getTime()))));
     spinner?.stop();
     return await runReview(
-      'daily',
+      flags.command ?? 'daily',
       { format: flags.format, failOn: 'investigate', color: flags.color, databaseUrl, rdsInstance: SANDBOX_INSTANCE, region: SANDBOX_REGION, quiet: flags.format === 'json' },
       io,
       version,

@@ -69,6 +69,30 @@ export async function holdSessions(server: SandboxPostgres, options: { longRunni
   };
 }
 
+/** An application schema for the weekly review: a table granted to PUBLIC, a dropped table, statements in pg_stat_statements. */
+export async function seedSchema(server: SandboxPostgres): Promise<void> {
+  const admin = new pg.Client(server.url());
+  await admin.connect();
+  try {
+    await admin.query(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`);
+    await admin.query(`CREATE TABLE IF NOT EXISTS customers (id int PRIMARY KEY, email text)`);
+    await admin.query(`GRANT SELECT ON customers TO PUBLIC`);
+    await admin.query(`GRANT SELECT, INSERT ON customers TO ${ROLES.app.name}`);
+    await admin.query(`GRANT CREATE ON SCHEMA public TO ${ROLES.app.name}`);
+  } finally {
+    await admin.end();
+  }
+  const app = new pg.Client(server.url({ user: ROLES.app.name, password: ROLES.app.password }));
+  await app.connect();
+  try {
+    await app.query(`SELECT email FROM customers WHERE id = 1 OR 1=1`);
+    await app.query(`CREATE TABLE scratch_export (id int)`);
+    await app.query(`DROP TABLE scratch_export`);
+  } finally {
+    await app.end();
+  }
+}
+
 export async function seedScenario(server: SandboxPostgres, options: ScenarioOptions = {}): Promise<PgScenario> {
   await createRoles(server);
   await failLogins(server, options.failedLogins ?? 8);

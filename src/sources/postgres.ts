@@ -1,4 +1,5 @@
 import pg from 'pg';
+import pLimit from 'p-limit';
 import { DbsecError, messageOf } from '../errors.js';
 import { redactSecrets } from '../redact.js';
 import type { Target } from '../target.js';
@@ -37,15 +38,19 @@ export async function openPgSession(target: Target, limits: PgLimits): Promise<P
     const info = await client.query<{ version: string; pid: number }>(
       `SELECT current_setting('server_version_num') AS version, pg_backend_pid() AS pid`,
     );
+    // Checks share this one session; a connection runs one query at a time, so they take turns.
+    const oneAtATime = pLimit(1);
     return {
       serverVersion: Number(info.rows[0]!.version),
       pid: info.rows[0]!.pid,
-      async query(sql, params) {
-        try {
-          return (await client.query(sql, params)).rows;
-        } catch (err) {
-          throw new DbsecError(describePgError(err, where));
-        }
+      query(sql, params) {
+        return oneAtATime(async () => {
+          try {
+            return (await client.query(sql, params)).rows;
+          } catch (err) {
+            throw new DbsecError(describePgError(err, where));
+          }
+        });
       },
       async close() {
         await client.end().catch(() => undefined);

@@ -21,6 +21,8 @@ SELECT n.nspname AS schema, c.relname AS "table", pg_get_userbyid(c.relowner) AS
  WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f')
    AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
    AND a.grantee <> c.relowner
+   -- objects an extension created (pg_stat_statements grants its views to PUBLIC) are the extension's business
+   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
  ORDER BY 1, 2, 4, 5`;
 
 export default defineCheck({
