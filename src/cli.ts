@@ -74,6 +74,18 @@ ${EXIT_CODES}`,
     )
     .action(async (flags) => setExit(await (await import('./commands/weekly.js')).weekly(flags, io, VERSION)));
 
+  addReviewOptions(program.command('monthly'), '30d')
+    .description("the runbook's monthly audit, so far: the instance's security configuration and its alarm coverage")
+    .addHelpText(
+      'after',
+      `
+Examples:
+  dbsec monthly --rds-instance prod-db --region eu-west-1 --format markdown -o audit-$(date +%Y-%m).md
+  dbsec monthly -c dbsec.yaml --format json | jq '.summary'
+${EXIT_CODES}`,
+    )
+    .action(async (flags) => setExit(await (await import('./commands/monthly.js')).monthly(flags, io, VERSION)));
+
   program
     .command('checks')
     .description('list every check: id, cadence, sources, runbook step, default thresholds')

@@ -149,6 +149,14 @@ describe('other commands', () => {
     expect(run.code).toBe(3);
   });
 
+  it('dbsec monthly runs over 30 days and finds the recorded instance lacks a FreeableMemory alarm', async () => {
+    const run = await dbsec(['monthly', '--rds-instance', SANDBOX_INSTANCE, '--format', 'json'], awsEnv);
+    const report = JSON.parse(run.stdout);
+    expect(Date.parse(report.window.to) - Date.parse(report.window.from)).toBe(30 * 86400_000);
+    expect(report.findings.map((f: { checkId: string; status: string }) => `${f.checkId} ${f.status}`).sort()).toEqual(['monthly.alarm-coverage investigate', 'monthly.instance-config ok']);
+    expect(run.code).toBe(1);
+  });
+
   it('dbsec checks --format json lists every check with its defaults', async () => {
     const run = await dbsec(['checks', '--format', 'json']);
     const checks = JSON.parse(run.stdout);

@@ -5,6 +5,8 @@ import dailyConnections from './daily/connections.js';
 import dailyCpu from './daily/cpu.js';
 import dailyFailedAuth from './daily/failed-auth.js';
 import dailyLongRunningQueries from './daily/long-running-queries.js';
+import monthlyAlarmCoverage from './monthly/alarm-coverage.js';
+import monthlyInstanceConfig from './monthly/instance-config.js';
 import weeklyBackups from './weekly/backups.js';
 import weeklyDbUsers from './weekly/db-users.js';
 import weeklyDdlStatements from './weekly/ddl-statements.js';
@@ -20,6 +22,8 @@ export const CHECKS: ReadonlyArray<Check<any, any>> = [
   dailyCpu,
   dailyFailedAuth,
   dailyLongRunningQueries,
+  monthlyAlarmCoverage,
+  monthlyInstanceConfig,
   weeklyBackups,
   weeklyDbUsers,
   weeklyDdlStatements,
