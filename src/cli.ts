@@ -35,6 +35,33 @@ function addReviewOptions(command: Command, defaultSince: string): Command {
     .option('--no-color', 'no colours (NO_COLOR is honoured too)');
 }
 
+/** daily, weekly and monthly are the same command over a different cadence of checks. */
+const REVIEWS = [
+  {
+    cadence: 'daily',
+    since: '24h',
+    description: "the runbook's daily checks: CloudWatch alarms, failed logins, connections, long queries, CloudTrail changes, CPU",
+    examples: [
+      'PGHOST=db.internal PGUSER=auditor dbsec daily --rds-instance prod-db --region eu-west-1',
+      'dbsec daily --database-url postgres://auditor@localhost/app --log-file /var/log/postgresql/postgresql-15-main.log',
+      "dbsec daily --config dbsec.yaml --format json | jq '.findings[] | select(.status==\"investigate\")'",
+      '15 7 * * * dbsec daily -c /etc/dbsec.yaml --format markdown -o /var/log/dbsec/daily-$(date +\\%F).md --quiet',
+    ],
+  },
+  {
+    cadence: 'weekly',
+    since: '7d',
+    description: "the runbook's weekly review: users, table privileges, security groups, query patterns, DDL in the logs, backups",
+    examples: ['dbsec weekly --database-url postgres://auditor@db.internal/app --rds-instance prod-db', 'dbsec weekly -c dbsec.yaml --format markdown -o weekly-$(date +%F).md'],
+  },
+  {
+    cadence: 'monthly',
+    since: '30d',
+    description: "the runbook's monthly audit, so far: the instance's security configuration and its alarm coverage",
+    examples: ['dbsec monthly --rds-instance prod-db --region eu-west-1 --format markdown -o audit-$(date +%Y-%m).md', "dbsec monthly -c dbsec.yaml --format json | jq '.summary'"],
+  },
+] as const;
+
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
@@ -48,43 +75,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
 
-  addReviewOptions(program.command('daily'), '24h')
-    .description("the runbook's daily checks: CloudWatch alarms, failed logins, connections, long queries, CloudTrail changes, CPU")
-    .addHelpText(
-      'after',
-      `
-Examples:
-  PGHOST=db.internal PGUSER=auditor dbsec daily --rds-instance prod-db --region eu-west-1
-  dbsec daily --database-url postgres://auditor@localhost/app --log-file /var/log/postgresql/postgresql-15-main.log
-  dbsec daily --config dbsec.yaml --format json | jq '.findings[] | select(.status=="investigate")'
-  15 7 * * * dbsec daily -c /etc/dbsec.yaml --format markdown -o /var/log/dbsec/daily-$(date +\\%F).md --quiet
-${EXIT_CODES}`,
-    )
-    .action(async (flags) => setExit(await (await import('./commands/daily.js')).daily(flags, io, VERSION)));
-
-  addReviewOptions(program.command('weekly'), '7d')
-    .description("the runbook's weekly review: users, table privileges, security groups, query patterns, DDL in the logs, backups")
-    .addHelpText(
-      'after',
-      `
-Examples:
-  dbsec weekly --database-url postgres://auditor@db.internal/app
-  dbsec weekly -c dbsec.yaml --format markdown -o weekly-$(date +%F).md
-${EXIT_CODES}`,
-    )
-    .action(async (flags) => setExit(await (await import('./commands/weekly.js')).weekly(flags, io, VERSION)));
-
-  addReviewOptions(program.command('monthly'), '30d')
-    .description("the runbook's monthly audit, so far: the instance's security configuration and its alarm coverage")
-    .addHelpText(
-      'after',
-      `
-Examples:
-  dbsec monthly --rds-instance prod-db --region eu-west-1 --format markdown -o audit-$(date +%Y-%m).md
-  dbsec monthly -c dbsec.yaml --format json | jq '.summary'
-${EXIT_CODES}`,
-    )
-    .action(async (flags) => setExit(await (await import('./commands/monthly.js')).monthly(flags, io, VERSION)));
+  for (const review of REVIEWS) {
+    addReviewOptions(program.command(review.cadence), review.since)
+      .description(review.description)
+      .addHelpText('after', `\nExamples:\n${review.examples.map((e) => `  ${e}`).join('\n')}\n${EXIT_CODES}`)
+      .action(async (flags) => setExit(await (await import('./commands/review.js')).runReview(review.cadence, flags, io, VERSION)));
+  }
 
   program
     .command('checks')
