@@ -4,6 +4,7 @@ import { DbsecError, messageOf } from './errors.js';
 import { processIo, type Io } from './io.js';
 import { redactSecrets } from './redact.js';
 import { EXIT, FAIL_ON } from './status.js';
+import { FORMATS } from './reports/formats.js';
 
 const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
@@ -14,12 +15,11 @@ Exit codes:
   2  nothing could run: bad flag, bad config, or no source reachable at all
   3  the run finished but some checks errored (1 wins when both apply)`;
 
-const FORMATS = ['table', 'json', 'markdown'];
 
 function addReviewOptions(command: Command, defaultSince: string): Command {
   return command
     .option('--since <when>', `time window: a duration (24h, 7d, 30d) or an ISO-8601 time`, defaultSince)
-    .addOption(new Option('--format <format>', 'report format').choices(FORMATS).default('table'))
+    .addOption(new Option('--format <format>', 'report format').choices([...FORMATS]).default('table'))
     .option('-o, --output <file>', 'write the report to FILE (the table still goes to the terminal)')
     .addOption(new Option('--fail-on <status>', 'lowest status that makes the exit code 1').choices([...FAIL_ON]).default('investigate'))
     .option('-c, --config <file>', 'YAML or JSON config: targets, thresholds per check id, allow-lists')
@@ -85,14 +85,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('checks')
     .description('list every check: id, cadence, sources, runbook step, default thresholds')
-    .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('table'))
+    .addOption(new Option('--format <format>', 'output format').choices([...FORMATS]).default('table'))
     .addHelpText('after', `\nExamples:\n  dbsec checks\n  dbsec checks --format json | jq -r '.[].id'`)
     .action(async (flags) => setExit((await import('./commands/checks.js')).listChecks(flags, io)));
 
   program
     .command('demo')
     .description('run dbsec daily (or weekly) against a real PostgreSQL it starts and a local AWS endpoint serving recorded data')
-    .addOption(new Option('--format <format>', 'report format').choices(FORMATS).default('table'))
+    .addOption(new Option('--format <format>', 'report format').choices([...FORMATS]).default('table'))
     .option('--no-color', 'no colours')
     .addOption(new Option('--command <command>', 'which review to run against the sandbox').choices(['daily', 'weekly']).default('daily'))
     .option('--serve', 'keep the sandbox running and print the environment to point dbsec at it (Ctrl-C stops)')

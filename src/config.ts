@@ -3,7 +3,6 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DbsecError, messageOf } from './errors.js';
 import type { Check } from './checks/types.js';
-import type { TargetInput } from './target.js';
 import { durationMs } from './time.js';
 
 const TargetSchema = z
@@ -91,5 +90,3 @@ export function resolveCheckOptions(checks: readonly Check<any, any>[], config: 
   }
   return resolved;
 }
-
-export type { TargetInput };

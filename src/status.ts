@@ -19,11 +19,6 @@ export function atOrAbove(status: Status, failOn: FailOn): boolean {
   return failOn !== 'never' && isLevel(status) && RANK[status] >= RANK[failOn];
 }
 
-/** The worse of two levels. */
-export function worst(a: Level, b: Level): Level {
-  return RANK[a] >= RANK[b] ? a : b;
-}
-
 /** Level for a value against "monitor above" / "investigate above" bounds. */
 export function levelAbove(value: number, bounds: { monitorAbove: number; investigateAbove: number }): Level {
   if (value > bounds.investigateAbove) return 'investigate';

@@ -1,10 +1,10 @@
 import Table from 'cli-table3';
 import { CHECKS } from '../checks/index.js';
-import { DbsecError } from '../errors.js';
 import type { Io } from '../io.js';
+import type { Format } from '../reports/formats.js';
 
 /** dbsec checks: every check with its cadence, sources, runbook step and default thresholds. */
-export function listChecks(flags: { format: string }, io: Io): number {
+export function listChecks(flags: { format: Format }, io: Io): number {
   const rows = CHECKS.map((check) => ({
     ...check.meta,
     defaults: check.options.parse({}) as Record<string, unknown>,
@@ -19,7 +19,6 @@ export function listChecks(flags: { format: string }, io: Io): number {
     io.stdout.write(`${lines.join('\n')}\n`);
     return 0;
   }
-  if (flags.format !== 'table') throw new DbsecError(`--format "${flags.format}" is not one of table, json, markdown.`);
   const table = new Table({ head: ['id', 'cadence', 'sources', 'runbook step', 'defaults'], wordWrap: true, colWidths: [30, 9, 14, 40, 40], style: { head: [], border: [] } });
   for (const row of rows) table.push([row.id, row.cadence, row.sources.join(', '), row.runbook, formatDefaults(row.defaults)]);
   io.stdout.write(`${table.toString()}\n`);

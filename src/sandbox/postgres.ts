@@ -1,5 +1,5 @@
 import { execFile as execFileCb } from 'node:child_process';
-import { appendFileSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -143,7 +143,6 @@ async function makeCertificate(root: string): Promise<Record<string, string>> {
     chownSync(cert, uid, gid);
     chownSync(key, uid, gid);
   }
-  const { chmodSync } = await import('node:fs');
   chmodSync(key, 0o600);
   return { ssl: 'on', ssl_cert_file: cert, ssl_key_file: key };
 }
