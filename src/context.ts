@@ -8,6 +8,7 @@ import { describeRdsInstance, NO_RDS_INSTANCE, requireInstanceId } from './sourc
 import { readLogFiles, type ReadStats } from './sources/logs/file-reader.js';
 import { assertLogGroupExists, readLogGroup } from './sources/logs/cloudwatch-reader.js';
 import type { LogRecord } from './sources/logs/prefix.js';
+import type { Finding } from './report.js';
 
 export interface LogScan {
   /** Where the lines came from, for the finding's resource. */
@@ -24,9 +25,11 @@ export interface CheckContext {
   pg(): Promise<PgSession>;
   aws(): AwsClients;
   rdsInstance(): Promise<DBInstance>;
-  /** Log records in the window whose message holds any of the phrases. */
-  scanLogs(phrases: readonly string[]): Promise<LogScan>;
+  /** Log records in the window (the run's unless given) whose message holds any of the phrases. */
+  scanLogs(phrases: readonly string[], window?: TimeWindow): Promise<LogScan>;
   memo<T>(key: string, make: () => Promise<T>): Promise<T>;
+  /** For roll-up checks: the findings of the checks that ran before on this target. */
+  priorFindings: readonly Finding[];
 }
 
 export interface ContextDeps {
@@ -37,6 +40,7 @@ export interface ContextDeps {
 export class TargetContext implements CheckContext {
   private readonly cache = new Map<string, Promise<unknown>>();
   private awsClients?: AwsClients;
+  readonly priorFindings: Finding[] = [];
 
   constructor(
     readonly target: Target,
@@ -74,8 +78,8 @@ export class TargetContext implements CheckContext {
     return this.memo('rds-instance', async () => describeRdsInstance(this.aws(), id));
   }
 
-  async scanLogs(phrases: readonly string[]): Promise<LogScan> {
-    const { target, window } = this;
+  async scanLogs(phrases: readonly string[], window: TimeWindow = this.window): Promise<LogScan> {
+    const { target } = this;
     const stats: ReadStats = { lines: 0, records: 0, unparsed: 0 };
     if (target.logFiles.length > 0) {
       return { origin: target.logFiles.join(', '), stats, records: filterFileRecords(readLogFiles(target.logFiles, target.logLinePrefix, stats), phrases, window) };

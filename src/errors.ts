@@ -18,3 +18,13 @@ export function messageOf(err: unknown): string {
 
 /** A source the target does not configure: the check is skipped, and the message names the flag to add. */
 export class SourceMissing extends Error {}
+
+/** Reads an optional source: its value, or undefined when the target does not configure it. */
+export async function ifConfigured<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof SourceMissing) return undefined;
+    throw err;
+  }
+}

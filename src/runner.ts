@@ -1,13 +1,13 @@
 import pLimit from 'p-limit';
 import type { Check } from './checks/types.js';
-import { TargetContext, type ContextDeps } from './context.js';
+import { TargetContext, type CheckContext, type ContextDeps } from './context.js';
 import { DbsecError, SourceMissing, messageOf } from './errors.js';
 import { safeRow, safeText } from './redact.js';
 import { sortFindings, summarize, type Finding, type Report } from './report.js';
 import type { ResolvedCheckOptions } from './config.js';
 import { describeTarget, type Target } from './target.js';
 import type { TimeWindow } from './time.js';
-import type { Status } from './status.js';
+import { worstStatus, type Status } from './status.js';
 
 export interface Progress {
   start(total: number): void;
@@ -27,6 +27,8 @@ export interface RunPlan {
   deps: ContextDeps;
   progress?: Progress;
   clock?: () => Date;
+  /** Called per target once its checks are done, before its sessions close (monthly --save-config uses it). */
+  afterTarget?: (ctx: CheckContext) => Promise<void>;
 }
 
 /**
@@ -40,18 +42,22 @@ export async function runChecks(plan: RunPlan): Promise<Report> {
   const contexts = plan.targets.map((target) => new TargetContext(target, plan.window, plan.now, plan.deps));
   const enabled = plan.checks.filter((check) => plan.options.get(check.meta.id)?.enabled !== false);
   plan.progress?.start(enabled.length * contexts.length);
-  try {
-    const results = await Promise.all(
+  const runAll = (checks: ReadonlyArray<Check<any, any>>) =>
+    Promise.all(
       contexts.flatMap((ctx) =>
-        enabled.map((check) =>
+        checks.map((check) =>
           limit(async () => {
             const findings = await runOne(check, plan.options.get(check.meta.id)?.options ?? {}, ctx);
             plan.progress?.done(check.meta.id, ctx.target.name, worstStatus(findings));
+            ctx.priorFindings.push(...findings);
             return findings;
           }),
         ),
       ),
     );
+  try {
+    const results = [...(await runAll(enabled.filter((c) => !c.meta.rollup))), ...(await runAll(enabled.filter((c) => c.meta.rollup)))];
+    await Promise.all(contexts.map((ctx) => plan.afterTarget?.(ctx)));
     const findings = sortFindings(results.flat());
     return {
       schemaVersion: 1,
@@ -105,9 +111,4 @@ async function runOne(check: Check<any, any>, options: Record<string, unknown>, 
       },
     ];
   }
-}
-
-function worstStatus(findings: readonly Finding[]): Status {
-  const order: Status[] = ['investigate', 'monitor', 'error', 'ok', 'skipped'];
-  return order.find((status) => findings.some((f) => f.status === status)) ?? 'ok';
 }

@@ -45,3 +45,9 @@ export function exitCode(findings: ReadonlyArray<{ status: Status }>, failOn: Fa
   if (errored.length > 0) return EXIT.checkErrors;
   return EXIT.clean;
 }
+
+/** The status that speaks for a set of findings: a level beats an error, an error beats ok, skipped counts last. */
+export function worstStatus(findings: ReadonlyArray<{ status: Status }>): Status {
+  const order: Status[] = ['investigate', 'monitor', 'error', 'ok', 'skipped'];
+  return order.find((status) => findings.some((f) => f.status === status)) ?? 'ok';
+}

@@ -5,8 +5,15 @@ import dailyConnections from './daily/connections.js';
 import dailyCpu from './daily/cpu.js';
 import dailyFailedAuth from './daily/failed-auth.js';
 import dailyLongRunningQueries from './daily/long-running-queries.js';
+import monthlyAccessControl from './monthly/access-control.js';
 import monthlyAlarmCoverage from './monthly/alarm-coverage.js';
+import monthlyCompliance from './monthly/compliance.js';
+import monthlyEncryption from './monthly/encryption.js';
 import monthlyInstanceConfig from './monthly/instance-config.js';
+import monthlyLogSummary from './monthly/log-summary.js';
+import monthlyLoggingConfig from './monthly/logging-config.js';
+import monthlyNetwork from './monthly/network.js';
+import monthlyParameterDrift from './monthly/parameter-drift.js';
 import weeklyBackups from './weekly/backups.js';
 import weeklyDbUsers from './weekly/db-users.js';
 import weeklyDdlStatements from './weekly/ddl-statements.js';
@@ -22,8 +29,15 @@ export const CHECKS: ReadonlyArray<Check<any, any>> = [
   dailyCpu,
   dailyFailedAuth,
   dailyLongRunningQueries,
+  monthlyAccessControl,
   monthlyAlarmCoverage,
+  monthlyCompliance,
+  monthlyEncryption,
   monthlyInstanceConfig,
+  monthlyLogSummary,
+  monthlyLoggingConfig,
+  monthlyNetwork,
+  monthlyParameterDrift,
   weeklyBackups,
   weeklyDbUsers,
   weeklyDdlStatements,

@@ -5,7 +5,7 @@ import { durationMs } from '../time.js';
 
 export type Cadence = 'daily' | 'weekly' | 'monthly';
 /** What a check reads; the runner names the flag that enables a source when it is missing. */
-export type SourceKind = 'postgres' | 'logs' | 'cloudwatch' | 'cloudtrail' | 'rds' | 'ec2';
+export type SourceKind = 'postgres' | 'logs' | 'cloudwatch' | 'cloudtrail' | 'rds' | 'ec2' | 'kms' | 'config';
 
 export interface CheckMeta {
   id: string;
@@ -16,6 +16,8 @@ export interface CheckMeta {
   /** The runbook step this check automates, e.g. "Daily Security Checks §2". */
   runbook: string;
   remediation: string;
+  /** Runs after every other check of the run on the same target and reads their findings (ctx.priorFindings). */
+  rollup?: boolean;
 }
 
 /** What evaluate() returns; the runner adds check id, target, remediation and thresholds. */

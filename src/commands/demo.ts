@@ -6,6 +6,7 @@ import { startPostgres } from '../sandbox/postgres.js';
 import { ROLES, seedSchema, seedScenario } from '../sandbox/pg-scenario.js';
 import { runReview } from './review.js';
 import type { ConfigFile } from '../config.js';
+import type { Cadence } from '../checks/types.js';
 import { spinner as startSpinner } from '../progress.js';
 
 /** The demo's thresholds: the runbook's, but long queries count after 2 s so the demo need not wait 5 minutes. */
@@ -14,13 +15,14 @@ export const DEMO_CONFIG: ConfigFile = {
     'daily.long-running-queries': { minDuration: '2s', idleInTransaction: '2s' },
     'daily.cloudtrail-rds-changes': { allowActors: ['terraform-ci'] },
     'weekly.ddl-statements': { allowRoles: ['postgres'] },
+    'monthly.access-control': { applicationRole: 'app_user' },
   },
 };
 
 /** The demo server logs statements (for the DDL review) and keeps pg_stat_statements (for the query review). */
 export const DEMO_SETTINGS = { log_statement: 'mod', shared_preload_libraries: 'pg_stat_statements' };
 
-export async function demo(flags: { format: Format; color?: boolean; serve?: boolean; command?: 'daily' | 'weekly' }, io: Io, version: string): Promise<number> {
+export async function demo(flags: { format: Format; color?: boolean; serve?: boolean; command?: Cadence }, io: Io, version: string): Promise<number> {
   const spinner = io.stderr.isTTY && flags.format !== 'json' ? await startSpinner(io.stderr as NodeJS.WriteStream, 'starting PostgreSQL') : undefined;
   const server = await startPostgres({ flavor: 'embedded', ssl: true, settings: DEMO_SETTINGS }).catch((err) => {
     spinner?.stop();
@@ -31,7 +33,7 @@ export async function demo(flags: { format: Format; color?: boolean; serve?: boo
   try {
     if (spinner) spinner.text = 'seeding roles, failed logins, a long query and an idle transaction';
     scenario = await seedScenario(server);
-    if (flags.command === 'weekly') await seedSchema(server);
+    if (flags.command !== 'daily') await seedSchema(server);
     const url = await endpoint.start();
     Object.assign(process.env, sandboxAwsEnv(url));
     delete process.env.AWS_PROFILE;

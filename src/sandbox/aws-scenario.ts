@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { AwsEndpoint, jsonReply, page, errorReply, queryReply, type AwsRequest } from './aws-endpoint.js';
+import { AwsEndpoint, jsonReply, page, errorReply, queryReply, xmlEscape, type AwsRequest } from './aws-endpoint.js';
 
 /**
  * The AWS side of the sandbox: the recorded fixtures in fixtures/aws (shapes from the AWS API references; see
@@ -48,6 +48,18 @@ export interface ScenarioOptions {
   snapshotsXml?: string;
   /** Snapshot id → the accounts it is shared with ("all" = public); the recorded attributes otherwise. */
   snapshotShares?: Record<string, string[]>;
+  /** Parameter name → value in the instance's parameter group (set or added, Source user); null removes it. */
+  parameters?: Record<string, string | null>;
+  /** The same for the Aurora cluster parameter group (served when the instance names a DBClusterIdentifier). */
+  clusterParameters?: Record<string, string | null>;
+  routeTablesXml?: string;
+  flowLogsXml?: string;
+  /** Changes to the recorded KMS KeyMetadata, e.g. { KeyManager: 'AWS' }; keyRotation false turns rotation off. */
+  kmsKey?: Record<string, unknown>;
+  keyRotation?: boolean;
+  /** false: the account has no AWS Config recorder; otherwise the recorded rule results. */
+  awsConfig?: boolean;
+  logRetentionDays?: number | null;
   /** Page sizes, small in tests so that pagination is exercised. */
   pageSize?: number;
 }
@@ -85,6 +97,11 @@ export function sandboxEndpoint(options: ScenarioOptions): AwsEndpoint {
     return { contentType: 'text/xml', body: instanceXml };
   });
 
+  serveParameters(endpoint, options, pageSize);
+  serveNetwork(endpoint, options);
+  serveKms(endpoint, options, nowSeconds);
+  serveAwsConfig(endpoint, options);
+
   const securityGroupsXml = options.securityGroupsXml ?? fixture('ec2-describe-security-groups.xml');
   endpoint.on('ec2.DescribeSecurityGroups', () => ({ contentType: 'text/xml', body: securityGroupsXml }));
 
@@ -108,7 +125,8 @@ export function sandboxEndpoint(options: ScenarioOptions): AwsEndpoint {
 
   endpoint.on('logs.DescribeLogGroups', (request) => {
     const prefix: string = request.input.logGroupNamePrefix ?? '';
-    const groups = options.logGroupExists === false ? [] : [{ logGroupName: SANDBOX_LOG_GROUP, arn: `arn:aws:logs:${SANDBOX_REGION}:123456789012:log-group:${SANDBOX_LOG_GROUP}:*`, creationTime: 1742000000000, retentionInDays: 30, storedBytes: 1048576 }];
+    const retention = options.logRetentionDays === null ? {} : { retentionInDays: options.logRetentionDays ?? 30 };
+    const groups = options.logGroupExists === false ? [] : [{ logGroupName: SANDBOX_LOG_GROUP, arn: `arn:aws:logs:${SANDBOX_REGION}:123456789012:log-group:${SANDBOX_LOG_GROUP}:*`, creationTime: 1742000000000, ...retention, storedBytes: 1048576 }];
     return jsonReply(request, { logGroups: groups.filter((g) => g.logGroupName.startsWith(prefix)) });
   });
 
@@ -125,6 +143,61 @@ export function sandboxEndpoint(options: ScenarioOptions): AwsEndpoint {
   });
 
   return endpoint;
+}
+
+/** DescribeDBParameters (and the Aurora cluster variant) from the recorded group, paged by Marker like RDS. */
+function serveParameters(endpoint: AwsEndpoint, options: ScenarioOptions, pageSize: number): void {
+  const recorded = [...fixture('rds-describe-db-parameters.xml').matchAll(/<Parameter>[\s\S]*?<\/Parameter>/g)].map((m) => m[0]);
+  const reply = (operation: string, blocks: string[], marker: string | undefined, max: string | undefined) => {
+    const { items, next } = page(blocks, marker, Math.min(pageSize, Number(max ?? 100)));
+    return queryReply(operation, `<Parameters>${items.join('')}</Parameters>${next ? `<Marker>${next}</Marker>` : ''}`);
+  };
+  endpoint.on('rds.DescribeDBParameters', (request) => reply('DescribeDBParameters', withParameters(recorded, options.parameters), request.input.Marker, request.input.MaxRecords));
+  endpoint.on('rds.DescribeDBClusterParameters', (request) => reply('DescribeDBClusterParameters', withParameters(recorded, options.clusterParameters), request.input.Marker, request.input.MaxRecords));
+  endpoint.on('rds.DescribeDBClusters', (request) =>
+    queryReply(
+      'DescribeDBClusters',
+      `<DBClusters><DBCluster><DBClusterIdentifier>${xmlEscape(request.input.DBClusterIdentifier ?? '')}</DBClusterIdentifier><DBClusterParameterGroup>dbsec-demo-cluster-pg</DBClusterParameterGroup><Engine>aurora-postgresql</Engine><Status>available</Status></DBCluster></DBClusters>`,
+    ),
+  );
+}
+
+function withParameters(blocks: string[], changes: Record<string, string | null> | undefined): string[] {
+  if (!changes) return blocks;
+  const nameOf = (block: string) => /<ParameterName>([^<]*)<\/ParameterName>/.exec(block)![1]!;
+  const kept = blocks.filter((block) => !(nameOf(block) in changes));
+  const changed = Object.entries(changes)
+    .filter((entry): entry is [string, string] => entry[1] !== null)
+    .map(([name, value]) => `<Parameter><ParameterName>${xmlEscape(name)}</ParameterName><ParameterValue>${xmlEscape(value)}</ParameterValue><Source>user</Source><ApplyType>dynamic</ApplyType><DataType>string</DataType><IsModifiable>true</IsModifiable><ApplyMethod>immediate</ApplyMethod></Parameter>`);
+  return [...kept, ...changed];
+}
+
+function serveNetwork(endpoint: AwsEndpoint, options: ScenarioOptions): void {
+  const routeTables = options.routeTablesXml ?? fixture('ec2-describe-route-tables.xml');
+  const flowLogs = options.flowLogsXml ?? fixture('ec2-describe-flow-logs.xml');
+  endpoint.on('ec2.DescribeRouteTables', () => ({ contentType: 'text/xml', body: routeTables }));
+  endpoint.on('ec2.DescribeFlowLogs', () => ({ contentType: 'text/xml', body: flowLogs }));
+}
+
+function serveKms(endpoint: AwsEndpoint, options: ScenarioOptions, nowSeconds: number): void {
+  endpoint.on('kms.DescribeKey', (request) => {
+    const recorded = JSON.parse(fixture('kms-describe-key.json'));
+    const key: string = request.input.KeyId;
+    if (!key.endsWith(recorded.KeyMetadata.KeyId)) return errorReply(request, 400, 'NotFoundException', `Key '${key}' does not exist`);
+    return jsonReply(request, { KeyMetadata: { ...recorded.KeyMetadata, ...options.kmsKey } });
+  });
+  endpoint.on('kms.GetKeyRotationStatus', (request) => {
+    const recorded = JSON.parse(fixture('kms-get-key-rotation-status.json'));
+    if (options.keyRotation === false) return jsonReply(request, { KeyId: recorded.KeyId, KeyRotationEnabled: false });
+    return jsonReply(request, { ...recorded, NextRotationDate: nowSeconds + 90 * 86400 });
+  });
+}
+
+function serveAwsConfig(endpoint: AwsEndpoint, options: ScenarioOptions): void {
+  endpoint.on('config.DescribeConfigurationRecorders', (request) =>
+    jsonReply(request, options.awsConfig === false ? { ConfigurationRecorders: [] } : JSON.parse(fixture('config-describe-configuration-recorders.json'))),
+  );
+  endpoint.on('config.GetComplianceDetailsByResource', (request) => jsonReply(request, options.awsConfig === false ? { EvaluationResults: [] } : JSON.parse(fixture('config-get-compliance-details-by-resource.json'))));
 }
 
 function lookupEvents(request: AwsRequest, events: any[], pageSize: number) {

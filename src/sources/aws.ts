@@ -3,6 +3,8 @@ type LogsSdk = typeof import('@aws-sdk/client-cloudwatch-logs');
 type CloudTrailSdk = typeof import('@aws-sdk/client-cloudtrail');
 type RdsSdk = typeof import('@aws-sdk/client-rds');
 type Ec2Sdk = typeof import('@aws-sdk/client-ec2');
+type KmsSdk = typeof import('@aws-sdk/client-kms');
+type ConfigSdk = typeof import('@aws-sdk/client-config-service');
 
 /** A client with its SDK module, so callers build commands without importing the SDK at start-up. */
 export interface Service<Sdk, Client> {
@@ -62,6 +64,19 @@ export class AwsClients {
     return this.lazy('ec2', async (config) => {
       const sdk = await import('@aws-sdk/client-ec2');
       return { sdk, client: new sdk.EC2Client(config) };
+    });
+  }
+
+  kms(): Promise<Service<KmsSdk, InstanceType<KmsSdk['KMSClient']>>> {
+    return this.lazy('kms', async (config) => {
+      const sdk = await import('@aws-sdk/client-kms');
+      return { sdk, client: new sdk.KMSClient(config) };
+    });
+  }
+  config(): Promise<Service<ConfigSdk, InstanceType<ConfigSdk['ConfigServiceClient']>>> {
+    return this.lazy('config', async (config) => {
+      const sdk = await import('@aws-sdk/client-config-service');
+      return { sdk, client: new sdk.ConfigServiceClient(config) };
     });
   }
 

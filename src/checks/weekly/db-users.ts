@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineCheck, matchesAny, type FindingDraft } from '../types.js';
 import type { Level } from '../../status.js';
+import { RDS_ROLES } from '../roles.js';
 
 interface RoleRow {
   name: string;
@@ -34,8 +35,6 @@ SELECT r.rolname AS name, r.oid = 10 AS bootstrap, r.rolcanlogin AS login, r.rol
 
 const NO_PASSWORD_SQL = `SELECT rolname AS name FROM pg_authid WHERE rolcanlogin AND rolpassword IS NULL ORDER BY 1`;
 
-/** RDS's own roles: expected on every RDS instance, never findings. */
-const RDS_ROLES = ['rdsadmin', 'rdsrepladmin', 'rds_superuser', 'rds_replication', 'rds_password', 'rds_iam', 'rds_ad', 'rdstopmgr', 'rds_extension'];
 
 export default defineCheck({
   meta: {

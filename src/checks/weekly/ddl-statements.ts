@@ -3,11 +3,11 @@ import { defineCheck, matchesAny, type FindingDraft } from '../types.js';
 import { DbsecError, SourceMissing } from '../../errors.js';
 import { safeText } from '../../redact.js';
 import type { CheckContext } from '../../context.js';
+import { loggedStatement } from '../../sources/logs/statements.js';
 
 /** The runbook's three filter patterns. Full statement classification with PostgreSQL's parser is `dbsec activity`. */
 const DDL_PHRASES = ['DROP TABLE', 'ALTER TABLE', 'TRUNCATE'];
 const DDL = /\b(DROP\s+TABLE|ALTER\s+TABLE|TRUNCATE)\b/gi;
-const LOGGED_STATEMENT = /^(?:duration: [\d.]+ ms\s+)?(?:statement|execute [^:]*): ([\s\S]*)$/;
 
 interface DdlEvent {
   time?: Date;
@@ -53,7 +53,7 @@ export default defineCheck({
     const scan = await ctx.scanLogs(DDL_PHRASES);
     const events: DdlEvent[] = [];
     for await (const record of scan.records) {
-      const statement = LOGGED_STATEMENT.exec(record.message)?.[1];
+      const statement = loggedStatement(record.message);
       if (!statement) continue;
       // One logged line may hold several statements ("TRUNCATE a; DROP TABLE b"): one event each.
       for (const match of statement.matchAll(DDL)) {

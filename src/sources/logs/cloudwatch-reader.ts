@@ -12,12 +12,17 @@ export function filterPatternFor(terms: readonly string[]): string | undefined {
   return quoted.length === 1 ? quoted[0] : quoted.map((q) => `?${q}`).join(' ');
 }
 
-export async function assertLogGroupExists(aws: AwsClients, logGroup: string): Promise<void> {
+/** The log group as DescribeLogGroups lists it (retention, size), or undefined when it does not exist. */
+export async function describeLogGroup(aws: AwsClients, logGroup: string) {
   const { sdk, client } = await aws.logs();
   const reply = await awsCall('logs:DescribeLogGroups', () =>
     client.send(new sdk.DescribeLogGroupsCommand({ logGroupNamePrefix: logGroup, limit: 5 })),
   );
-  if (!reply.logGroups?.some((group) => group.logGroupName === logGroup)) {
+  return reply.logGroups?.find((group) => group.logGroupName === logGroup);
+}
+
+export async function assertLogGroupExists(aws: AwsClients, logGroup: string): Promise<void> {
+  if (!(await describeLogGroup(aws, logGroup))) {
     throw new DbsecError(`The log group ${logGroup} does not exist in ${aws.region}: no log line can be checked; enable the postgresql log export or pass --log-group.`);
   }
 }
