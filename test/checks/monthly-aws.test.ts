@@ -2,8 +2,15 @@ import { describe, expect, it } from 'vitest';
 import instanceConfig from '../../src/checks/monthly/instance-config.js';
 import alarmCoverage from '../../src/checks/monthly/alarm-coverage.js';
 import { SANDBOX_INSTANCE, fixture } from '../../src/sandbox/aws-scenario.js';
-import { runCheck, statuses } from '../helpers/run-check.js';
+import network from '../../src/checks/monthly/network.js';
+import encryption from '../../src/checks/monthly/encryption.js';
+import loggingConfig from '../../src/checks/monthly/logging-config.js';
+import parameterDrift from '../../src/checks/monthly/parameter-drift.js';
+import compliance from '../../src/checks/monthly/compliance.js';
+import accessControl from '../../src/checks/monthly/access-control.js';
+import { runCheck, runChecksOn, statuses } from '../helpers/run-check.js';
 import { endpointLifecycle, useEndpoint } from '../helpers/aws.js';
+import { servers } from '../helpers/servers.js';
 
 endpointLifecycle();
 const target = { rdsInstance: SANDBOX_INSTANCE };
@@ -88,5 +95,194 @@ describe('monthly.alarm-coverage', () => {
     endpoint.inject('DescribeAlarms', 'throttle', Infinity);
     const findings = await runCheck(alarmCoverage, target);
     expect(findings[0]!.summary).toMatch(/^AWS kept throttling cloudwatch:DescribeAlarms after 3 attempts/);
+  });
+});
+
+const KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+describe('monthly.network', () => {
+  it('is ok for private subnets (main table via NAT, explicit table local only) with flow logs on the VPC', async () => {
+    await useEndpoint();
+    const findings = await runCheck(network, target);
+    expect(statuses(findings)).toEqual(['ok']);
+    expect(findings[0]!.evidence).toEqual([
+      { subnet: 'subnet-0aa11bb22cc33dd44', routeTable: 'rtb-0main0000000000001', internetRoutes: '', defaultRoute: '0.0.0.0/0 → nat-0a1b2c3d4e5f60001' },
+      { subnet: 'subnet-0bb22cc33dd44ee55', routeTable: 'rtb-0private000000002', internetRoutes: '', defaultRoute: 'none' },
+    ]);
+  });
+
+  it('rates a DB subnet routed to an internet gateway as investigate', async () => {
+    await useEndpoint({ routeTablesXml: fixture('ec2-describe-route-tables.xml').replace('subnet-0pub11bb22cc33dd4', 'subnet-0aa11bb22cc33dd44') });
+    const findings = await runCheck(network, target);
+    expect(findings.map((f) => [f.status, f.title, f.value])).toEqual([
+      ['investigate', `Subnet subnet-0aa11bb22cc33dd44 of ${SANDBOX_INSTANCE} routes to the internet`, '0.0.0.0/0 → igw-0c1d2e3f4a5b60001'],
+    ]);
+  });
+
+  it('rates a VPC without flow logs as monitor', async () => {
+    await useEndpoint({ flowLogsXml: '<DescribeFlowLogsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>x</requestId><flowLogSet/></DescribeFlowLogsResponse>' });
+    const findings = await runCheck(network, target);
+    expect(findings.map((f) => [f.status, f.title])).toEqual([['monitor', 'VPC flow logs are not enabled for vpc-0123456789abcdef0']]);
+  });
+
+  it('is an error naming the EC2 permission when it is denied', async () => {
+    const endpoint = await useEndpoint();
+    endpoint.inject('DescribeRouteTables', 'access-denied', Infinity);
+    const findings = await runCheck(network, target);
+    expect(statuses(findings)).toEqual(['error']);
+    expect(findings[0]!.summary).toMatch(/ec2:DescribeRouteTables/);
+  });
+});
+
+describe('monthly.encryption on RDS', () => {
+  it('is ok with a customer managed key with rotation and rds.force_ssl = 1', async () => {
+    await useEndpoint();
+    const findings = await runCheck(encryption, target);
+    expect(statuses(findings)).toEqual(['ok']);
+    expect(findings[0]!.evidence).toEqual([{ key: KEY_ARN, uses: 'storage, Performance Insights', state: 'Enabled', manager: 'CUSTOMER', rotation: true }]);
+  });
+
+  it('rates an AWS managed key as monitor, and a customer key without rotation as monitor', async () => {
+    await useEndpoint({ kmsKey: { KeyManager: 'AWS' } });
+    expect((await runCheck(encryption, target)).map((f) => [f.status, f.title])).toEqual([
+      ['monitor', `The storage and Performance Insights key of ${SANDBOX_INSTANCE} is an AWS managed key`],
+    ]);
+    await useEndpoint({ keyRotation: false });
+    expect((await runCheck(encryption, target)).map((f) => [f.status, f.title])).toEqual([
+      ['monitor', `Automatic rotation is off for the storage and Performance Insights key of ${SANDBOX_INSTANCE}`],
+    ]);
+  });
+
+  it('rates rds.force_ssl = 0, a key pending deletion and unencrypted storage as investigate', async () => {
+    await useEndpoint({ parameters: { 'rds.force_ssl': '0' }, kmsKey: { KeyState: 'PendingDeletion', Enabled: false } });
+    expect((await runCheck(encryption, target)).map((f) => [f.status, f.resource])).toEqual([
+      ['investigate', KEY_ARN],
+      ['investigate', `${SANDBOX_INSTANCE} rds.force_ssl`],
+    ]);
+    await useEndpoint({ instanceXml: instanceWith({ StorageEncrypted: 'false', PerformanceInsightsEnabled: 'false' }) });
+    expect((await runCheck(encryption, target)).map((f) => [f.status, f.title])).toEqual([['investigate', `${SANDBOX_INSTANCE} is not encrypted at rest`]]);
+  });
+
+  it('reads the engine default of rds.force_ssl by major version', async () => {
+    await useEndpoint({ parameters: { 'rds.force_ssl': null }, instanceXml: instanceWith({ EngineVersion: '14.12' }) });
+    expect((await runCheck(encryption, target)).map((f) => f.title)).toEqual([`rds.force_ssl is 0 (engine default) on ${SANDBOX_INSTANCE}`]);
+  });
+
+  it('is an error naming the KMS permission when it is denied', async () => {
+    const endpoint = await useEndpoint();
+    endpoint.inject('DescribeKey', 'access-denied', Infinity);
+    const findings = await runCheck(encryption, target);
+    expect(statuses(findings)).toEqual(['error']);
+    expect(findings[0]!.summary).toMatch(/kms:DescribeKey/);
+  });
+});
+
+describe('monthly.logging-config on RDS', () => {
+  it('is ok with the export, 30-day retention and the logging parameters, read across parameter pages', async () => {
+    const endpoint = await useEndpoint({ pageSize: 4 });
+    const findings = await runCheck(loggingConfig, target);
+    expect(statuses(findings)).toEqual(['ok']);
+    expect(findings[0]!.evidence.map((r) => r.pass)).toEqual([true, true, true, true, true]);
+    expect(endpoint.count('DescribeDBParameters')).toBe(3);
+  });
+
+  it('rates a missing export and no statement logging as investigate, short retention as monitor', async () => {
+    await useEndpoint({ logExports: ['upgrade'], logRetentionDays: 7, parameters: { log_statement: 'none', 'pgaudit.log': 'none' } });
+    const findings = await runCheck(loggingConfig, target);
+    expect(findings.map((f) => [f.status, f.resource])).toEqual([
+      ['investigate', `postgresql log export of ${SANDBOX_INSTANCE}`],
+      ['investigate', 'statement logging'],
+      ['monitor', `log group /aws/rds/instance/${SANDBOX_INSTANCE}/postgresql`],
+    ]);
+    expect(findings[0]!.summary).toMatch(/failed-login and DDL reviews see nothing/);
+  });
+
+  it('reads an Aurora instance through its cluster parameter group', async () => {
+    const aurora = instanceWith({}).replace('<DBInstanceIdentifier>', '<DBClusterIdentifier>dbsec-demo-cluster</DBClusterIdentifier><DBInstanceIdentifier>');
+    await useEndpoint({ instanceXml: aurora, parameters: { log_connections: null }, clusterParameters: { log_connections: '0' } });
+    const findings = await runCheck(loggingConfig, target);
+    expect(findings.map((f) => [f.status, f.title])).toEqual([['investigate', 'log_connections is 0']]);
+    expect(findings[0]!.summary).toContain('parameter group dbsec-demo-cluster-pg + dbsec-demo-pg15');
+  });
+
+  it('is an error when the parameter group cannot be read', async () => {
+    const endpoint = await useEndpoint();
+    endpoint.inject('DescribeDBParameters', 'expired', Infinity);
+    const findings = await runCheck(loggingConfig, target);
+    expect(statuses(findings)).toEqual(['error']);
+    expect(findings[0]!.summary).toMatch(/expired/i);
+  });
+});
+
+describe('monthly.parameter-drift', () => {
+  const server = servers()[0]!;
+  const withDatabase = { ...target, databaseUrl: server.url() };
+
+  it('is ok when the group and the running server agree', async () => {
+    await useEndpoint();
+    const findings = await runCheck(parameterDrift, withDatabase, { parameters: ['log_connections', 'log_disconnections', 'ssl', 'log_hostname'] });
+    expect(statuses(findings)).toEqual(['ok']);
+    expect(findings[0]!.evidence.map((r) => [r.parameter, r.verdict])).toEqual([
+      ['log_connections', 'same'],
+      ['log_disconnections', 'same'],
+      ['ssl', 'same'],
+      ['log_hostname', 'engine default'],
+    ]);
+  });
+
+  it('rates a value the server does not run as investigate', async () => {
+    await useEndpoint();
+    const findings = await runCheck(parameterDrift, withDatabase, { parameters: ['log_statement', 'log_connections'] });
+    expect(findings.map((f) => [f.status, f.title])).toEqual([['investigate', 'log_statement is none on the server but ddl in dbsec-demo-pg15']]);
+  });
+
+  it('rates a group pending reboot and a static parameter waiting for it as monitor', async () => {
+    await useEndpoint({ instanceXml: instanceWith({ ParameterApplyStatus: 'pending-reboot' }) });
+    const findings = await runCheck(parameterDrift, withDatabase, { parameters: ['shared_preload_libraries'] });
+    expect(findings.map((f) => [f.status, f.resource])).toEqual([
+      ['monitor', `${SANDBOX_INSTANCE} dbsec-demo-pg15`],
+      ['monitor', `${SANDBOX_INSTANCE} shared_preload_libraries`],
+    ]);
+  });
+
+  it('is skipped without a database and an error when RDS denies the parameters', async () => {
+    const endpoint = await useEndpoint();
+    expect(statuses(await runCheck(parameterDrift, target))).toEqual(['skipped']);
+    endpoint.inject('DescribeDBParameters', 'access-denied', Infinity);
+    const findings = await runCheck(parameterDrift, withDatabase);
+    expect(findings[0]).toMatchObject({ status: 'error', summary: expect.stringMatching(/rds:DescribeDBParameters/) });
+  });
+});
+
+describe('monthly.compliance', () => {
+  it('is ok when every control that ran is compliant, noting AWS Config is not set up and what was not assessed', async () => {
+    await useEndpoint({ awsConfig: false });
+    const findings = await runChecksOn([instanceConfig, accessControl, compliance], target);
+    const rollup = findings.find((f) => f.checkId === 'monthly.compliance')!;
+    expect(rollup).toMatchObject({ status: 'ok', title: '1 of 1 controls compliant' });
+    expect(rollup.summary).toContain('1 not assessed. AWS Config: not set up in this account and region, skipped.');
+    expect(rollup.evidence.map((r) => [r.control, r.result])).toEqual([
+      ['monthly.access-control', 'not assessed'],
+      ['monthly.instance-config', 'compliant'],
+    ]);
+  });
+
+  it('is investigate when a control is, naming its remediation; a NON_COMPLIANT AWS Config rule is monitor', async () => {
+    await useEndpoint();
+    const findings = await runChecksOn([instanceConfig, alarmCoverage, compliance], target);
+    const rollups = findings.filter((f) => f.checkId === 'monthly.compliance');
+    expect(rollups.map((f) => [f.status, f.title])).toEqual([
+      ['investigate', '1 of 2 controls compliant'],
+      ['monitor', 'AWS Config rule rds-logging-enabled is NON_COMPLIANT'],
+    ]);
+    expect(rollups[0]!.evidence).toContainEqual(expect.objectContaining({ control: 'monthly.alarm-coverage', result: 'non-compliant', remediation: alarmCoverage.meta.remediation }));
+  });
+
+  it('notes a denied AWS Config call instead of failing the roll-up', async () => {
+    const endpoint = await useEndpoint();
+    endpoint.inject('DescribeConfigurationRecorders', 'access-denied', Infinity);
+    const [rollup] = (await runChecksOn([instanceConfig, compliance], target)).filter((f) => f.checkId === 'monthly.compliance');
+    expect(rollup).toMatchObject({ status: 'ok' });
+    expect(rollup!.summary).toMatch(/AWS Config: .*config:DescribeConfigurationRecorders/);
   });
 });
