@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CHECKS } from '../../src/checks/index.js';
 
@@ -10,7 +10,11 @@ describe.each(CHECKS.map((check) => [check.meta.id, check] as const))('%s', (id,
     expect(check.meta.cadence).toBe(cadence);
   });
   it('is named in a test', () => {
-    const tests = ['postgres-checks', 'failed-auth', 'aws-checks', 'weekly-access', 'weekly-security-groups', 'weekly-ddl', 'weekly-backups', 'weekly-query-patterns', 'monthly-aws'].map((file) => readFileSync(new URL(`./${file}.test.ts`, import.meta.url), 'utf8')).join('\n');
+    const dir = new URL('./', import.meta.url);
+    const tests = readdirSync(dir)
+      .filter((file) => file.endsWith('.test.ts') && file !== 'registry.test.ts')
+      .map((file) => readFileSync(new URL(file, dir), 'utf8'))
+      .join('\n');
     expect(tests).toContain(`('${id}`);
   });
   it('has text a user can act on and defaults that validate', () => {

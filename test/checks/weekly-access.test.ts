@@ -1,9 +1,15 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import dbUsers from '../../src/checks/weekly/db-users.js';
 import tablePrivileges from '../../src/checks/weekly/table-privileges.js';
 import { createRoles, ROLES } from '../../src/sandbox/pg-scenario.js';
 import { runCheck, statuses } from '../helpers/run-check.js';
-import { servers, sql } from '../helpers/servers.js';
+import { logSince, logSize, servers, sql } from '../helpers/servers.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const dir = mkdtempSync(join(tmpdir(), 'dbsec-weekly-access-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Each server gets its own database and roles, created for real; the checks run as the pg_monitor auditor or as the superuser. */
 describe.each(servers().map((server) => [server.flavor, server] as const))('weekly access checks on %s', (_flavor, server) => {
@@ -61,6 +67,24 @@ describe.each(servers().map((server) => [server.flavor, server] as const))('week
       const findings = await runCheck(dbUsers, { databaseUrl: server.url({ database: 'no_such_db' }) });
       expect(findings[0]!.status).toBe('error');
       expect(findings[0]!.summary).toMatch(/database "no_such_db" does not exist; check PGDATABASE/);
+    });
+
+    it('flags login roles that did not log in during the window when connection logs are available', async () => {
+      const mark = await logSize(server);
+      await sql({ ...server, url: () => server.url({ user: ROLES.app.name, password: ROLES.app.password }) }, 'SELECT 1');
+      const logFiles = [await logSince(server, mark, join(dir, `${_flavor}-logins.log`))];
+      const findings = await runCheck(dbUsers, { ...asAuditor(), logFiles }, { serviceAccounts: ['mc_*', 'wk_*'] });
+      const byRole = Object.fromEntries(findings.map((f) => [f.resource, f]));
+      expect(byRole[`role ${ROLES.reporting.name}`]).toMatchObject({ status: 'monitor', title: `Role ${ROLES.reporting.name} did not log in during the window (unused account)` });
+      expect(byRole[`role ${ROLES.app.name}`]).toBeUndefined();
+      expect(byRole['role postgres']).toBeUndefined();
+    });
+
+    it('says unused accounts cannot be checked when the log has no connection lines', async () => {
+      const quiet = join(dir, `${_flavor}-quiet.log`);
+      writeFileSync(quiet, '');
+      const findings = await runCheck(dbUsers, { ...asAuditor(), logFiles: [quiet] });
+      expect(findings[0]!.summary).toContain('Unused accounts could not be checked: no "connection authorized" line');
     });
   });
 

@@ -47,6 +47,50 @@ describe('the local AWS endpoint, read back through the real SDK', () => {
   });
 });
 
+describe('the fixtures added for the monthly audit, read back through the real SDK', () => {
+  it('serves route tables, flow logs, parameters, KMS and AWS Config with every field the checks read', async () => {
+    await useEndpoint({ pageSize: 5 });
+    const { EC2Client, DescribeRouteTablesCommand, DescribeFlowLogsCommand } = await import('@aws-sdk/client-ec2');
+    const { paginateDescribeDBParameters } = await import('@aws-sdk/client-rds');
+    const { KMSClient, DescribeKeyCommand, GetKeyRotationStatusCommand } = await import('@aws-sdk/client-kms');
+    const { ConfigServiceClient, GetComplianceDetailsByResourceCommand, DescribeConfigurationRecordersCommand } = await import('@aws-sdk/client-config-service');
+    const ec2 = new EC2Client({ region: SANDBOX_REGION });
+    const tables = (await ec2.send(new DescribeRouteTablesCommand({}))).RouteTables!;
+    expect(tables.map((t) => t.RouteTableId)).toEqual(['rtb-0main0000000000001', 'rtb-0private000000002', 'rtb-0public0000000003']);
+    expect(tables[0]!.Associations![0]).toMatchObject({ Main: true });
+    expect(tables[0]!.Routes![1]).toMatchObject({ DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-0a1b2c3d4e5f60001', State: 'active' });
+    expect(tables[2]!.Routes![1]).toMatchObject({ GatewayId: 'igw-0c1d2e3f4a5b60001' });
+    expect(tables[2]!.Associations![0]).toMatchObject({ SubnetId: 'subnet-0pub11bb22cc33dd4', Main: false });
+    expect((await ec2.send(new DescribeFlowLogsCommand({}))).FlowLogs).toEqual([
+      expect.objectContaining({ FlowLogId: 'fl-0123456789abcdef0', FlowLogStatus: 'ACTIVE', ResourceId: 'vpc-0123456789abcdef0', TrafficType: 'ALL' }),
+    ]);
+    const rds = new RDSClient({ region: SANDBOX_REGION });
+    const pages = [];
+    for await (const page of paginateDescribeDBParameters({ client: rds }, { DBParameterGroupName: 'dbsec-demo-pg15' })) pages.push(page);
+    expect(pages.length).toBe(3);
+    const parameters = pages.flatMap((p) => p.Parameters!);
+    expect(parameters.length).toBe(12);
+    expect(parameters.find((p) => p.ParameterName === 'shared_preload_libraries')).toMatchObject({ ParameterValue: 'pg_stat_statements,pgaudit', ApplyType: 'static', Source: 'user' });
+    const engineDefault = parameters.find((p) => p.ParameterName === 'log_hostname')!;
+    expect([engineDefault.Source, engineDefault.ParameterValue]).toEqual(['engine-default', undefined]);
+    const kms = new KMSClient({ region: SANDBOX_REGION });
+    const key = (await kms.send(new DescribeKeyCommand({ KeyId: 'alias-less-1234abcd-12ab-34cd-56ef-1234567890ab' }))).KeyMetadata!;
+    expect(key).toMatchObject({ KeyManager: 'CUSTOMER', KeyState: 'Enabled' });
+    expect(key.CreationDate!.getUTCFullYear()).toBe(2025);
+    expect((await kms.send(new GetKeyRotationStatusCommand({ KeyId: key.Arn! }))).KeyRotationEnabled).toBe(true);
+    const config = new ConfigServiceClient({ region: SANDBOX_REGION });
+    expect((await config.send(new DescribeConfigurationRecordersCommand({}))).ConfigurationRecorders![0]!.name).toBe('default');
+    const results = (await config.send(new GetComplianceDetailsByResourceCommand({ ResourceType: 'AWS::RDS::DBInstance', ResourceId: 'db-ABCDEFGHIJKLMNOPQRSTUVWXYZ' }))).EvaluationResults!;
+    expect(results.map((r) => [r.EvaluationResultIdentifier!.EvaluationResultQualifier!.ConfigRuleName, r.ComplianceType])).toEqual([
+      ['rds-storage-encrypted', 'COMPLIANT'],
+      ['rds-instance-public-access-check', 'COMPLIANT'],
+      ['rds-logging-enabled', 'NON_COMPLIANT'],
+    ]);
+    expect(results[0]!.ResultRecordedTime).toBeInstanceOf(Date);
+    for (const client of [ec2, rds, kms, config]) client.destroy();
+  });
+});
+
 describe('filter patterns', () => {
   it('matches what dbsec sends, as CloudWatch Logs would', () => {
     const match = filterPatternMatcher(filterPatternFor(['authentication failed', 'no pg_hba.conf entry']));

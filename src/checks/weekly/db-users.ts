@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { defineCheck, matchesAny, type FindingDraft } from '../types.js';
 import type { Level } from '../../status.js';
 import { RDS_ROLES } from '../roles.js';
+import type { CheckContext } from '../../context.js';
+import { messageOf, SourceMissing } from '../../errors.js';
 
 interface RoleRow {
   name: string;
@@ -20,6 +22,10 @@ interface RolesData {
   roles: RoleRow[];
   /** Login roles with no password, or undefined when pg_authid cannot be read (it needs superuser). */
   withoutPassword?: string[];
+  /** Roles seen logging in during the window; undefined when no connection log lines could be read. */
+  loggedIn?: string[];
+  /** Why unused accounts could not be checked. */
+  loginsUnknown?: string;
 }
 
 // pg_roles and pg_auth_members look the same from PostgreSQL 12 to 18.
@@ -42,7 +48,7 @@ export default defineCheck({
     title: 'Database users and their privileges',
     area: 'access-control',
     cadence: 'weekly',
-    sources: ['postgres'],
+    sources: ['postgres', 'logs'],
     runbook: 'Weekly Security Review §1: Audit Database Users',
     remediation:
       'Remove superuser and powerful memberships from roles that do not need them (ALTER ROLE … NOSUPERUSER; REVOKE rds_superuser FROM …), set a password or NOLOGIN on login roles without one, and drop unused accounts. Add real administrators to `admins`.',
@@ -56,6 +62,8 @@ export default defineCheck({
       .default(['rds_superuser', 'pg_write_all_data', 'pg_read_all_data', 'pg_read_server_files', 'pg_write_server_files', 'pg_execute_server_program']),
     /** When true, a login role with no VALID UNTIL is a finding. */
     requirePasswordExpiry: z.boolean().default(false),
+    /** Login roles that may go a whole window without logging in (break-glass, yearly jobs). */
+    serviceAccounts: z.array(z.string()).default([]),
   }),
   async collect(ctx): Promise<RolesData> {
     const pg = await ctx.pg();
@@ -64,9 +72,9 @@ export default defineCheck({
       .query<{ name: string }>(NO_PASSWORD_SQL)
       .then((rows) => rows.map((r) => r.name))
       .catch(() => undefined);
-    return { roles, withoutPassword };
+    return { roles, withoutPassword, ...(await loginsInWindow(ctx)) };
   },
-  evaluate({ roles, withoutPassword }, options, { now }): FindingDraft[] {
+  evaluate({ roles, withoutPassword, loggedIn, loginsUnknown }, options, { now }): FindingDraft[] {
     const findings: FindingDraft[] = [];
     for (const role of roles) {
       if (role.bootstrap || RDS_ROLES.includes(role.name)) continue;
@@ -81,6 +89,7 @@ export default defineCheck({
       if (role.login && withoutPassword?.includes(role.name)) problems.push(['investigate', 'can log in without a password']);
       if (role.login && role.validUntil && role.validUntil < now) problems.push(['monitor', `has a password that expired on ${role.validUntil.toISOString().slice(0, 10)}`]);
       if (role.login && !role.validUntil && options.requirePasswordExpiry) problems.push(['monitor', 'has a password that never expires']);
+      if (role.login && loggedIn && !loggedIn.includes(role.name) && !matchesAny(role.name, options.serviceAccounts)) problems.push(['monitor', 'did not log in during the window (unused account)']);
       if (problems.length === 0) continue;
       findings.push({
         status: problems.some(([level]) => level === 'investigate') ? 'investigate' : 'monitor',
@@ -92,7 +101,9 @@ export default defineCheck({
         evidence: [describe(role)],
       });
     }
-    const note = withoutPassword === undefined ? ' Passwords could not be checked: reading pg_authid needs superuser.' : '';
+    const note =
+      (withoutPassword === undefined ? ' Passwords could not be checked: reading pg_authid needs superuser.' : '') +
+      (loginsUnknown ? ` Unused accounts could not be checked: ${loginsUnknown}.` : '');
     if (findings.length === 0) {
       findings.push({
         status: 'ok',
@@ -108,6 +119,28 @@ export default defineCheck({
     return findings;
   },
 });
+
+const CONNECTION_AUTHORIZED = /^connection authorized: user=(\S+)/;
+
+/** Who logged in during the window, from log_connections lines; no lines at all means the logs cannot tell. */
+async function loginsInWindow(ctx: CheckContext): Promise<Pick<RolesData, 'loggedIn' | 'loginsUnknown'>> {
+  let scan;
+  try {
+    scan = await ctx.scanLogs(['connection authorized']);
+  } catch (err) {
+    return { loginsUnknown: err instanceof SourceMissing ? 'no log source (pass --log-file or --rds-instance)' : messageOf(err).replace(/\.$/, '') };
+  }
+  const users = new Set<string>();
+  let lines = 0;
+  for await (const record of scan.records) {
+    const user = CONNECTION_AUTHORIZED.exec(record.message)?.[1] ?? record.user;
+    if (!user) continue;
+    lines++;
+    users.add(user);
+  }
+  if (lines === 0) return { loginsUnknown: `no "connection authorized" line in ${scan.origin} (is log_connections on?)` };
+  return { loggedIn: [...users] };
+}
 
 function describe(role: RoleRow): Record<string, unknown> {
   const attributes = (['superuser', 'createdb', 'createrole', 'replication', 'bypassrls'] as const).filter((a) => role[a]);
