@@ -52,13 +52,26 @@ const REVIEWS = [
     cadence: 'weekly',
     since: '7d',
     description: "the runbook's weekly review: users, table privileges, security groups, query patterns, DDL in the logs, backups",
-    examples: ['dbsec weekly --database-url postgres://auditor@db.internal/app --rds-instance prod-db', 'dbsec weekly -c dbsec.yaml --format markdown -o weekly-$(date +%F).md'],
+    examples: [
+      'dbsec weekly --database-url postgres://auditor@db.internal/app --rds-instance prod-db',
+      'dbsec weekly -c dbsec.yaml --format markdown -o weekly-$(date +%F).md',
+      'dbsec weekly -c dbsec.yaml --reset-stats --execute    # the runbook resets pg_stat_statements after the review',
+    ],
+    options: (command: Command) =>
+      command
+        .option('--reset-stats', 'after the review, reset pg_stat_statements (a dry run unless --execute)')
+        .option('--execute', 'really carry out --reset-stats'),
   },
   {
     cadence: 'monthly',
     since: '30d',
-    description: "the runbook's monthly audit, so far: the instance's security configuration and its alarm coverage",
-    examples: ['dbsec monthly --rds-instance prod-db --region eu-west-1 --format markdown -o audit-$(date +%Y-%m).md', "dbsec monthly -c dbsec.yaml --format json | jq '.summary'"],
+    description: "the runbook's monthly audit: instance configuration, access control, network, encryption, logs, alarms, parameter drift and a compliance roll-up",
+    examples: [
+      'dbsec monthly --rds-instance prod-db --region eu-west-1 --database-url postgres://auditor@prod-db.internal/app --format markdown -o audit-$(date +%Y-%m).md',
+      'dbsec monthly -c dbsec.yaml --save-config audits/$(date +%Y-%m) --format json -o audits/$(date +%Y-%m)/monthly.json',
+      "dbsec monthly -c dbsec.yaml --format json | jq '.findings[] | select(.checkId==\"monthly.compliance\")'",
+    ],
+    options: (command: Command) => command.option('--save-config <dir>', "save the instance's full configuration as DIR/rds-config-ID-YYYYMMDD.json"),
   },
 ] as const;
 
@@ -76,7 +89,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .exitOverride();
 
   for (const review of REVIEWS) {
-    addReviewOptions(program.command(review.cadence), review.since)
+    const command = addReviewOptions(program.command(review.cadence), review.since);
+    ('options' in review ? review.options(command) : command)
       .description(review.description)
       .addHelpText('after', `\nExamples:\n${review.examples.map((e) => `  ${e}`).join('\n')}\n${EXIT_CODES}`)
       .action(async (flags) => setExit(await (await import('./commands/review.js')).runReview(review.cadence, flags, io, VERSION)));

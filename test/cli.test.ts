@@ -7,7 +7,7 @@ import { Ajv } from 'ajv';
 import { ROLES, createRoles, failLogins, holdSessions } from '../src/sandbox/pg-scenario.js';
 import { SANDBOX_INSTANCE, sandboxAwsEnv, sandboxEndpoint } from '../src/sandbox/aws-scenario.js';
 import type { AwsEndpoint } from '../src/sandbox/aws-endpoint.js';
-import { servers } from './helpers/servers.js';
+import { servers, sql } from './helpers/servers.js';
 
 const BIN = new URL('../bin/dbsec', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'dbsec-cli-'));
@@ -149,12 +149,36 @@ describe('other commands', () => {
     expect(run.code).toBe(3);
   });
 
-  it('dbsec monthly runs over 30 days and finds the recorded instance lacks a FreeableMemory alarm', async () => {
-    const run = await dbsec(['monthly', '--rds-instance', SANDBOX_INSTANCE, '--format', 'json'], awsEnv);
+  it('dbsec monthly runs every monthly check over 30 days and saves the instance configuration with --save-config', async () => {
+    const saveDir = join(dir, 'audit');
+    const run = await dbsec(['monthly', '--rds-instance', SANDBOX_INSTANCE, '--database-url', databaseUrl, '--format', 'json', '--save-config', saveDir], awsEnv);
     const report = JSON.parse(run.stdout);
     expect(Date.parse(report.window.to) - Date.parse(report.window.from)).toBe(30 * 86400_000);
-    expect(report.findings.map((f: { checkId: string; status: string }) => `${f.checkId} ${f.status}`).sort()).toEqual(['monthly.alarm-coverage investigate', 'monthly.instance-config ok']);
+    expect(new Set(report.findings.map((f: { checkId: string }) => f.checkId))).toEqual(
+      new Set(['monthly.access-control', 'monthly.alarm-coverage', 'monthly.compliance', 'monthly.encryption', 'monthly.instance-config', 'monthly.log-summary', 'monthly.logging-config', 'monthly.network', 'monthly.parameter-drift']),
+    );
+    expect(report.findings.find((f: { checkId: string }) => f.checkId === 'monthly.alarm-coverage').status).toBe('investigate');
+    const file = join(saveDir, `rds-config-${SANDBOX_INSTANCE}-${new Date().toISOString().slice(0, 10).replace(/-/g, '')}.json`);
+    expect(run.stderr).toBe(`dbsec: ${SANDBOX_INSTANCE}: saved the instance configuration to ${file}.\n`);
+    expect(JSON.parse(readFileSync(file, 'utf8')).DBInstances[0]).toMatchObject({ DBInstanceIdentifier: SANDBOX_INSTANCE, StorageEncrypted: true });
     expect(run.code).toBe(1);
+  });
+
+  it('dbsec weekly --reset-stats is a dry run without --execute, needs the privilege with it, and resets as superuser', async () => {
+    await sql(server!, 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    const quiet = join(dir, 'reset.log');
+    writeFileSync(quiet, '');
+    const weekly = (url: string, extra: string[]) => dbsec(['weekly', '--database-url', url, '--log-file', quiet, '--format', 'json', '--reset-stats', ...extra]);
+    const dry = await weekly(databaseUrl, []);
+    expect(dry.stderr).toMatch(/: dry run: would run SELECT pg_stat_statements_reset\(\) after this review; add --execute/);
+    const denied = await weekly(databaseUrl, ['--execute', '--fail-on', 'never']);
+    expect(denied.stderr).toMatch(/reset-stats failed: .*permission denied.*GRANT EXECUTE ON FUNCTION pg_stat_statements_reset/);
+    expect(denied.code).toBe(3);
+    await sql(server!, "SELECT 'dbsec reset marker'");
+    const done = await weekly(server!.url(), ['--execute']);
+    expect(done.stderr).toMatch(/: reset pg_stat_statements\.\n$/);
+    const left = await sql(server!, "SELECT count(*)::int AS n FROM pg_stat_statements WHERE query LIKE '%dbsec reset marker%'");
+    expect(left.rows[0].n).toBe(0);
   });
 
   it('dbsec checks --format json lists every check with its defaults', async () => {

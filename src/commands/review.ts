@@ -7,7 +7,9 @@ import { useColor, type Io } from '../io.js';
 import { terminalProgress } from '../progress.js';
 import { FORMATTERS, type Format } from '../reports/index.js';
 import { runChecks } from '../runner.js';
-import { exitCode, type FailOn } from '../status.js';
+import { EXIT, exitCode, type FailOn } from '../status.js';
+import { reviewActions, runActions, type ActionResult } from './review-actions.js';
+import { safeText } from '../redact.js';
 import { resolveTarget, type Target, type TargetInput } from '../target.js';
 import { durationMs, parseDuration, windowSince } from '../time.js';
 import type { Report } from '../report.js';
@@ -29,6 +31,11 @@ export interface ReviewFlags {
   logFile?: string[];
   logLinePrefix?: string;
   concurrency?: string;
+  /** weekly: reset pg_stat_statements after the review (a dry run without --execute). */
+  resetStats?: boolean;
+  execute?: boolean;
+  /** monthly: save DescribeDBInstances to DIR/rds-config-ID-YYYYMMDD.json. */
+  saveConfig?: string;
 }
 
 export const DEFAULT_SINCE: Record<Cadence, string> = { daily: '24h', weekly: '7d', monthly: '30d' };
@@ -64,6 +71,8 @@ export async function runReview(command: Cadence, flags: ReviewFlags, io: Io, ve
     throw new DbsecError(`--concurrency "${flags.concurrency}" must be a whole number from 1 to 32.`);
   }
   const showProgress = !flags.quiet && flags.format !== 'json' && Boolean(io.stderr.isTTY);
+  const actions = reviewActions(flags, now);
+  const actionResults: ActionResult[] = [];
   const report = await runChecks({
     command,
     version,
@@ -83,9 +92,12 @@ export async function runReview(command: Cadence, flags: ReviewFlags, io: Io, ve
       aws: { retryStrategy: io.awsRetryStrategy },
     },
     progress: showProgress ? await terminalProgress(io.stderr as NodeJS.WriteStream, `dbsec ${command}`) : undefined,
+    afterTarget: actions.length > 0 ? (ctx) => runActions(actions, ctx, actionResults) : undefined,
   });
   await emitReport(report, flags, io);
-  return exitCode(report.findings, flags.failOn);
+  for (const result of actionResults) io.stderr.write(`dbsec: ${result.target}: ${safeText(result.message)}\n`);
+  const code = exitCode(report.findings, flags.failOn);
+  return code === EXIT.clean && actionResults.some((r) => !r.ok) ? EXIT.checkErrors : code;
 }
 
 /** --output gets the chosen format; the terminal still gets the table unless --quiet. */
