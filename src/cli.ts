@@ -17,11 +17,17 @@ Exit codes:
 
 
 function addReviewOptions(command: Command, defaultSince: string): Command {
-  return command
+  command
     .option('--since <when>', `time window: a duration (24h, 7d, 30d) or an ISO-8601 time`, defaultSince)
     .addOption(new Option('--format <format>', 'report format').choices([...FORMATS]).default('table'))
     .option('-o, --output <file>', 'write the report to FILE (the table still goes to the terminal)')
-    .addOption(new Option('--fail-on <status>', 'lowest status that makes the exit code 1').choices([...FAIL_ON]).default('investigate'))
+    .addOption(new Option('--fail-on <status>', 'lowest status that makes the exit code 1').choices([...FAIL_ON]).default('investigate'));
+  return addTargetOptions(command);
+}
+
+/** How to reach the databases and AWS: every command that reviews a target takes these. */
+function addTargetOptions(command: Command): Command {
+  return command
     .option('-c, --config <file>', 'YAML or JSON config: targets, thresholds per check id, allow-lists')
     .option('--database-url <url>', 'PostgreSQL URL (default: libpq environment PGHOST, PGUSER, PGPASSWORD, PGSSLMODE, ~/.pgpass)')
     .option('--rds-instance <id>', 'RDS DB instance identifier, for the AWS checks')
@@ -95,6 +101,21 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .addHelpText('after', `\nExamples:\n${review.examples.map((e) => `  ${e}`).join('\n')}\n${EXIT_CODES}`)
       .action(async (flags) => setExit(await (await import('./commands/review.js')).runReview(review.cadence, flags, io, VERSION)));
   }
+
+  const report = program.command('report').description('reports auditors keep: the monthly compliance report');
+  addTargetOptions(
+    report
+      .command('compliance')
+      .description("the runbook's Monthly Compliance Report in Markdown: from a monthly run over the month, or offline from saved JSON reports")
+      .option('--month <YYYY-MM>', 'the calendar month (UTC) to report on (default: the current month, up to now)')
+      .option('--from <files...>', 'build the report from saved JSON reports (--format json output) instead of running checks')
+      .option('-o, --output <file>', 'write the Markdown to FILE'),
+  )
+    .addHelpText(
+      'after',
+      `\nExamples:\n  dbsec report compliance -c dbsec.yaml --month 2026-10 -o compliance-2026-10.md\n  dbsec report compliance --month 2026-10 --from reports/daily-*.json reports/weekly-*.json reports/monthly-2026-10.json\n\nExit codes: 0 the report was written; 2 bad input (a flag, a config, an unreadable or foreign --from file).`,
+    )
+    .action(async (flags) => setExit(await (await import('./commands/report.js')).complianceReport(flags, io, VERSION)));
 
   program
     .command('checks')

@@ -31,6 +31,16 @@ export function windowSince(since: string, now: Date): TimeWindow {
   throw new DbsecError(`--since "${since}" is neither a duration (24h, 7d, 30d) nor a past ISO-8601 time (2026-11-01T00:00:00Z).`);
 }
 
+/** A calendar month in UTC ("2026-10"), cut at now for the month in progress. */
+export function monthWindow(month: string, now: Date): TimeWindow {
+  const match = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(month);
+  if (!match) throw new DbsecError(`--month "${month}" is not a month: use YYYY-MM, e.g. 2026-10.`);
+  const from = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, 1));
+  if (from > now) throw new DbsecError(`--month ${month} has not begun yet.`);
+  const end = new Date(Date.UTC(Number(match[1]), Number(match[2]), 1));
+  return { from, to: end < now ? end : now };
+}
+
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   const h = Math.floor(s / 3600);

@@ -181,6 +181,56 @@ describe('other commands', () => {
     expect(left.rows[0].n).toBe(0);
   });
 
+  it('dbsec report compliance runs the monthly checks over the month and writes the runbook report', async () => {
+    const month = new Date().toISOString().slice(0, 7);
+    const run = await dbsec(['report', 'compliance', '--rds-instance', SANDBOX_INSTANCE, '--database-url', databaseUrl, '--month', month], awsEnv);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    const headings = run.stdout.split('\n').filter((line) => line.startsWith('## '));
+    expect(headings).toEqual(['## 1. Security Configuration Status', '## 2. Access Control', '## 3. Monitoring & Logging', '## 4. Incidents & Anomalies', '## 5. Maintenance Activities', '## 6. Compliance Status']);
+    expect(run.stdout).toContain(`# Database Security Compliance Report: ${month}`);
+    expect(run.stdout).toMatch(/\| `monthly.alarm-coverage` \| ✗ non-compliant \| 🔴 No alarm on FreeableMemory/);
+    expect(run.stdout).toMatch(/\| `monthly.encryption` \| ✓ compliant \|/);
+    expect(run.stdout).toMatch(/### Remediation items\n\n1\. `monthly.alarm-coverage`/);
+    expect(run.stdout).toContain('AWS Config: AWS Config rule rds-logging-enabled is NON\\_COMPLIANT');
+  });
+
+  it('dbsec report compliance --from builds the report offline from saved JSON reports of the month, latest first', async () => {
+    const saved = async (name: string, args: string[]) => {
+      const path = join(dir, name);
+      await dbsec([...args, '--format', 'json', '-o', path, '--quiet'], awsEnv);
+      return path;
+    };
+    const daily = await saved('daily.json', ['daily', '--database-url', databaseUrl, '--rds-instance', SANDBOX_INSTANCE]);
+    const monthly = await saved('monthly.json', ['monthly', '--database-url', databaseUrl, '--rds-instance', SANDBOX_INSTANCE]);
+    const old = join(dir, 'old.json');
+    const oldReport = JSON.parse(readFileSync(daily, 'utf8'));
+    writeFileSync(old, JSON.stringify({ ...oldReport, window: { from: '2020-01-01T00:00:00Z', to: '2020-01-02T00:00:00Z' } }));
+    const out = join(dir, 'compliance.md');
+    const run = await dbsec(['report', 'compliance', '--from', daily, monthly, old, '-o', out]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/wrote the \d{4}-\d{2} compliance report to /);
+    const text = readFileSync(out, 'utf8');
+    expect(text).toContain('from 2 reports:');
+    expect(text).toMatch(/\| `daily.failed-auth` \|/);
+    expect(text).toMatch(/\| `monthly.network` \| ✓ compliant \|/);
+  });
+
+  it('dbsec report compliance refuses a foreign file, a missing file and a bad month in one sentence (exit 2)', async () => {
+    const foreign = writeConfig('foreign.json', JSON.stringify({ hello: 'world' }));
+    const cases: Array<[string[], RegExp]> = [
+      [['--from', foreign], /foreign.json is not a dbsec JSON report \(schemaVersion 1\): schemaVersion: /],
+      [['--from', join(dir, 'nope.json')], /Cannot read the report .*nope.json: no such file; check --from\./],
+      [['--month', '2026-13'], /--month "2026-13" is not a month: use YYYY-MM/],
+    ];
+    for (const [args, message] of cases) {
+      const run = await dbsec(['report', 'compliance', ...args]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
   it('dbsec checks --format json lists every check with its defaults', async () => {
     const run = await dbsec(['checks', '--format', 'json']);
     const checks = JSON.parse(run.stdout);

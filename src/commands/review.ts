@@ -11,7 +11,7 @@ import { EXIT, exitCode, type FailOn } from '../status.js';
 import { reviewActions, runActions, type ActionResult } from './review-actions.js';
 import { safeText } from '../redact.js';
 import { resolveTarget, type Target, type TargetInput } from '../target.js';
-import { durationMs, parseDuration, windowSince } from '../time.js';
+import { durationMs, parseDuration, windowSince, type TimeWindow } from '../time.js';
 import type { Report } from '../report.js';
 
 /** The flags every review command (daily, weekly, monthly) shares. */
@@ -59,13 +59,19 @@ export function targetsOf(flags: ReviewFlags, config: ConfigFile, env: NodeJS.Pr
   );
 }
 
-export async function runReview(command: Cadence, flags: ReviewFlags, io: Io, version: string, preset?: ConfigFile): Promise<number> {
-  const config = preset ?? (flags.config ? await loadConfigFile(flags.config) : {});
+export interface Review {
+  report: Report;
+  actions: ActionResult[];
+}
+
+/** Runs a cadence's checks over the flags' targets; `window` overrides --since (report compliance uses a month). */
+export async function collectReview(command: Cadence, flags: ReviewFlags, io: Io, version: string, overrides: { preset?: ConfigFile; window?: TimeWindow } = {}): Promise<Review> {
+  const config = overrides.preset ?? (flags.config ? await loadConfigFile(flags.config) : {});
   const checks = checksFor(command);
   const options = resolveCheckOptions(CHECKS, config, flags.config ?? 'config');
   const targets = targetsOf(flags, config, io.env);
   const now = io.now();
-  const window = windowSince(flags.since ?? DEFAULT_SINCE[command], now);
+  const window = overrides.window ?? windowSince(flags.since ?? DEFAULT_SINCE[command], now);
   const concurrency = flags.concurrency ? Number(flags.concurrency) : config.concurrency ?? 4;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
     throw new DbsecError(`--concurrency "${flags.concurrency}" must be a whole number from 1 to 32.`);
@@ -94,10 +100,15 @@ export async function runReview(command: Cadence, flags: ReviewFlags, io: Io, ve
     progress: showProgress ? await terminalProgress(io.stderr as NodeJS.WriteStream, `dbsec ${command}`) : undefined,
     afterTarget: actions.length > 0 ? (ctx) => runActions(actions, ctx, actionResults) : undefined,
   });
+  return { report, actions: actionResults };
+}
+
+export async function runReview(command: Cadence, flags: ReviewFlags, io: Io, version: string, preset?: ConfigFile): Promise<number> {
+  const { report, actions } = await collectReview(command, flags, io, version, { preset });
   await emitReport(report, flags, io);
-  for (const result of actionResults) io.stderr.write(`dbsec: ${result.target}: ${safeText(result.message)}\n`);
+  for (const result of actions) io.stderr.write(`dbsec: ${result.target}: ${safeText(result.message)}\n`);
   const code = exitCode(report.findings, flags.failOn);
-  return code === EXIT.clean && actionResults.some((r) => !r.ok) ? EXIT.checkErrors : code;
+  return code === EXIT.clean && actions.some((r) => !r.ok) ? EXIT.checkErrors : code;
 }
 
 /** --output gets the chosen format; the terminal still gets the table unless --quiet. */

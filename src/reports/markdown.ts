@@ -1,7 +1,7 @@
 import type { Finding, Report } from '../report.js';
 import { EVIDENCE_ROWS, cellText, evidenceColumns } from './evidence.js';
 
-const ICON: Record<Finding['status'], string> = { investigate: '🔴', monitor: '🟡', error: '🟣', skipped: '⚪', ok: '🟢' };
+export const ICON: Record<Finding['status'], string> = { investigate: '🔴', monitor: '🟡', error: '🟣', skipped: '⚪', ok: '🟢' };
 
 /** A report to keep as a daily log entry: summary first, then each finding with its evidence. */
 export function formatMarkdown(report: Report): string {
@@ -38,6 +38,6 @@ function evidenceTable(rows: ReadonlyArray<Record<string, unknown>>): string[] {
 }
 
 /** Text from the database or logs must not break the table or smuggle Markdown/HTML. */
-function md(text: string): string {
+export function md(text: string): string {
   return text.replace(/[\\`*_{}[\]<>|#]/g, (ch) => `\\${ch}`).replace(/\n/g, ' ');
 }
