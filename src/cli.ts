@@ -117,6 +117,28 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     )
     .action(async (flags) => setExit(await (await import('./commands/report.js')).complianceReport(flags, io, VERSION)));
 
+  const evidence = program.command('evidence').description('audit evidence: collect it with SHA-256 hashes, verify it later');
+  addTargetOptions(
+    evidence
+      .command('collect')
+      .description("write the runbook's audit evidence (instance configuration, security groups, KMS keys, CloudTrail RDS events, a log sample, roles and privileges) as files with a MANIFEST.sha256")
+      .requiredOption('--out <dir>', 'a new directory for the evidence (never overwritten)')
+      .option('--trail-days <n>', 'days of CloudTrail RDS events', '90')
+      .option('--log-days <n>', 'days the log sample is taken from', '30')
+      .option('--max-items <n>', 'at most this many CloudTrail events and log lines', '1000'),
+  )
+    .addHelpText(
+      'after',
+      `\nExamples:\n  dbsec evidence collect --rds-instance prod-db --region eu-west-1 --database-url postgres://auditor@prod-db.internal/app --out evidence/$(date +%F)\n  sha256sum -c evidence/2026-11-22/MANIFEST.sha256    # the manifest is in sha256sum's format\n\nExit codes: 0 everything collected; 3 some items missing (listed, the rest kept); 2 nothing could be collected or bad input.`,
+    )
+    .action(async (flags) => setExit(await (await import('./commands/evidence.js')).collectEvidence(flags, io, VERSION)));
+  evidence
+    .command('verify')
+    .description('re-hash the files of an evidence directory against its MANIFEST.sha256: changed, missing and added files')
+    .argument('<dir>', 'the directory evidence collect wrote')
+    .addHelpText('after', `\nExamples:\n  dbsec evidence verify evidence/2026-11-22\n\nExit codes: 0 every file matches; 1 a file changed, is missing or was added; 2 no readable manifest.`)
+    .action(async (dir) => setExit(await (await import('./commands/evidence.js')).verifyEvidence(dir, io)));
+
   program
     .command('checks')
     .description('list every check: id, cadence, sources, runbook step, default thresholds')

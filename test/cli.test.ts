@@ -231,6 +231,52 @@ describe('other commands', () => {
     }
   });
 
+  it('dbsec evidence collect writes every item and a manifest that sha256sum and evidence verify accept; verify finds tampering', async () => {
+    const out = join(dir, 'evidence-full');
+    const run = await dbsec(['evidence', 'collect', '--rds-instance', SANDBOX_INSTANCE, '--database-url', databaseUrl, '--out', out], awsEnv);
+    expect(run.code).toBe(0);
+    expect(run.stdout.match(/^  collected /gm)).toHaveLength(7);
+    const manifest = readFileSync(join(out, 'MANIFEST.sha256'), 'utf8');
+    expect(manifest.trim().split('\n').map((line) => line.split('  ')[1])).toEqual([
+      'audit-cloudtrail-rds-events.json', 'audit-kms-config.json', 'audit-privileges.json', 'audit-rds-config.json', 'audit-roles.json', 'audit-sample-logs.json', 'audit-security-groups.json', 'collection.json',
+    ]);
+    const sums = await new Promise<string>((resolve) => execFile('sha256sum', ['-c', 'MANIFEST.sha256'], { cwd: out }, (_err, stdout) => resolve(stdout)));
+    expect(sums.match(/: OK$/gm)).toHaveLength(8);
+    expect(JSON.parse(readFileSync(join(out, 'audit-roles.json'), 'utf8')).roles.map((r: { name: string }) => r.name)).toContain(ROLES.app.name);
+    expect(readFileSync(join(out, 'audit-sample-logs.json'), 'utf8')).not.toContain(ROLES.app.password);
+
+    expect((await dbsec(['evidence', 'verify', out])).code).toBe(0);
+    writeFileSync(join(out, 'audit-roles.json'), '{"roles": []}\n');
+    rmSync(join(out, 'audit-kms-config.json'));
+    writeFileSync(join(out, 'planted.json'), '{}');
+    const verify = await dbsec(['evidence', 'verify', out]);
+    expect(verify.code).toBe(1);
+    expect(verify.stdout).toBe('CHANGED  audit-roles.json\nMISSING  audit-kms-config.json\nADDED    planted.json\nNOT OK: 6 files unchanged, 1 changed, 1 missing, 1 added (' + join(out, 'MANIFEST.sha256') + ').\n');
+    const again = await dbsec(['evidence', 'collect', '--rds-instance', SANDBOX_INSTANCE, '--out', out], awsEnv);
+    expect(again).toMatchObject({ code: 2, stderr: expect.stringContaining('evidence is never overwritten') });
+  });
+
+  it('dbsec evidence collect keeps a partial collection when an API is denied, lists what is missing and exits 3', async () => {
+    const out = join(dir, 'evidence-partial');
+    endpoint.inject('DescribeKey', 'access-denied', Infinity);
+    try {
+      const run = await dbsec(['evidence', 'collect', '--rds-instance', SANDBOX_INSTANCE, '--out', out], awsEnv);
+      expect(run.code).toBe(3);
+      expect(run.stdout).toMatch(/MISSING {4}audit-kms-config.json {2}.*kms:DescribeKey/);
+      expect(run.stdout).toMatch(/MISSING {4}audit-roles.json {2}not configured: no database configured/);
+      const record = JSON.parse(readFileSync(join(out, 'collection.json'), 'utf8'));
+      expect(record.items.filter((i: { collected: boolean }) => i.collected).map((i: { file: string }) => i.file)).toEqual([
+        'audit-rds-config.json', 'audit-security-groups.json', 'audit-cloudtrail-rds-events.json', 'audit-sample-logs.json',
+      ]);
+      expect(readFileSync(join(out, 'MANIFEST.sha256'), 'utf8')).not.toContain('audit-kms-config.json');
+      expect((await dbsec(['evidence', 'verify', out])).code).toBe(0);
+    } finally {
+      endpoint.faults.splice(0);
+    }
+    const none = await dbsec(['evidence', 'verify', join(dir, 'no-such-dir')]);
+    expect(none).toMatchObject({ code: 2, stderr: expect.stringContaining('cannot be read: pass the directory') });
+  });
+
   it('dbsec checks --format json lists every check with its defaults', async () => {
     const run = await dbsec(['checks', '--format', 'json']);
     const checks = JSON.parse(run.stdout);

@@ -13,6 +13,7 @@ import { safeText } from '../redact.js';
 import { resolveTarget, type Target, type TargetInput } from '../target.js';
 import { durationMs, parseDuration, windowSince, type TimeWindow } from '../time.js';
 import type { Report } from '../report.js';
+import type { ContextDeps } from '../context.js';
 
 /** The flags every review command (daily, weekly, monthly) shares. */
 export interface ReviewFlags {
@@ -42,8 +43,11 @@ export const DEFAULT_SINCE: Record<Cadence, string> = { daily: '24h', weekly: '7
 
 const TARGET_FLAGS = ['databaseUrl', 'rdsInstance', 'logGroup', 'logFile'] as const;
 
+/** The flags that name what to review; every command that reviews a target takes them. */
+export type TargetFlags = Pick<ReviewFlags, 'databaseUrl' | 'rdsInstance' | 'region' | 'profile' | 'logGroup' | 'logFile' | 'logLinePrefix'>;
+
 /** Flags naming a database or instance make one target; otherwise the config's targets; otherwise libpq's env. */
-export function targetsOf(flags: ReviewFlags, config: ConfigFile, env: NodeJS.ProcessEnv): Target[] {
+export function targetsOf(flags: TargetFlags, config: ConfigFile, env: NodeJS.ProcessEnv): Target[] {
   const fromFlags: TargetInput = {
     databaseUrl: flags.databaseUrl,
     rdsInstance: flags.rdsInstance,
@@ -57,6 +61,18 @@ export function targetsOf(flags: ReviewFlags, config: ConfigFile, env: NodeJS.Pr
   return config.targets.map((target, index) =>
     resolveTarget({ ...target, region: target.region ?? flags.region, profile: target.profile ?? flags.profile, logLinePrefix: target.logLinePrefix ?? flags.logLinePrefix }, env, index),
   );
+}
+
+/** Session limits from the config and the AWS retry strategy from the caller: what every target context needs. */
+export function contextDeps(config: ConfigFile, io: Io): ContextDeps {
+  return {
+    limits: {
+      statementTimeoutMs: parseDuration(config.statementTimeout ?? '30s', 'statementTimeout'),
+      lockTimeoutMs: parseDuration(config.lockTimeout ?? '5s', 'lockTimeout'),
+      connectTimeoutMs: durationMs(config.connectTimeout ?? '10s')!,
+    },
+    aws: { retryStrategy: io.awsRetryStrategy },
+  };
 }
 
 export interface Review {
@@ -89,14 +105,7 @@ export async function collectReview(command: Cadence, flags: ReviewFlags, io: Io
     now,
     concurrency,
     clock: io.now,
-    deps: {
-      limits: {
-        statementTimeoutMs: parseDuration(config.statementTimeout ?? '30s', 'statementTimeout'),
-        lockTimeoutMs: parseDuration(config.lockTimeout ?? '5s', 'lockTimeout'),
-        connectTimeoutMs: durationMs(config.connectTimeout ?? '10s')!,
-      },
-      aws: { retryStrategy: io.awsRetryStrategy },
-    },
+    deps: contextDeps(config, io),
     progress: showProgress ? await terminalProgress(io.stderr as NodeJS.WriteStream, `dbsec ${command}`) : undefined,
     afterTarget: actions.length > 0 ? (ctx) => runActions(actions, ctx, actionResults) : undefined,
   });

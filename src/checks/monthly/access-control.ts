@@ -34,7 +34,7 @@ interface AccessData {
 }
 
 // aclexplode over the default ACL when none was granted, so PUBLIC's implicit rights show too (PostgreSQL 12–18).
-const ACL_SQL = `
+export const ACL_SQL = `
 SELECT 'database' AS kind, d.datname AS object, pg_get_userbyid(d.datdba) AS owner, d.datdba = 10 AS "ownerIsBootstrap",
        COALESCE(g.rolname, 'PUBLIC') AS grantee, a.privilege_type AS privilege, a.is_grantable AS grantable
   FROM pg_database d CROSS JOIN LATERAL aclexplode(COALESCE(d.datacl, acldefault('d', d.datdba))) a

@@ -29,7 +29,7 @@ interface RolesData {
 }
 
 // pg_roles and pg_auth_members look the same from PostgreSQL 12 to 18.
-const ROLES_SQL = `
+export const ROLES_SQL = `
 SELECT r.rolname AS name, r.oid = 10 AS bootstrap, r.rolcanlogin AS login, r.rolsuper AS superuser,
        r.rolcreatedb AS createdb, r.rolcreaterole AS createrole, r.rolreplication AS replication,
        r.rolbypassrls AS bypassrls, r.rolvaliduntil AS "validUntil",

@@ -11,7 +11,7 @@ interface GrantRow {
 }
 
 // aclexplode() reads the ACL itself, so this works for any role dbsec connects as (PostgreSQL 9.x to 18).
-const GRANTS_SQL = `
+export const GRANTS_SQL = `
 SELECT n.nspname AS schema, c.relname AS "table", pg_get_userbyid(c.relowner) AS owner,
        CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END AS grantee,
        a.privilege_type AS privilege, a.is_grantable AS grantable

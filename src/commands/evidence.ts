@@ -1,0 +1,114 @@
+import { access, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadConfigFile } from '../config.js';
+import { TargetContext } from '../context.js';
+import { DbsecError, messageOf, SourceMissing } from '../errors.js';
+import { EVIDENCE_ITEMS } from '../evidence/items.js';
+import { MANIFEST, verifyManifest, writeManifest } from '../evidence/manifest.js';
+import type { Io } from '../io.js';
+import { spinner } from '../progress.js';
+import { safeText } from '../redact.js';
+import { EXIT } from '../status.js';
+import { describeTarget } from '../target.js';
+import { contextDeps, targetsOf, type ReviewFlags } from './review.js';
+
+export interface EvidenceFlags extends Omit<ReviewFlags, 'format' | 'failOn' | 'since'> {
+  out: string;
+  trailDays: string;
+  logDays: string;
+  maxItems: string;
+}
+
+interface Collected {
+  file: string;
+  what: string;
+  collected: boolean;
+  reason?: string;
+}
+
+/**
+ * dbsec evidence collect: the runbook's audit evidence as files plus MANIFEST.sha256. What cannot be collected
+ * (a denied API, a source not configured) is listed in collection.json and on the terminal; the rest is kept.
+ */
+export async function collectEvidence(flags: EvidenceFlags, io: Io, version: string): Promise<number> {
+  const config = flags.config ? await loadConfigFile(flags.config) : {};
+  const targets = targetsOf(flags, config, io.env);
+  const now = io.now();
+  const options = { now, trailDays: positive(flags.trailDays, '--trail-days'), logDays: positive(flags.logDays, '--log-days'), maxItems: positive(flags.maxItems, '--max-items') };
+  if (await exists(join(flags.out, MANIFEST))) {
+    throw new DbsecError(`${flags.out} already holds collected evidence (${MANIFEST}); evidence is never overwritten: choose a new --out directory.`);
+  }
+  const progress = !flags.quiet && io.stderr.isTTY ? await spinner(io.stderr as NodeJS.WriteStream, 'collecting evidence') : undefined;
+  let collectedAny = false;
+  let missingAny = false;
+  try {
+    for (const target of targets) {
+      const dir = targets.length > 1 ? join(flags.out, target.name.replace(/[^\w.-]+/g, '_')) : flags.out;
+      await mkdir(dir, { recursive: true }).catch((err) => {
+        throw new DbsecError(`Cannot create ${dir}: ${messageOf(err)}; check --out.`);
+      });
+      const ctx = new TargetContext(target, { from: new Date(now.getTime() - options.trailDays * 86_400_000), to: now }, now, contextDeps(config, io));
+      const results: Collected[] = [];
+      try {
+        for (const item of EVIDENCE_ITEMS) {
+          if (progress) progress.text = `collecting evidence: ${target.name}: ${item.file}`;
+          try {
+            const content = await item.collect(ctx, options);
+            await writeFile(join(dir, item.file), `${JSON.stringify(content, null, 2)}\n`);
+            results.push({ file: item.file, what: item.what, collected: true });
+          } catch (err) {
+            const reason = err instanceof SourceMissing ? `not configured: ${messageOf(err)}` : messageOf(err);
+            results.push({ file: item.file, what: item.what, collected: false, reason: reason.replace(/\.$/, '') });
+          }
+        }
+      } finally {
+        await ctx.close();
+      }
+      const record = { tool: { name: 'dbsec', version }, collectedAt: now.toISOString(), target: describeTarget(target), options: { trailDays: options.trailDays, logDays: options.logDays, maxItems: options.maxItems }, items: results };
+      await writeFile(join(dir, 'collection.json'), `${JSON.stringify(record, null, 2)}\n`);
+      const files = results.filter((r) => r.collected).map((r) => r.file);
+      await writeManifest(dir, [...files, 'collection.json']);
+      collectedAny ||= files.length > 0;
+      missingAny ||= files.length < results.length;
+      progress?.stop();
+      io.stdout.write(summaryOf(dir, target.name, results));
+    }
+  } finally {
+    progress?.stop();
+  }
+  if (!collectedAny) return EXIT.unusable;
+  return missingAny ? EXIT.checkErrors : EXIT.clean;
+}
+
+function summaryOf(dir: string, target: string, results: Collected[]): string {
+  const lines = [`Evidence for ${target} in ${dir} (${MANIFEST} lists the SHA-256 of each file):`];
+  for (const r of results) lines.push(r.collected ? `  collected  ${r.file}  ${r.what}` : `  MISSING    ${r.file}  ${safeText(r.reason ?? '')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** dbsec evidence verify: exit 0 when every file matches its hash, 1 when any changed, is missing or was added. */
+export async function verifyEvidence(dir: string, io: Io): Promise<number> {
+  const check = await verifyManifest(dir);
+  const lines = [
+    ...check.changed.map((f) => `CHANGED  ${f}`),
+    ...check.missing.map((f) => `MISSING  ${f}`),
+    ...check.added.map((f) => `ADDED    ${f}`),
+  ];
+  const clean = lines.length === 0;
+  lines.push(`${clean ? 'OK' : 'NOT OK'}: ${check.unchanged.length} files unchanged, ${check.changed.length} changed, ${check.missing.length} missing, ${check.added.length} added (${join(dir, MANIFEST)}).`);
+  io.stdout.write(`${lines.map((l) => safeText(l)).join('\n')}\n`);
+  return clean ? EXIT.clean : EXIT.findings;
+}
+
+function positive(text: string, flag: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new DbsecError(`${flag} "${text}" must be a whole number above 0.`);
+  return value;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
