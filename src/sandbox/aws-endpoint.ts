@@ -56,6 +56,8 @@ export class AwsEndpoint {
   /** Every request served, for tests that count pages or retries. */
   readonly requests: AwsRequest[] = [];
   private server?: Server;
+  /** Added before every reply: the bench uses it to stand in for a real region's round trip. */
+  latencyMs = 0;
 
   /** Registers a handler for "service.Operation", e.g. "cloudtrail.LookupEvents". */
   on(key: string, handler: Handler): this {
@@ -95,6 +97,7 @@ export class AwsEndpoint {
 
   private async handle(req: IncomingMessage): Promise<AwsReply> {
     const body = await readBody(req);
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
     const request = parseRequest(req, body);
     if (!request) return { status: 400, body: '{"__type":"UnknownOperationException","message":"sandbox cannot route this request"}' };
     this.requests.push(request);
