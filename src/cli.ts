@@ -117,6 +117,24 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     )
     .action(async (flags) => setExit(await (await import('./commands/report.js')).complianceReport(flags, io, VERSION)));
 
+  addTargetOptions(
+    program
+      .command('activity')
+      .description("database activity monitoring over the server's own logs: every statement classified with PostgreSQL's parser into the eleven use cases, alerts by rules")
+      .option('--since <when>', 'window: a duration or an ISO-8601 time (default: CloudWatch 24h, files whole)')
+      .addOption(new Option('--format <format>', 'report format; jsonl is one event per line for a SIEM').choices([...FORMATS, 'jsonl']).default('table'))
+      .option('-o, --output <file>', 'write the report to FILE (the table still goes to the terminal)')
+      .addOption(new Option('--fail-on <status>', 'lowest alert status that makes the exit code 1').choices([...FAIL_ON]).default('investigate'))
+      .addOption(new Option('--log-format <format>', 'the log format').choices(['auto', 'stderr', 'csvlog', 'jsonlog']).default('auto'))
+      .option('--events', 'list every classified event, not only alerts')
+      .option('--follow', 'keep reading: new lines of the files (rotation too) or new CloudWatch events; Ctrl-C prints the summary'),
+  )
+    .addHelpText(
+      'after',
+      `\nExamples:\n  dbsec activity --log-file /var/log/postgresql/postgresql-15-main.log --log-line-prefix '%m [%p] %q%u@%d '\n  dbsec activity --rds-instance prod-db --since 24h --format markdown -o activity-$(date +%F).md\n  dbsec activity --log-file /var/log/postgresql/postgresql.csv --follow --format jsonl | your-siem-shipper\n  zcat postgresql.log.1.gz | dbsec activity --log-file - --events\n${EXIT_CODES}`,
+    )
+    .action(async (flags) => setExit(await (await import('./commands/activity.js')).activity(flags, io, VERSION)));
+
   const evidence = program.command('evidence').description('audit evidence: collect it with SHA-256 hashes, verify it later');
   addTargetOptions(
     evidence

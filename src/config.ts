@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DbsecError, messageOf } from './errors.js';
 import type { Check } from './checks/types.js';
 import { durationMs } from './time.js';
+import { ActivityConfigSchema } from './activity/rules.js';
 
 const TargetSchema = z
   .object({
@@ -29,6 +30,8 @@ export const ConfigFileSchema = z
     lockTimeout: duration.optional(),
     connectTimeout: duration.optional(),
     concurrency: z.number().int().min(1).max(32).optional(),
+    /** dbsec activity: alert rules and what the classification needs to know (views, sensitive tables). */
+    activity: ActivityConfigSchema.optional(),
   })
   .strict();
 

@@ -1,0 +1,188 @@
+import { parse as parseCsv } from 'csv-parse/sync';
+import { redactSecrets, truncate } from '../redact.js';
+import { classifySql, type ClassifyOptions, type Classified } from './classify.js';
+import type { LogEntry } from './entries.js';
+import { alertFor, type ActivityConfig, type Alert } from './rules.js';
+import { USE_CASES, type UseCase } from './use-cases.js';
+
+/** One classified statement: the contract of `--format jsonl` and of each alert's evidence. */
+export interface ActivityEvent {
+  time: string | null;
+  user: string | null;
+  database: string | null;
+  client: string | null;
+  application: string | null;
+  pid: number | null;
+  useCase: UseCase;
+  command: string;
+  objects: string[];
+  statement: string;
+  parameters: string | null;
+  notes: string[];
+  source: 'log_statement' | 'pgaudit' | 'session';
+  alert: Alert | null;
+}
+
+export interface ActivitySummary {
+  statements: number;
+  auditEntries: number;
+  /** Statements that match no use case (ordinary reads and writes). */
+  other: number;
+  byUseCase: Record<UseCase, { events: number; monitor: number; investigate: number }>;
+  /** Commands seen, to tell which use cases the server's logging leaves blind. */
+  commands: Map<string, number>;
+}
+
+const LOGGED_STATEMENT = /^(?:duration: [\d.]+ ms\s+)?(?:statement|execute [^:]*): ([\s\S]*)$/;
+const PARAMETERS = /^[Pp]arameters: ([\s\S]*)$/;
+const AUTHORIZED = /^connection authorized: user=\S+ database=\S+(?: application_name=(\S+))?/;
+/** Statements that can be no use case at all: not worth the parser. */
+const NEVER_INTERESTING = /^\s*(?:BEGIN|END|COMMIT|ROLLBACK|START\s+TRANSACTION|SAVEPOINT|RELEASE|SHOW|FETCH|CLOSE|DISCARD|LISTEN|UNLISTEN|NOTIFY|CHECKPOINT|VACUUM|ANALYZE)\b/i;
+const PLAIN_DML = /^\s*(?:SELECT|UPDATE|INSERT|DELETE)\b/i;
+const STATEMENT_CHARS = 2000;
+const CACHE_LIMIT = 50_000;
+/** The parser needs ~1 ms per kB; a statement beyond this is reported unparsed rather than stall the stream. */
+const MAX_PARSE_CHARS = 200_000;
+
+export interface MonitorOptions {
+  config: ActivityConfig;
+  onEvent(event: ActivityEvent): void;
+}
+
+/**
+ * Turns log entries into classified events: log_statement lines and pgaudit entries, with each process's
+ * application name from its connection line. Classifications are cached by statement text.
+ */
+export class ActivityMonitor {
+  readonly summary: ActivitySummary = {
+    statements: 0,
+    auditEntries: 0,
+    other: 0,
+    byUseCase: Object.fromEntries(USE_CASES.map((u) => [u, { events: 0, monitor: 0, investigate: 0 }])) as ActivitySummary['byUseCase'],
+    commands: new Map(),
+  };
+  private readonly applications = new Map<number, string>();
+  private readonly lastStatement = new Map<number, string>();
+  private readonly lastAudit = new Map<number, string>();
+  private readonly lastAuditText = new Map<number, string>();
+  private readonly cache = new Map<string, Classified[]>();
+  private readonly classifyOptions: ClassifyOptions;
+
+  constructor(private readonly options: MonitorOptions) {
+    const config = options.config;
+    this.classifyOptions = {
+      views: new Set((config.views ?? []).map((v) => v.toLowerCase())),
+      viewWrites: config.viewWrites ?? false,
+      allowedLanguages: config.allowedLanguages ?? ['sql', 'plpgsql'],
+      sensitiveTables: config.sensitiveTables ?? [],
+    };
+  }
+
+  handle(entry: LogEntry): void {
+    const { message } = entry;
+    if (entry.level !== 'LOG') return;
+    if (message.startsWith('connection authorized:')) return this.sessionStarted(entry);
+    if (message.startsWith('AUDIT: ')) return this.audit(entry);
+    const sql = LOGGED_STATEMENT.exec(message)?.[1];
+    if (sql === undefined) return;
+    this.summary.statements++;
+    if (entry.pid !== undefined) this.lastStatement.set(entry.pid, sql.trim());
+    const parameters = PARAMETERS.exec(entry.detail ?? '')?.[1];
+    this.classifyAndEmit(entry, sql, parameters, 'log_statement');
+  }
+
+  private sessionStarted(entry: LogEntry): void {
+    const application = AUTHORIZED.exec(entry.message)?.[1];
+    if (entry.pid === undefined || !application) return;
+    this.applications.set(entry.pid, application);
+    if (/^pg_dump(all)?$/.test(application)) {
+      this.emit(entry, { useCase: 'data-exfiltration', command: application, objects: [entry.database ?? '?'], notes: ['pg_dump session: the whole database can leave'], highRisk: false, statement: '' }, null, 'session');
+    }
+  }
+
+  /** AUDIT: TYPE,STATEMENT_ID,SUBSTATEMENT_ID,CLASS,COMMAND,OBJECT_TYPE,OBJECT_NAME,STATEMENT,PARAMETER[,ROWS] */
+  private audit(entry: LogEntry): void {
+    this.summary.auditEntries++;
+    let fields: string[];
+    try {
+      fields = (parseCsv(entry.message.slice(7), { relax_quotes: true, relax_column_count: true }) as string[][])[0] ?? [];
+    } catch {
+      this.emit(entry, { useCase: 'unparsed', command: 'AUDIT', objects: [], notes: ['a pgaudit entry that is not valid CSV'], highRisk: false, statement: entry.message }, null, 'pgaudit');
+      return;
+    }
+    const [, statementId = '', , auditClass = '', command = '', objectType = '', objectName = '', statement = '', parameter = ''] = fields;
+    const pid = entry.pid ?? -1;
+    if (auditClass === 'FUNCTION' && command === 'EXECUTE' && !objectName.startsWith('pg_catalog.')) {
+      this.emit(entry, { useCase: 'function-execution', command: 'EXECUTE', objects: [objectName], notes: ['pgaudit FUNCTION'], highRisk: false, statement }, null, 'pgaudit');
+    }
+    if (objectType === 'VIEW' && (command === 'DELETE' || (this.classifyOptions.viewWrites && (command === 'UPDATE' || command === 'INSERT')))) {
+      this.emit(entry, { useCase: 'view-delete', command, objects: [objectName], notes: [`${command} through a view (pgaudit)`], highRisk: false, statement }, null, 'pgaudit');
+    }
+    // One statement gives several entries (sub-statements, one per relation), and every statement of a
+    // multi-statement query string repeats the whole string: classify a text once per statement id, and a
+    // multi-statement string once.
+    if (statement === '<previously logged>' || this.lastAudit.get(pid) === statementId) return;
+    const text = statement.trim();
+    const previous = this.lastAuditText.get(pid);
+    this.lastAudit.set(pid, statementId);
+    this.lastAuditText.set(pid, text);
+    if (this.lastStatement.get(pid) === text) return;
+    // pgaudit writes a role's password as <REDACTED>, which is not SQL: put back a literal so the grammar reads it.
+    const sql = statement.replace(/<REDACTED>/g, "'***'");
+    if (previous === text && this.classify(sql).length > 1) return;
+    this.summary.statements++;
+    this.classifyAndEmit(entry, sql, parameter === '<not logged>' || parameter === '<none>' ? undefined : parameter, 'pgaudit');
+  }
+
+  private classifyAndEmit(entry: LogEntry, sql: string, parameters: string | undefined, source: ActivityEvent['source']): void {
+    for (const classified of this.classify(sql)) {
+      this.summary.commands.set(classified.command, (this.summary.commands.get(classified.command) ?? 0) + 1);
+      if (classified.useCase) this.emit(entry, classified, parameters, source);
+      else this.summary.other++;
+    }
+  }
+
+  private classify(sql: string): Classified[] {
+    const cached = this.cache.get(sql);
+    if (cached) return cached;
+    let result: Classified[];
+    if (NEVER_INTERESTING.test(sql) || (PLAIN_DML.test(sql) && !/[(;]/.test(sql) && !/\binto\b/i.test(sql) && this.classifyOptions.views.size === 0 && this.classifyOptions.sensitiveTables.length === 0)) {
+      result = [{ useCase: null, command: sql.trimStart().split(/\s/, 1)[0]!.toUpperCase(), objects: [], notes: [], highRisk: false, statement: sql }];
+    } else if (sql.length > MAX_PARSE_CHARS) {
+      result = [{ useCase: 'unparsed', command: '?', objects: [], notes: [`statement of ${sql.length} characters not parsed`], highRisk: false, statement: sql }];
+    } else {
+      result = classifySql(sql, this.classifyOptions);
+    }
+    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+    this.cache.set(sql, result);
+    return result;
+  }
+
+  private emit(entry: LogEntry, classified: Classified, parameters: string | undefined | null, source: ActivityEvent['source']): void {
+    const useCase = classified.useCase!;
+    const application = entry.application ?? (entry.pid !== undefined ? this.applications.get(entry.pid) : undefined);
+    const secretStatement = /\bPASSWORD\b/i.test(classified.statement);
+    const event: ActivityEvent = {
+      time: entry.time?.toISOString() ?? null,
+      user: entry.user ?? null,
+      database: entry.database ?? null,
+      client: entry.client ?? null,
+      application: application ? redactSecrets(application) : null,
+      pid: entry.pid ?? null,
+      useCase,
+      command: classified.command,
+      objects: classified.objects,
+      statement: truncate(redactSecrets(classified.statement), STATEMENT_CHARS),
+      // a parameter of a statement about passwords is the password
+      parameters: parameters ? (secretStatement ? '***' : truncate(redactSecrets(parameters), STATEMENT_CHARS)) : null,
+      notes: classified.notes,
+      source,
+      alert: null,
+    };
+    event.alert = alertFor({ useCase, highRisk: classified.highRisk, user: entry.user, database: entry.database, application, objects: classified.objects, time: entry.time }, this.options.config);
+    const counts = this.summary.byUseCase[useCase];
+    counts.events++;
+    if (event.alert) counts[event.alert.status]++;
+    this.options.onEvent(event);
+  }
+}

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { matchesAny } from '../checks/types.js';
+import { USE_CASES, type UseCase } from './use-cases.js';
+
+export type AlertStatus = 'monitor' | 'investigate';
+type RuleStatus = AlertStatus | 'log';
+
+/** The seed's weighting: what a DAM must raise at once, what it should flag, what it only records. */
+export const DEFAULT_RULES: Record<UseCase, RuleStatus> = {
+  'drop-table': 'investigate',
+  'function-tampering': 'investigate',
+  'obfuscated-code': 'investigate',
+  'privileged-operation': 'investigate',
+  'user-created': 'investigate',
+  'data-exfiltration': 'investigate',
+  'alter-table': 'monitor',
+  'user-dropped': 'monitor',
+  'view-delete': 'monitor',
+  'function-execution': 'log',
+  'table-created': 'log',
+  unparsed: 'log',
+};
+
+const HOURS = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/;
+
+/** An allow-list entry: an event matching every field given is recorded, not alerted. */
+const AllowSchema = z
+  .object({
+    roles: z.array(z.string()).optional(),
+    databases: z.array(z.string()).optional(),
+    applications: z.array(z.string()).optional(),
+    objects: z.array(z.string()).optional(),
+    /** A UTC time-of-day window, e.g. "22:00-04:00" for a nightly maintenance window. */
+    hours: z.string().regex(HOURS, 'expected HH:MM-HH:MM (UTC)').optional(),
+  })
+  .strict();
+
+const RuleSchema = z.object({ status: z.enum(['investigate', 'monitor', 'log']).optional(), allow: z.array(AllowSchema).optional() }).strict();
+
+export const ActivityConfigSchema = z
+  .object({
+    rules: z.partialRecord(z.enum(USE_CASES), RuleSchema).optional(),
+    /** ALTER TABLE … DISABLE ROW LEVEL SECURITY, DISABLE TRIGGER, DROP CONSTRAINT, OWNER TO. */
+    highRiskAlterTable: z.enum(['investigate', 'monitor']).optional(),
+    sensitiveTables: z.array(z.string()).optional(),
+    views: z.array(z.string()).optional(),
+    viewWrites: z.boolean().optional(),
+    allowedLanguages: z.array(z.string()).optional(),
+  })
+  .strict();
+
+export type ActivityConfig = z.infer<typeof ActivityConfigSchema>;
+type Allow = z.infer<typeof AllowSchema>;
+
+export interface RuleInput {
+  useCase: UseCase;
+  highRisk: boolean;
+  user?: string;
+  database?: string;
+  application?: string;
+  objects: string[];
+  time?: Date;
+}
+
+export interface Alert {
+  status: AlertStatus;
+  rule: string;
+}
+
+/** The alert an event raises under the config's rules, or null when it is only recorded. */
+export function alertFor(event: RuleInput, config: ActivityConfig): Alert | null {
+  const rule = config.rules?.[event.useCase];
+  let status: RuleStatus = rule?.status ?? DEFAULT_RULES[event.useCase];
+  let id = `activity.${event.useCase}`;
+  if (event.useCase === 'alter-table' && event.highRisk && status !== 'log') {
+    status = config.highRiskAlterTable ?? 'investigate';
+    id = 'activity.alter-table.high-risk';
+  }
+  if (status === 'log') return null;
+  if ((rule?.allow ?? []).some((allow) => allowed(allow, event))) return null;
+  return { status, rule: id };
+}
+
+function allowed(allow: Allow, event: RuleInput): boolean {
+  if (allow.roles && !matchesAny(event.user, allow.roles)) return false;
+  if (allow.databases && !matchesAny(event.database, allow.databases)) return false;
+  if (allow.applications && !matchesAny(event.application, allow.applications)) return false;
+  if (allow.objects && !(event.objects.length > 0 && event.objects.every((o) => matchesAny(o, allow.objects!)))) return false;
+  if (allow.hours && !(event.time && inWindow(event.time, allow.hours))) return false;
+  return true;
+}
+
+function inWindow(time: Date, window: string): boolean {
+  const [, h1, m1, h2, m2] = HOURS.exec(window)!.map(Number) as number[];
+  const minute = time.getUTCHours() * 60 + time.getUTCMinutes();
+  const from = h1! * 60 + m1!;
+  const to = h2! * 60 + m2!;
+  return from <= to ? minute >= from && minute < to : minute >= from || minute < to;
+}

@@ -1,0 +1,32 @@
+/** The use cases of seed 000; the vocabulary is part of the output contract. */
+export const USE_CASES = [
+  'function-execution',
+  'function-tampering',
+  'obfuscated-code',
+  'view-delete',
+  'alter-table',
+  'drop-table',
+  'privileged-operation',
+  'user-created',
+  'table-created',
+  'user-dropped',
+  'data-exfiltration',
+  'unparsed',
+] as const;
+export type UseCase = (typeof USE_CASES)[number];
+
+/** The seed's name for each use case and what to do about an alert, for reports. */
+export const USE_CASE_INFO: Record<UseCase, { seedName: string; remediation: string }> = {
+  'function-execution': { seedName: 'Stored Procedure and Function Execution', remediation: 'Confirm the caller is meant to run this function; revoke EXECUTE from roles that are not.' },
+  'function-tampering': { seedName: 'PL/SQL Code Tampering', remediation: 'Compare the function with the version in source control (dbsec baseline diff when built); restore it and find who changed it if the change was not deployed.' },
+  'obfuscated-code': { seedName: 'Attempt to Create Wrapped Object', remediation: 'Decode the body and read what it runs; drop the object and treat its author as an incident if it was not expected. Remove untrusted languages (DROP EXTENSION plpython3u).' },
+  'view-delete': { seedName: 'SQL Delete View', remediation: 'Check the rows deleted through the view against a change ticket; restore from backup if they were not meant to go.' },
+  'alter-table': { seedName: 'SQL Command – Alter Table', remediation: 'Match the change to a migration; a disabled row-level security, trigger or constraint, or a change of owner, is reverted unless it was planned.' },
+  'drop-table': { seedName: 'SQL Command – Drop Table', remediation: 'Match the DROP or TRUNCATE to a change ticket; otherwise restore the table from a snapshot (point-in-time recovery) and investigate the session.' },
+  'privileged-operation': { seedName: 'Privileged Operation', remediation: 'Confirm the operation was authorised; revoke what was granted, reset what was set (ALTER SYSTEM RESET), and review who holds the role that did it.' },
+  'user-created': { seedName: 'User Create', remediation: 'Confirm the new role was requested; otherwise ALTER ROLE … NOLOGIN and investigate who created it.' },
+  'table-created': { seedName: 'Table Created', remediation: 'Recorded for oversight; an unexpected table (especially UNLOGGED or from SELECT INTO) can be a staging area for exfiltration.' },
+  'user-dropped': { seedName: 'User Deleted', remediation: 'Confirm the removal was requested; a dropped role can hide who did something earlier.' },
+  'data-exfiltration': { seedName: 'Attempted Data Exfiltration', remediation: 'Find what was read and where it went (COPY target, file, pg_dump client); revoke the access and treat it as an incident if it was not authorised.' },
+  unparsed: { seedName: 'Statements PostgreSQL’s grammar could not read', remediation: 'Read the raw statement: it failed to parse (a typo, a newer syntax) or was cut in the log.' },
+};

@@ -1,0 +1,256 @@
+import { loadModule } from 'libpg-query';
+import { loadConfigFile } from '../config.js';
+import { TargetContext } from '../context.js';
+import { DbsecError, ifConfigured, messageOf } from '../errors.js';
+import { useColor, type Io } from '../io.js';
+import { spinner } from '../progress.js';
+import { sortFindings, summarize, type Finding, type Report } from '../report.js';
+import { FORMATTERS } from '../reports/index.js';
+import { safeText } from '../redact.js';
+import { exitCode, type FailOn } from '../status.js';
+import { describeTarget, type Target } from '../target.js';
+import { windowSince, type TimeWindow } from '../time.js';
+import { assertLogGroupExists } from '../sources/logs/cloudwatch-reader.js';
+import { newEntryStats, openLogInput, readEntries, type EntryStats, type LogFormat } from '../activity/entries.js';
+import { cloudWatchText, followFile } from '../activity/follow.js';
+import { ActivityMonitor, type ActivityEvent, type ActivitySummary } from '../activity/monitor.js';
+import type { ActivityConfig } from '../activity/rules.js';
+import { USE_CASE_INFO, USE_CASES } from '../activity/use-cases.js';
+import { contextDeps, targetsOf, type TargetFlags } from './review.js';
+
+export interface ActivityFlags extends TargetFlags {
+  config?: string;
+  since?: string;
+  format: 'table' | 'json' | 'jsonl' | 'markdown';
+  output?: string;
+  failOn: FailOn;
+  events?: boolean;
+  follow?: boolean;
+  logFormat: LogFormat | 'auto';
+  quiet?: boolean;
+  color?: boolean;
+}
+
+/** Alerts beyond this stay in jsonl only, so a report of a huge log stays readable and bounded. */
+const MAX_ALERT_FINDINGS = 1000;
+const MAX_EVENT_ROWS = 10_000;
+
+interface SourceProblem {
+  source: string;
+  message: string;
+}
+
+/**
+ * dbsec activity: reads PostgreSQL's logs (files, stdin or CloudWatch Logs), classifies every logged statement
+ * with PostgreSQL's own parser into the seed's use cases, and alerts by the configured rules.
+ */
+export async function activity(flags: ActivityFlags, io: Io, version: string): Promise<number> {
+  const config = flags.config ? await loadConfigFile(flags.config) : {};
+  const targets = targetsOf(flags, config, io.env);
+  if (targets.length > 1) throw new DbsecError('dbsec activity reads one log source at a time: pass --log-file or --rds-instance instead of a config with several targets.');
+  const target = targets[0]!;
+  if (target.logFiles.length === 0 && !target.logGroup) throw new DbsecError('No log to read: pass --log-file FILE (or - for stdin), or --rds-instance ID for its CloudWatch log group.');
+  if (flags.follow && target.logFiles.includes('-')) throw new DbsecError('--follow needs a file or a log group; stdin is already read as it arrives.');
+  const now = io.now();
+  const window = flags.since || !target.logFiles.length ? windowSince(flags.since ?? '24h', now) : undefined;
+  const activityConfig: ActivityConfig = { ...config.activity };
+  const ctx = new TargetContext(target, window ?? { from: new Date(0), to: now }, now, contextDeps(config, io));
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  const streaming = flags.format === 'jsonl' || flags.follow;
+  const alerts: ActivityEvent[] = [];
+  const events: ActivityEvent[] = [];
+  const color = useColor(io, flags.color);
+  const progress = !flags.quiet && !streaming && flags.format !== 'json' && io.stderr.isTTY ? await spinner(io.stderr as NodeJS.WriteStream, 'reading logs') : undefined;
+  const problems: SourceProblem[] = [];
+  const stats = newEntryStats();
+  try {
+    const server = await ifConfigured(() => serverFacts(ctx)).catch((err) => {
+      problems.push({ source: 'database', message: messageOf(err) });
+      return undefined;
+    });
+    if (server?.views.length) activityConfig.views = [...(activityConfig.views ?? []), ...server.views];
+    await loadModule();
+    const monitor = new ActivityMonitor({
+      config: activityConfig,
+      onEvent(event) {
+        if (event.alert && alerts.length < MAX_ALERT_FINDINGS) alerts.push(event);
+        if (flags.events && events.length < MAX_EVENT_ROWS) events.push(event);
+        if (flags.format === 'jsonl' && (event.alert || flags.events)) io.stdout.write(`${JSON.stringify({ type: 'event', ...event })}\n`);
+        else if (flags.follow && event.alert) io.stdout.write(`${alertLine(event)}\n`);
+      },
+    });
+    for (const { name, chunks } of sources(target, window, flags, ctx, abort.signal)) {
+      try {
+        for await (const entry of readEntries(await chunks(), flags.logFormat, target.logLinePrefix, stats)) {
+          if (window && entry.time && (entry.time < window.from || entry.time > window.to) && !flags.follow) continue;
+          monitor.handle(entry);
+          if (progress && stats.entries % 5000 === 0) progress.text = `reading ${name}: ${(stats.bytes / 1e6).toFixed(0)} MB`;
+        }
+      } catch (err) {
+        problems.push({ source: name, message: err instanceof DbsecError ? err.message : `Cannot read ${name}: ${gzipHint(messageOf(err))}` });
+      }
+      if (abort.signal.aborted) break;
+    }
+    progress?.stop();
+    const report = buildReport({ version, target, window, now, finishedAt: io.now(), monitor: monitor.summary, stats, alerts, events: flags.events ? events : undefined, problems, server });
+    if (flags.format === 'jsonl') {
+      io.stdout.write(`${JSON.stringify({ type: 'summary', ...summaryJson(monitor.summary, stats), problems })}\n`);
+    } else {
+      const text = FORMATTERS[flags.format](report, { color: flags.output ? false : color });
+      if (flags.output) {
+        const { writeFile } = await import('node:fs/promises');
+        await writeFile(flags.output, text).catch((err) => {
+          throw new DbsecError(`Cannot write the report to ${flags.output}: ${messageOf(err)}; check --output.`);
+        });
+        if (!flags.quiet) io.stdout.write(FORMATTERS.table(report, { color }));
+      } else io.stdout.write(text);
+    }
+    return exitCode(report.findings, flags.failOn);
+  } finally {
+    progress?.stop();
+    process.removeListener('SIGINT', onSigint);
+    await ctx.close();
+  }
+}
+
+function sources(target: Target, window: TimeWindow | undefined, flags: ActivityFlags, ctx: TargetContext, signal: AbortSignal) {
+  if (target.logFiles.length > 0) {
+    return target.logFiles.map((path) => ({
+      name: path === '-' ? 'stdin' : path,
+      chunks: async () => (flags.follow ? followFile(path, signal) : ((await openLogInput(path)) as AsyncIterable<Buffer>)),
+    }));
+  }
+  return [
+    {
+      name: target.logGroup!,
+      chunks: async () => {
+        await assertLogGroupExists(ctx.aws(), target.logGroup!);
+        return cloudWatchText(ctx.aws(), target.logGroup!, window!, Boolean(flags.follow), signal);
+      },
+    },
+  ];
+}
+
+interface ServerFacts {
+  views: string[];
+  logStatement: string;
+  pgaudit: string | null;
+}
+
+/** With a database: its views (DELETE through them is view-delete) and what its logging leaves unseen. */
+async function serverFacts(ctx: TargetContext): Promise<ServerFacts> {
+  const pg = await ctx.pg();
+  const views = await pg.query<{ name: string }>(
+    `SELECT n.nspname || '.' || c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') LIMIT 10000`,
+  );
+  const [settings] = await pg.query<{ log_statement: string; pgaudit: string | null }>(
+    `SELECT current_setting('log_statement') AS log_statement,
+            CASE WHEN current_setting('shared_preload_libraries') LIKE '%pgaudit%' THEN current_setting('pgaudit.log', true) END AS pgaudit`,
+  );
+  return { views: views.map((v) => v.name), logStatement: settings!.log_statement, pgaudit: settings!.pgaudit };
+}
+
+/** Which use cases the logging cannot show, from the server's settings or, without them, from what the log holds. */
+function blindSpots(summary: ActivitySummary, server: ServerFacts | undefined): string {
+  if (server) {
+    const pgaudit = server.pgaudit && server.pgaudit !== 'none' ? server.pgaudit : undefined;
+    if (server.logStatement === 'all' || (pgaudit && /all|read/.test(pgaudit) && /all|function/.test(pgaudit))) return 'The server logs every statement class the use cases need.';
+    if (server.logStatement === 'none' && !pgaudit) return 'The server logs no statements (log_statement = none, no pgaudit): every use case is blind; set log_statement = all or load pgaudit.';
+    return `With log_statement = ${server.logStatement}${pgaudit ? ` and pgaudit.log = ${pgaudit}` : ''}, SELECT, COPY TO, DO, CALL and SET ROLE are not logged: function-execution and data-exfiltration are blind (set log_statement = all, or pgaudit.log to include read, function, misc).`;
+  }
+  if (summary.statements === 0) return 'The log holds no statements at all: log_statement is none and pgaudit is not loaded, or --log-line-prefix does not match the lines.';
+  const reads = ['SELECT', 'COPY TO', 'DO', 'CALL', 'SET ROLE'].some((c) => summary.commands.has(c)) || summary.auditEntries > 0;
+  return reads ? 'The log holds reads and DDL.' : 'The log holds no SELECT, COPY TO, DO or CALL: log_statement is probably ddl or mod, so function-execution and data-exfiltration may be blind.';
+}
+
+interface BuildInput {
+  version: string;
+  target: Target;
+  window?: TimeWindow;
+  now: Date;
+  finishedAt: Date;
+  monitor: ActivitySummary;
+  stats: EntryStats;
+  alerts: ActivityEvent[];
+  events?: ActivityEvent[];
+  problems: SourceProblem[];
+  server?: ServerFacts;
+}
+
+function buildReport(input: BuildInput): Report {
+  const { monitor, stats, target } = input;
+  const base = { target: target.name, thresholds: {} };
+  const findings: Finding[] = input.alerts.map((event) => ({
+    ...base,
+    checkId: `activity.${event.useCase}`,
+    status: event.alert!.status,
+    title: safeText(`${event.command} ${event.objects.join(', ')} by ${event.user ?? '?'}${event.database ? `@${event.database}` : ''}`.replace(/\s+/g, ' ')),
+    summary: safeText(event.statement || event.notes.join('; '), 300),
+    resource: safeText(`pid ${event.pid ?? '?'} at ${event.time ?? '?'}`),
+    value: event.alert!.rule,
+    expected: 'no alert under the rules',
+    evidence: [evidenceRow(event)],
+    remediation: USE_CASE_INFO[event.useCase].remediation,
+    runbook: `Seed 000: ${USE_CASE_INFO[event.useCase].seedName}`,
+  }));
+  const totalAlerts = USE_CASES.reduce((n, u) => n + monitor.byUseCase[u].monitor + monitor.byUseCase[u].investigate, 0);
+  const cut = totalAlerts > input.alerts.length ? ` The report shows the first ${input.alerts.length} of ${totalAlerts} alerts; --format jsonl streams them all.` : '';
+  const skipped = stats.skipped > 0 || stats.truncated > 0 ? ` ${stats.skipped} lines fit no entry and were skipped, ${stats.truncated} over-long lines were cut.` : '';
+  findings.push({
+    ...base,
+    checkId: 'activity.summary',
+    status: 'ok',
+    title: `${monitor.statements} statements, ${USE_CASES.reduce((n, u) => n + monitor.byUseCase[u].events, 0)} events, ${totalAlerts} alerts`,
+    summary: safeText(`${stats.entries} entries (${stats.format ?? 'no'} format, ${(stats.bytes / 1e6).toFixed(1)} MB). ${blindSpots(monitor, input.server)}${skipped}${cut}`),
+    resource: describeTarget(target).logSource,
+    value: totalAlerts,
+    evidence: USE_CASES.map((u) => ({ useCase: u, events: monitor.byUseCase[u].events, monitor: monitor.byUseCase[u].monitor, investigate: monitor.byUseCase[u].investigate })),
+    remediation: 'Each alert names its own remediation.',
+    runbook: 'Seed 000: Database Activity Monitoring',
+  });
+  if (input.events) {
+    findings.push({ ...base, checkId: 'activity.events', status: 'ok', title: `${input.events.length} classified events`, summary: 'Every classified statement, in log order.', resource: null, evidence: input.events.map(evidenceRow), remediation: '-', runbook: 'Seed 000: Database Activity Monitoring' });
+  }
+  for (const problem of input.problems) {
+    findings.push({ ...base, checkId: 'activity.source', status: 'error', title: `${safeText(problem.source)} could not be read`, summary: safeText(problem.message), resource: safeText(problem.source), evidence: [], remediation: 'Fix the path, the file or the access named in the message.', runbook: 'Seed 000: Database Activity Monitoring' });
+  }
+  const window = input.window ?? { from: input.now, to: input.now };
+  const sorted = sortFindings(findings);
+  return {
+    schemaVersion: 1,
+    tool: { name: 'dbsec', version: input.version },
+    command: 'activity',
+    startedAt: input.now.toISOString(),
+    finishedAt: input.finishedAt.toISOString(),
+    window: { from: (input.window ? window.from : new Date(0)).toISOString(), to: window.to.toISOString() },
+    targets: [describeTarget(target)],
+    summary: summarize(sorted),
+    findings: sorted,
+  };
+}
+
+function evidenceRow(event: ActivityEvent) {
+  return { time: event.time, user: event.user, database: event.database, client: event.client, application: event.application, pid: event.pid, useCase: event.useCase, command: event.command, objects: event.objects.join(', '), notes: event.notes.join('; '), statement: event.statement, parameters: event.parameters };
+}
+
+function summaryJson(summary: ActivitySummary, stats: EntryStats) {
+  return {
+    statements: summary.statements,
+    auditEntries: summary.auditEntries,
+    otherStatements: summary.other,
+    byUseCase: summary.byUseCase,
+    input: { format: stats.format ?? null, bytes: stats.bytes, lines: stats.lines, entries: stats.entries, skipped: stats.skipped, truncated: stats.truncated },
+  };
+}
+
+/** One line per alert as it happens, for --follow on a terminal or in a pipe. */
+function alertLine(event: ActivityEvent): string {
+  return safeText(`${event.alert!.status.toUpperCase()} ${event.alert!.rule} ${event.time ?? '-'} ${event.user ?? '?'}@${event.database ?? '?'} ${event.client ?? ''} pid ${event.pid ?? '?'}: ${event.command} ${event.objects.join(', ')}`.replace(/\s+/g, ' '));
+}
+
+function gzipHint(message: string): string {
+  return /incorrect header|invalid|unexpected end|Z_/i.test(message) ? 'it is not a valid gzip file or it is truncated.' : `${message}.`;
+}
