@@ -171,11 +171,11 @@ export class ActivityMonitor {
       pid: entry.pid ?? null,
       useCase,
       command: classified.command,
-      objects: classified.objects,
+      objects: classified.objects.map(redactSecrets),
       statement: truncate(redactSecrets(classified.statement), STATEMENT_CHARS),
       // a parameter of a statement about passwords is the password
       parameters: parameters ? (secretStatement ? '***' : truncate(redactSecrets(parameters), STATEMENT_CHARS)) : null,
-      notes: classified.notes,
+      notes: classified.notes.map(redactSecrets),
       source,
       alert: null,
     };
