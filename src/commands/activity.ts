@@ -65,6 +65,7 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
   const progress = !flags.quiet && !streaming && flags.format !== 'json' && io.stderr.isTTY ? await spinner(io.stderr as NodeJS.WriteStream, 'reading logs') : undefined;
   const problems: SourceProblem[] = [];
   const stats = newEntryStats();
+  const span: Partial<TimeWindow> = {};
   try {
     const server = await ifConfigured(() => serverFacts(ctx)).catch((err) => {
       problems.push({ source: 'database', message: messageOf(err) });
@@ -85,6 +86,10 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
       try {
         for await (const entry of readEntries(await chunks(), flags.logFormat, target.logLinePrefix, stats)) {
           if (window && entry.time && (entry.time < window.from || entry.time > window.to) && !flags.follow) continue;
+          if (entry.time) {
+            if (!span.from || entry.time < span.from) span.from = entry.time;
+            if (!span.to || entry.time > span.to) span.to = entry.time;
+          }
           monitor.handle(entry);
           if (progress && stats.entries % 5000 === 0) progress.text = `reading ${name}: ${(stats.bytes / 1e6).toFixed(0)} MB`;
         }
@@ -94,7 +99,8 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
       if (abort.signal.aborted) break;
     }
     progress?.stop();
-    const report = buildReport({ version, target, window, now, finishedAt: io.now(), monitor: monitor.summary, stats, alerts, events: flags.events ? events : undefined, problems, server });
+    const covered = window ?? { from: span.from ?? now, to: span.to ?? now };
+    const report = buildReport({ version, target, window: covered, now, finishedAt: io.now(), monitor: monitor.summary, stats, alerts, events: flags.events ? events : undefined, problems, server });
     if (flags.format === 'jsonl') {
       io.stdout.write(`${JSON.stringify({ type: 'summary', ...summaryJson(monitor.summary, stats), problems })}\n`);
     } else {
@@ -169,7 +175,8 @@ function blindSpots(summary: ActivitySummary, server: ServerFacts | undefined): 
 interface BuildInput {
   version: string;
   target: Target;
-  window?: TimeWindow;
+  /** --since, or for files the span of the entries read. */
+  window: TimeWindow;
   now: Date;
   finishedAt: Date;
   monitor: ActivitySummary;
@@ -217,7 +224,6 @@ function buildReport(input: BuildInput): Report {
   for (const problem of input.problems) {
     findings.push({ ...base, checkId: 'activity.source', status: 'error', title: `${safeText(problem.source)} could not be read`, summary: safeText(problem.message), resource: safeText(problem.source), evidence: [], remediation: 'Fix the path, the file or the access named in the message.', runbook: 'Seed 000: Database Activity Monitoring' });
   }
-  const window = input.window ?? { from: input.now, to: input.now };
   const sorted = sortFindings(findings);
   return {
     schemaVersion: 1,
@@ -225,7 +231,7 @@ function buildReport(input: BuildInput): Report {
     command: 'activity',
     startedAt: input.now.toISOString(),
     finishedAt: input.finishedAt.toISOString(),
-    window: { from: (input.window ? window.from : new Date(0)).toISOString(), to: window.to.toISOString() },
+    window: { from: input.window.from.toISOString(), to: input.window.to.toISOString() },
     targets: [describeTarget(target)],
     summary: summarize(sorted),
     findings: sorted,

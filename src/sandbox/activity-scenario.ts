@@ -67,10 +67,11 @@ export const ACTIVITY_STEPS: Step[] = [
  * Runs the scenario for real: every step as a separate query (one log entry each), the application's read as
  * app_user, then, when a pg_dump binary is given, a real pg_dump session.
  */
-export async function runActivityScenario(server: SandboxPostgres, options: { pgDump?: string } = {}): Promise<void> {
+export async function runActivityScenario(server: SandboxPostgres, options: { pgDump?: string; database?: string } = {}): Promise<void> {
   await createRoles(server);
-  const admin = new pg.Client(server.url());
-  const app = new pg.Client(server.url({ user: ROLES.app.name, password: ROLES.app.password }));
+  const database = options.database ?? 'postgres';
+  const admin = new pg.Client(server.url({ database }));
+  const app = new pg.Client(server.url({ user: ROLES.app.name, password: ROLES.app.password, database }));
   await admin.connect();
   await app.connect();
   try {
@@ -88,7 +89,7 @@ export async function runActivityScenario(server: SandboxPostgres, options: { pg
   const pgDump = options.pgDump ?? join15('pg_dump');
   if (existsSync(pgDump)) {
     // pg_dump refuses a newer server after connecting: its session (application_name pg_dump) still reaches the log.
-    await execFile(pgDump, ['--schema-only', '-d', server.url(), '-f', '/dev/null']).catch(() => undefined);
+    await execFile(pgDump, ['--schema-only', '-d', server.url({ database }), '-f', '/dev/null']).catch(() => undefined);
   }
 }
 

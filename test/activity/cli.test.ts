@@ -1,0 +1,145 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { execFile, spawn } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { Ajv } from 'ajv';
+import { runActivityScenario, SCENARIO_SECRET } from '../../src/sandbox/activity-scenario.js';
+import { USE_CASES } from '../../src/activity/use-cases.js';
+import { servers, sql } from '../helpers/servers.js';
+
+const BIN = new URL('../../bin/dbsec', import.meta.url).pathname;
+const FIXTURES = new URL('../../fixtures/logs/activity/', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'dbsec-activity-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const config = join(dir, 'dbsec.yaml');
+writeFileSync(config, 'activity:\n  views: [act_customer_emails]\n  sensitiveTables: [act_customers]\n');
+
+function dbsec(args: string[], input?: Buffer): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH!, HOME: dir }, timeout: 60_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+    if (input) child.stdin!.end(input);
+  });
+}
+
+/** Runs dbsec in the background, collecting its jsonl lines, until stopped with SIGINT. */
+function follow(args: string[]) {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH!, HOME: dir } });
+  let out = '';
+  child.stdout.on('data', (chunk) => (out += chunk));
+  const lines = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+  return {
+    lines,
+    async waitFor(predicate: (line: any) => boolean, ms = 20_000) {
+      const until = Date.now() + ms;
+      while (Date.now() < until) {
+        if (lines().some(predicate)) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`timed out; saw ${out.slice(-2000)}`);
+    },
+    async stop() {
+      child.kill('SIGINT');
+      return exited;
+    },
+  };
+}
+
+describe('dbsec activity', () => {
+  it('jsonl: one object per event with the contract fields, then a summary', async () => {
+    const run = await dbsec(['activity', '--log-file', join(FIXTURES, 'activity-stderr-pg18.log'), '-c', config, '--format', 'jsonl', '--events']);
+    expect(run.code).toBe(1);
+    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const events = lines.filter((l) => l.type === 'event');
+    for (const event of events) {
+      expect(Object.keys(event)).toEqual(expect.arrayContaining(['time', 'user', 'database', 'client', 'application', 'pid', 'useCase', 'command', 'objects', 'statement', 'alert']));
+      expect(USE_CASES).toContain(event.useCase);
+    }
+    expect(lines.at(-1)).toMatchObject({ type: 'summary', input: { format: 'stderr', skipped: 0 } });
+    expect(run.stdout).not.toContain(SCENARIO_SECRET);
+  });
+
+  it('json: the design’s report, one finding per alert, valid against the schema', async () => {
+    const run = await dbsec(['activity', '--log-file', join(FIXTURES, 'activity-pg15.csv'), '-c', config, '--format', 'json']);
+    const report = JSON.parse(run.stdout);
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(new URL('../../schema/report.schema.json', import.meta.url), 'utf8')));
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+    expect(report.command).toBe('activity');
+    const alerts = report.findings.filter((f: { checkId: string }) => f.checkId !== 'activity.summary');
+    expect(alerts.length).toBe(report.summary.investigate + report.summary.monitor);
+    expect(alerts.find((f: { checkId: string }) => f.checkId === 'activity.drop-table')).toMatchObject({ status: 'investigate', runbook: 'Seed 000: SQL Command – Drop Table' });
+    expect(Date.parse(report.window.from)).toBeGreaterThan(Date.parse('2026-01-01'));
+    expect(run.code).toBe(1);
+  });
+
+  it('markdown to --output, stdin with -, and exit 0 with --fail-on never', async () => {
+    const out = join(dir, 'activity.md');
+    const run = await dbsec(['activity', '--log-file', '-', '--format', 'markdown', '-o', out, '--quiet', '--fail-on', 'never'], gzipSync(Buffer.from('')).subarray(0, 0));
+    expect(run.code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toContain('0 statements, 0 events, 0 alerts');
+    const piped = await dbsec(['activity', '--log-file', '-', '--format', 'jsonl'], readFileSync(join(FIXTURES, 'activity-pg15.json')));
+    expect(piped.stdout.trim().split('\n').at(-1)).toContain('"format":"jsonlog"');
+  });
+
+  it('keeps going past a corrupt .gz and a missing file, reporting each as an error', async () => {
+    const gz = join(dir, 'corrupt.log.gz');
+    writeFileSync(gz, gzipSync(readFileSync(join(FIXTURES, 'activity-stderr-pg18.log'))).subarray(0, 300));
+    const run = await dbsec(['activity', '--log-file', gz, '--log-file', join(dir, 'missing.log'), '--log-file', join(FIXTURES, 'activity-stderr-pg18.log'), '--format', 'json']);
+    const report = JSON.parse(run.stdout);
+    const errors = report.findings.filter((f: { status: string }) => f.status === 'error').map((f: { summary: string }) => f.summary);
+    expect(errors).toEqual([expect.stringContaining('not a valid gzip file or it is truncated'), expect.stringContaining('missing.log: no such file')]);
+    expect(report.findings.some((f: { checkId: string }) => f.checkId === 'activity.drop-table')).toBe(true);
+    expect(run.stderr).toBe('');
+  });
+
+  it('says in one sentence when there is nothing to read (exit 2)', async () => {
+    const run = await dbsec(['activity']);
+    expect(run).toMatchObject({ code: 2, stderr: 'dbsec: No log to read: pass --log-file FILE (or - for stdin), or --rds-instance ID for its CloudWatch log group.\n' });
+    const bad = await dbsec(['activity', '--log-file', 'x', '--log-format', 'xml']);
+    expect(bad.code).toBe(2);
+  });
+
+  it('--follow alerts on appended lines, across a rotation, and prints the summary on Ctrl-C', async () => {
+    const path = join(dir, 'growing.log');
+    const line = (n: number, sql: string) => `2026-11-22 10:00:${String(n).padStart(2, '0')} UTC:10.0.0.9(4000):mallory@app:[91]:LOG:  statement: ${sql}\n`;
+    writeFileSync(path, line(1, 'SELECT 1'));
+    const run = follow(['activity', '--log-file', path, '--follow', '--format', 'jsonl']);
+    await new Promise((r) => setTimeout(r, 800));
+    appendFileSync(path, line(2, 'DROP TABLE first_table'));
+    await run.waitFor((l) => l.type === 'event' && l.objects[0] === 'first_table');
+    renameSync(path, `${path}.1`);
+    writeFileSync(path, line(3, "CREATE ROLE after_rotation LOGIN PASSWORD 'rot-secret'"));
+    await run.waitFor((l) => l.type === 'event' && l.objects[0] === 'after_rotation');
+    const code = await run.stop();
+    expect(run.lines().at(-1)).toMatchObject({ type: 'summary', statements: 3 });
+    expect(JSON.stringify(run.lines())).not.toContain('rot-secret');
+    expect(code).toBe(1);
+  });
+});
+
+describe.each(servers().map((server) => [server.flavor, server] as const))('live on %s: the scenario classified from the server’s own log as it is written', (flavor, server) => {
+  it('finds every use case while following the log', async () => {
+    const db = 'act_live';
+    await sql(server, `DROP DATABASE IF EXISTS ${db}`);
+    await sql(server, `CREATE DATABASE ${db}`);
+    const pgaudit = flavor === 'debian-15';
+    await sql(server, pgaudit ? `ALTER DATABASE ${db} SET pgaudit.log = 'all'` : `ALTER DATABASE ${db} SET log_statement = 'all'`);
+    if (pgaudit) await sql(server, `ALTER DATABASE ${db} SET pgaudit.log_relation = on`);
+    const run = follow(['activity', '--log-file', server.logFile, '--follow', '--format', 'jsonl', '--events', '-c', config]);
+    try {
+      await runActivityScenario(server, { database: db });
+      await run.waitFor((l) => l.type === 'event' && l.database === db && l.command === 'DROP TABLE' && l.objects[0] === 'act_customers');
+    } finally {
+      await run.stop();
+    }
+    const events = run.lines().filter((l) => l.type === 'event' && l.database === db);
+    const missing = USE_CASES.filter((u) => u !== 'unparsed' && !events.some((e) => e.useCase === u));
+    expect(missing).toEqual([]);
+    expect(events.some((e) => e.source === (pgaudit ? 'pgaudit' : 'log_statement'))).toBe(true);
+    expect(JSON.stringify(events)).not.toContain(SCENARIO_SECRET);
+  }, 60_000);
+});
