@@ -23,7 +23,9 @@ async function logStatementSetting(ctx: CheckContext): Promise<string | undefine
   try {
     const pg = await ctx.pg();
     const [row] = await pg.query<{ setting: string; pgaudit: boolean }>(
-      `SELECT current_setting('log_statement') AS setting, current_setting('shared_preload_libraries') LIKE '%pgaudit%' AS pgaudit`,
+      // pgaudit counts only when loaded and logging the DDL class: loaded with pgaudit.log = none logs nothing.
+      `SELECT current_setting('log_statement') AS setting,
+              current_setting('shared_preload_libraries') LIKE '%pgaudit%' AND coalesce(current_setting('pgaudit.log', true), 'none') ~* '(all|ddl)' AS pgaudit`,
     );
     return row!.pgaudit ? 'pgaudit' : row!.setting;
   } catch (err) {
