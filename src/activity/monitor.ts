@@ -39,10 +39,17 @@ const AUTHORIZED = /^connection authorized: user=\S+ database=\S+(?: application
 /** Statements that can be no use case at all: not worth the parser. */
 const NEVER_INTERESTING = /^\s*(?:BEGIN|END|COMMIT|ROLLBACK|START\s+TRANSACTION|SAVEPOINT|RELEASE|SHOW|FETCH|CLOSE|DISCARD|LISTEN|UNLISTEN|NOTIFY|CHECKPOINT|VACUUM|ANALYZE)\b/i;
 const PLAIN_DML = /^\s*(?:SELECT|UPDATE|INSERT|DELETE)\b/i;
+/** Statements whose use case cannot depend on their literals (set_config's first argument is the exception). */
+const SHAPE_CACHEABLE = /^\s*(?:SELECT|UPDATE|INSERT|DELETE|WITH|VALUES)\b/i;
+const LITERALS = /'(?:[^']|'')*'|\b\d+(?:\.\d+)?\b/g;
 const STATEMENT_CHARS = 2000;
 const CACHE_LIMIT = 50_000;
 /** The parser needs ~1 ms per kB; a statement beyond this is reported unparsed rather than stall the stream. */
 const MAX_PARSE_CHARS = 200_000;
+
+function ordinary(sql: string): Classified {
+  return { useCase: null, command: sql.trimStart().split(/\s/, 1)[0]!.toUpperCase(), objects: [], notes: [], highRisk: false, statement: sql };
+}
 
 export interface MonitorOptions {
   config: ActivityConfig;
@@ -66,6 +73,8 @@ export class ActivityMonitor {
   private readonly lastAudit = new Map<number, string>();
   private readonly lastAuditText = new Map<number, string>();
   private readonly cache = new Map<string, Classified[]>();
+  /** Shapes (literals blanked) of reads and writes already found to be no use case: real workloads repeat them. */
+  private readonly ordinaryShapes = new Set<string>();
   private readonly classifyOptions: ClassifyOptions;
 
   constructor(private readonly options: MonitorOptions) {
@@ -145,13 +154,22 @@ export class ActivityMonitor {
   private classify(sql: string): Classified[] {
     const cached = this.cache.get(sql);
     if (cached) return cached;
+    const shape = SHAPE_CACHEABLE.test(sql) && !/set_config/i.test(sql) ? sql.replace(LITERALS, '?') : undefined;
     let result: Classified[];
-    if (NEVER_INTERESTING.test(sql) || (PLAIN_DML.test(sql) && !/[(;]/.test(sql) && !/\binto\b/i.test(sql) && this.classifyOptions.views.size === 0 && this.classifyOptions.sensitiveTables.length === 0)) {
-      result = [{ useCase: null, command: sql.trimStart().split(/\s/, 1)[0]!.toUpperCase(), objects: [], notes: [], highRisk: false, statement: sql }];
+    if (
+      NEVER_INTERESTING.test(sql) ||
+      (shape !== undefined && this.ordinaryShapes.has(shape)) ||
+      (PLAIN_DML.test(sql) && !/[(;]/.test(sql) && !/\binto\b/i.test(sql) && this.classifyOptions.views.size === 0 && this.classifyOptions.sensitiveTables.length === 0)
+    ) {
+      result = [ordinary(sql)];
     } else if (sql.length > MAX_PARSE_CHARS) {
       result = [{ useCase: 'unparsed', command: '?', objects: [], notes: [`statement of ${sql.length} characters not parsed`], highRisk: false, statement: sql }];
     } else {
       result = classifySql(sql, this.classifyOptions);
+      if (shape !== undefined && result.every((c) => c.useCase === null)) {
+        if (this.ordinaryShapes.size >= CACHE_LIMIT) this.ordinaryShapes.clear();
+        this.ordinaryShapes.add(shape);
+      }
     }
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
     this.cache.set(sql, result);

@@ -8,6 +8,7 @@ import { Ajv } from 'ajv';
 import { runActivityScenario, SCENARIO_SECRET } from '../../src/sandbox/activity-scenario.js';
 import { USE_CASES } from '../../src/activity/use-cases.js';
 import { servers, sql } from '../helpers/servers.js';
+import { SANDBOX_INSTANCE, sandboxAwsEnv, sandboxEndpoint } from '../../src/sandbox/aws-scenario.js';
 
 const BIN = new URL('../../bin/dbsec', import.meta.url).pathname;
 const FIXTURES = new URL('../../fixtures/logs/activity/', import.meta.url).pathname;
@@ -17,8 +18,12 @@ const config = join(dir, 'dbsec.yaml');
 writeFileSync(config, 'activity:\n  views: [act_customer_emails]\n  sensitiveTables: [act_customers]\n');
 
 function dbsec(args: string[], input?: Buffer): Promise<{ code: number; stdout: string; stderr: string }> {
+  return dbsecEnv(args, {}, input);
+}
+
+function dbsecEnv(args: string[], env: Record<string, string>, input?: Buffer): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH!, HOME: dir }, timeout: 60_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+    const child = execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH!, HOME: dir, ...env }, timeout: 60_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
     if (input) child.stdin!.end(input);
@@ -118,6 +123,28 @@ describe('dbsec activity', () => {
     expect(run.lines().at(-1)).toMatchObject({ type: 'summary', statements: 3 });
     expect(JSON.stringify(run.lines())).not.toContain('rot-secret');
     expect(code).toBe(1);
+  });
+});
+
+describe('dbsec activity over CloudWatch Logs', () => {
+  it('reads the log group page by page through the real SDK, with the activity filter pattern', async () => {
+    const endpoint = sandboxEndpoint({ now: new Date('2026-11-22T23:30:00Z'), logFile: join(FIXTURES, 'activity-stderr-pg18.log'), pageSize: 7 });
+    const url = await endpoint.start();
+    try {
+      const env = { ...sandboxAwsEnv(url), AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' };
+      const run = await dbsecEnv(['activity', '--rds-instance', SANDBOX_INSTANCE, '--since', '2026-11-01T00:00:00Z', '-c', config, '--format', 'jsonl', '--events'], env);
+      const events = run.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'event');
+      const fromFile = (await dbsec(['activity', '--log-file', join(FIXTURES, 'activity-stderr-pg18.log'), '-c', config, '--format', 'jsonl', '--events'])).stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'event');
+      expect(events.map((e) => [e.useCase, e.command, e.objects])).toEqual(fromFile.map((e) => [e.useCase, e.command, e.objects]));
+      expect(endpoint.count('FilterLogEvents')).toBeGreaterThan(3);
+      const pattern = endpoint.requests.find((r) => r.operation === 'FilterLogEvents')!.input.filterPattern;
+      expect(pattern).toBe('?"statement:" ?"execute" ?"AUDIT:" ?"connection authorized" ?"Parameters:"');
+      endpoint.inject('FilterLogEvents', 'access-denied', Infinity);
+      const denied = await dbsecEnv(['activity', '--rds-instance', SANDBOX_INSTANCE, '--format', 'json'], env);
+      expect(JSON.parse(denied.stdout).findings.find((f: { status: string }) => f.status === 'error').summary).toMatch(/logs:FilterLogEvents/);
+    } finally {
+      await endpoint.stop();
+    }
   });
 });
 

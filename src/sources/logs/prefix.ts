@@ -110,7 +110,18 @@ function assign(record: LogRecord, field: Field, value: string): void {
 }
 
 /** "2026-11-22 10:00:00 UTC", "… .123 UTC", "… +01": zone names other than UTC/GMT/Z are read as UTC. */
+let lastTimeText = '';
+let lastTime: Date | undefined;
+
 export function parseLogTime(text: string): Date | undefined {
+  // A busy log writes many lines in the same second: the last answer is usually the right one.
+  if (text === lastTimeText) return lastTime && new Date(lastTime.getTime());
+  lastTimeText = text;
+  lastTime = parseTime(text);
+  return lastTime && new Date(lastTime.getTime());
+}
+
+function parseTime(text: string): Date | undefined {
   const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?) ?(.*)$/.exec(text.trim());
   if (!m) return undefined;
   const zone = m[3]!;

@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// The activity issue's speed and memory goals, measured on this machine (run by npm run bench):
+//   a log of at least 500 MB made by pgbench against a real PostgreSQL (log_statement = all, RDS prefix), then
+//   - `grep -c statement:` over it: the cost of merely reading it;
+//   - `dbsec activity` over it: MB/s and peak memory (goal: under 300 MB whatever the size; aim: within 5x of grep);
+//   - pgbadger (Debian package) over the same bytes with one job: dbsec must be faster.
+// pgbench runs for DBSEC_BENCH_PGBENCH_SECONDS (default 20) and its log is repeated to reach DBSEC_BENCH_LOG_MB
+// (default 512): real pgbench lines, repeated. pgbadger parses ~2-4 MB/s, so it reads a 64 MB slice of the same
+// file unless DBSEC_BENCH_PGBADGER_FULL=1; dbsec is timed on that slice too, for the ratio.
+import { execFile as execFileCb, spawn } from 'node:child_process';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { startPostgres, DEBIAN_PG15_BIN } from '../dist/sandbox/postgres.js';
+
+const execFile = promisify(execFileCb);
+const BIN = fileURLToPath(new URL('../bin/dbsec', import.meta.url));
+const work = join(tmpdir(), 'dbsec-bench-activity');
+mkdirSync(work, { recursive: true });
+const targetMb = Number(process.env.DBSEC_BENCH_LOG_MB ?? 512);
+const big = join(work, `pgbench-${targetMb}mb.log`);
+const slice = join(work, 'pgbench-slice-64mb.log');
+
+async function makeLog() {
+  if (existsSync(big) && statSync(big).size >= targetMb * 1e6) return console.log(`reusing ${big}`);
+  const server = await startPostgres({ flavor: 'debian-15', settings: { log_statement: 'all' } });
+  try {
+    const url = server.url();
+    await execFile(join(DEBIAN_PG15_BIN, 'pgbench'), ['-i', '-s', '2', '-q', url]);
+    const seconds = process.env.DBSEC_BENCH_PGBENCH_SECONDS ?? '20';
+    const { stdout } = await execFile(join(DEBIAN_PG15_BIN, 'pgbench'), ['-c', '4', '-j', '2', '-T', seconds, '-M', 'simple', url]);
+    console.log(`pgbench: ${/tps = [\d.]+/.exec(stdout)?.[0] ?? '?'} for ${seconds} s`);
+    await new Promise((r) => setTimeout(r, 500));
+    const recorded = readFileSync(server.logFile);
+    const copies = Math.ceil((targetMb * 1e6) / recorded.length);
+    const out = createWriteStream(big);
+    for (let i = 0; i < copies; i++) if (!out.write(recorded)) await new Promise((r) => out.once('drain', r));
+    await new Promise((r) => out.end(r));
+    console.log(`log: ${(recorded.length / 1e6).toFixed(1)} MB recorded, repeated ${copies} times → ${(statSync(big).size / 1e6).toFixed(0)} MB`);
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Wall time and peak RSS (GNU time's %M, in kB) of one command. */
+async function measure(label, command, args, bytes) {
+  const start = process.hrtime.bigint();
+  // stdout is read and dropped, not sent to /dev/null: GNU grep stops at the first match when it sees /dev/null.
+  const child = spawn('/usr/bin/time', ['-f', '%M', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.resume();
+  let err = '';
+  child.stderr.on('data', (c) => (err += c));
+  const code = await new Promise((r) => child.on('exit', r));
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const peakMb = Number(err.trim().split('\n').pop()) / 1024;
+  const rate = bytes / 1e6 / seconds;
+  console.log(`${label.padEnd(40)} ${seconds.toFixed(2)} s, ${rate.toFixed(1)} MB/s, peak ${peakMb.toFixed(0)} MB (exit ${code})`);
+  return { seconds, rate, peakMb };
+}
+
+await makeLog();
+if (!existsSync(slice)) {
+  const fd = createReadStream(big, { start: 0, end: 64e6 - 1 });
+  await new Promise((r) => fd.pipe(createWriteStream(slice)).on('finish', r));
+}
+const bigBytes = statSync(big).size;
+const sliceBytes = statSync(slice).size;
+const verdicts = [];
+const grep = await measure(`grep -c statement: (${(bigBytes / 1e6).toFixed(0)} MB)`, 'grep', ['-c', 'statement:', big], bigBytes);
+const dbsec = await measure(`dbsec activity (${(bigBytes / 1e6).toFixed(0)} MB)`, process.execPath, [BIN, 'activity', '--log-file', big, '--format', 'jsonl', '--quiet'], bigBytes);
+verdicts.push([dbsec.peakMb < 300, `peak memory ${dbsec.peakMb.toFixed(0)} MB (goal < 300 MB)`]);
+console.log(`  dbsec is ${(dbsec.seconds / grep.seconds).toFixed(1)}x grep's time (aim: within 5x)`);
+const badgerInput = process.env.DBSEC_BENCH_PGBADGER_FULL === '1' ? big : slice;
+const badgerBytes = statSync(badgerInput).size;
+const html = join(work, 'pgbadger.html');
+const badger = await measure(`pgbadger -j 1 (${(badgerBytes / 1e6).toFixed(0)} MB)`, 'pgbadger', ['-j', '1', '--prefix', '%t:%r:%u@%d:[%p]:', '-q', '-o', html, badgerInput], badgerBytes);
+const same = badgerInput === big ? dbsec : await measure(`dbsec activity (same ${(badgerBytes / 1e6).toFixed(0)} MB)`, process.execPath, [BIN, 'activity', '--log-file', badgerInput, '--format', 'jsonl', '--quiet'], badgerBytes);
+verdicts.push([same.rate > badger.rate, `dbsec ${same.rate.toFixed(1)} MB/s vs pgbadger ${badger.rate.toFixed(1)} MB/s on the same file (${(same.rate / badger.rate).toFixed(1)}x)`]);
+for (const [ok, text] of verdicts) console.log(`  ${ok ? 'PASS' : 'FAIL'}: ${text}`);
+writeFileSync(join(work, 'last.json'), JSON.stringify({ grep, dbsec, badger, same, bigBytes, badgerBytes }, null, 2));
+process.exitCode = verdicts.every(([ok]) => ok) ? 0 : 1;
