@@ -101,6 +101,17 @@ describe('dbsec activity', () => {
     expect(run.stderr).toBe('');
   });
 
+  it('with --database-url, says which use cases the server’s logging leaves blind and learns its views', async () => {
+    const server = servers()[0]!;
+    const run = await dbsec(['activity', '--log-file', join(FIXTURES, 'activity-stderr-pg18.log'), '--database-url', server.url(), '--format', 'json']);
+    const summary = JSON.parse(run.stdout).findings.find((f: { checkId: string }) => f.checkId === 'activity.summary');
+    expect(summary.summary).toContain('The server logs no statements (log_statement = none, no pgaudit): every use case is blind');
+    const down = await dbsec(['activity', '--log-file', join(FIXTURES, 'activity-stderr-pg18.log'), '--database-url', 'postgres://x:hidden-pw@127.0.0.1:1/x', '--format', 'json']);
+    const error = JSON.parse(down.stdout).findings.find((f: { status: string }) => f.status === 'error');
+    expect(error.title).toBe('database could not be read');
+    expect(down.stdout).not.toContain('hidden-pw');
+  });
+
   it('says in one sentence when there is nothing to read (exit 2)', async () => {
     const run = await dbsec(['activity']);
     expect(run).toMatchObject({ code: 2, stderr: 'dbsec: No log to read: pass --log-file FILE (or - for stdin), or --rds-instance ID for its CloudWatch log group.\n' });
