@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { loadModule } from 'libpg-query';
 import { loadConfigFile } from '../config.js';
 import { TargetContext } from '../context.js';
@@ -48,7 +49,8 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
   const config = flags.config ? await loadConfigFile(flags.config) : {};
   const targets = targetsOf(flags, config, io.env);
   if (targets.length > 1) throw new DbsecError('dbsec activity reads one log source at a time: pass --log-file or --rds-instance instead of a config with several targets.');
-  const target = targets[0]!;
+  // A target made of log files alone is named after them, not "target-1".
+  const target = targets[0]!.name.startsWith('target-') && targets[0]!.logFiles.length > 0 ? { ...targets[0]!, name: targets[0]!.logFiles.map((f) => (f === '-' ? 'stdin' : basename(f))).join(', ') } : targets[0]!;
   if (target.logFiles.length === 0 && !target.logGroup) throw new DbsecError('No log to read: pass --log-file FILE (or - for stdin), or --rds-instance ID for its CloudWatch log group.');
   if (flags.follow && target.logFiles.includes('-')) throw new DbsecError('--follow needs a file or a log group; stdin is already read as it arrives.');
   const now = io.now();
@@ -199,7 +201,7 @@ function buildReport(input: BuildInput): Report {
     resource: safeText(`pid ${event.pid ?? '?'} at ${event.time ?? '?'}`),
     value: event.alert!.rule,
     expected: 'no alert under the rules',
-    evidence: [evidenceRow(event)],
+    evidence: [alertEvidence(event)],
     remediation: USE_CASE_INFO[event.useCase].remediation,
     runbook: `Seed 000: ${USE_CASE_INFO[event.useCase].seedName}`,
   }));
@@ -236,6 +238,11 @@ function buildReport(input: BuildInput): Report {
     summary: summarize(sorted),
     findings: sorted,
   };
+}
+
+/** The alert's title and summary carry command, objects, who and the statement; the row adds the rest. */
+function alertEvidence(event: ActivityEvent) {
+  return { time: event.time, client: event.client, application: event.application, pid: event.pid, notes: event.notes.join('; '), parameters: event.parameters, source: event.source };
 }
 
 function evidenceRow(event: ActivityEvent) {
