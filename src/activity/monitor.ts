@@ -76,9 +76,11 @@ export class ActivityMonitor {
   /** Shapes (literals blanked) of reads and writes already found to be no use case: real workloads repeat them. */
   private readonly ordinaryShapes = new Set<string>();
   private readonly classifyOptions: ClassifyOptions;
+  private readonly bulkRows: number;
 
   constructor(private readonly options: MonitorOptions) {
     const config = options.config;
+    this.bulkRows = config.bulkRows ?? 10_000;
     this.classifyOptions = {
       views: new Set((config.views ?? []).map((v) => v.toLowerCase())),
       viewWrites: config.viewWrites ?? false,
@@ -119,13 +121,17 @@ export class ActivityMonitor {
       this.emit(entry, { useCase: 'unparsed', command: 'AUDIT', objects: [], notes: ['a pgaudit entry that is not valid CSV'], highRisk: false, statement: entry.message }, null, 'pgaudit');
       return;
     }
-    const [, statementId = '', , auditClass = '', command = '', objectType = '', objectName = '', statement = '', parameter = ''] = fields;
+    const [, statementId = '', , auditClass = '', command = '', objectType = '', objectName = '', statement = '', parameter = '', rows = ''] = fields;
     const pid = entry.pid ?? -1;
     if (auditClass === 'FUNCTION' && command === 'EXECUTE' && !objectName.startsWith('pg_catalog.')) {
       this.emit(entry, { useCase: 'function-execution', command: 'EXECUTE', objects: [objectName], notes: ['pgaudit FUNCTION'], highRisk: false, statement }, null, 'pgaudit');
     }
     if (objectType === 'VIEW' && (command === 'DELETE' || (this.classifyOptions.viewWrites && (command === 'UPDATE' || command === 'INSERT')))) {
       this.emit(entry, { useCase: 'view-delete', command, objects: [objectName], notes: [`${command} through a view (pgaudit)`], highRisk: false, statement }, null, 'pgaudit');
+    }
+    // With pgaudit.log_rows the entry says how many rows a read returned: a large read is a bulk read.
+    if (auditClass === 'READ' && Number(rows) > this.bulkRows) {
+      this.emit(entry, { useCase: 'data-exfiltration', command, objects: [objectName || '(query)'], notes: [`read ${rows} rows (over ${this.bulkRows})`], highRisk: false, statement }, null, 'pgaudit');
     }
     // One statement gives several entries (sub-statements, one per relation), and every statement of a
     // multi-statement query string repeats the whole string: classify a text once per statement id, and a

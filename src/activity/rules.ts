@@ -46,6 +46,8 @@ export const ActivityConfigSchema = z
     views: z.array(z.string()).optional(),
     viewWrites: z.boolean().optional(),
     allowedLanguages: z.array(z.string()).optional(),
+    /** With pgaudit.log_rows: a read returning more rows than this is a bulk read (data-exfiltration). */
+    bulkRows: z.number().int().nonnegative().optional(),
   })
   .strict();
 

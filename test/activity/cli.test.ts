@@ -31,8 +31,8 @@ function dbsecEnv(args: string[], env: Record<string, string>, input?: Buffer): 
 }
 
 /** Runs dbsec in the background, collecting its jsonl lines, until stopped with SIGINT. */
-function follow(args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH!, HOME: dir } });
+function follow(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH!, HOME: dir, ...env } });
   let out = '';
   child.stdout.on('data', (chunk) => (out += chunk));
   const lines = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -157,6 +157,29 @@ describe('dbsec activity over CloudWatch Logs', () => {
       await endpoint.stop();
     }
   });
+});
+
+describe('dbsec activity --follow over CloudWatch Logs', () => {
+  it('polls for new events and alerts on them', async () => {
+    const path = join(dir, 'cloudwatch-follow.log');
+    const stamp = (d: Date) => d.toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
+    const line = (sql: string) => `${stamp(new Date())}:10.0.0.7(4100):mallory@app:[55]:LOG:  statement: ${sql}\n`;
+    writeFileSync(path, line('DROP TABLE before_follow'));
+    const endpoint = sandboxEndpoint({ now: new Date(), logFile: path });
+    const url = await endpoint.start();
+    const env = { ...sandboxAwsEnv(url), AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' };
+    const run = follow(['activity', '--rds-instance', SANDBOX_INSTANCE, '--since', '1h', '--follow', '--format', 'jsonl'], env);
+    try {
+      await run.waitFor((l) => l.type === 'event' && l.objects[0] === 'before_follow');
+      appendFileSync(path, line('TRUNCATE during_follow'));
+      await run.waitFor((l) => l.type === 'event' && l.objects[0] === 'during_follow', 15_000);
+    } finally {
+      await run.stop();
+      await endpoint.stop();
+    }
+    expect(run.lines().filter((l) => l.type === 'event').map((l) => l.objects[0])).toEqual(['before_follow', 'during_follow']);
+    expect(run.lines().at(-1)).toMatchObject({ type: 'summary', statements: 2 });
+  }, 30_000);
 });
 
 describe.each(servers().map((server) => [server.flavor, server] as const))('live on %s: the scenario classified from the server’s own log as it is written', (flavor, server) => {

@@ -64,6 +64,16 @@ describe.each([
   });
 });
 
+describe('pgaudit row counts', () => {
+  it('make a read of more rows than bulkRows a bulk read', async () => {
+    const { events } = await classifyLog(join(FIXTURES, 'activity-pgaudit-pg15.log'), { bulkRows: 1 });
+    const bulk = events.filter((e) => e.notes.some((n) => n.startsWith('read 2 rows')));
+    expect(bulk.map((e) => [e.useCase, e.user, e.objects[0]])).toContainEqual(['data-exfiltration', 'app_user', 'public.act_customers']);
+    const quiet = await classifyLog(join(FIXTURES, 'activity-pgaudit-pg15.log'), { bulkRows: 2 });
+    expect(quiet.events.some((e) => e.notes.some((n) => n.startsWith('read ')))).toBe(false);
+  });
+});
+
 describe('prepared statements', () => {
   it('carry their DETAIL parameters, secrets redacted', async () => {
     const { events } = await classifyLog(join(FIXTURES, 'activity-stderr-pg18.log'));
