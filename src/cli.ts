@@ -17,12 +17,16 @@ Exit codes:
 
 
 function addReviewOptions(command: Command, defaultSince: string): Command {
-  command
-    .option('--since <when>', `time window: a duration (24h, 7d, 30d) or an ISO-8601 time`, defaultSince)
+  command.option('--since <when>', `time window: a duration (24h, 7d, 30d) or an ISO-8601 time`, defaultSince);
+  return addTargetOptions(addReportOptions(command));
+}
+
+/** How a report is written and what makes the exit code 1. */
+function addReportOptions(command: Command): Command {
+  return command
     .addOption(new Option('--format <format>', 'report format').choices([...FORMATS]).default('table'))
     .option('-o, --output <file>', 'write the report to FILE (the table still goes to the terminal)')
     .addOption(new Option('--fail-on <status>', 'lowest status that makes the exit code 1').choices([...FAIL_ON]).default('investigate'));
-  return addTargetOptions(command);
 }
 
 /** How to reach the databases and AWS: every command that reviews a target takes these. */
@@ -134,6 +138,27 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       `\nExamples:\n  dbsec activity --log-file /var/log/postgresql/postgresql-15-main.log --log-line-prefix '%m [%p] %q%u@%d '\n  dbsec activity --rds-instance prod-db --since 24h --format markdown -o activity-$(date +%F).md\n  dbsec activity --log-file /var/log/postgresql/postgresql.csv --follow --format jsonl | your-siem-shipper\n  zcat postgresql.log.1.gz | dbsec activity --log-file - --events\n${EXIT_CODES}`,
     )
     .action(async (flags) => setExit(await (await import('./commands/activity.js')).activity(flags, io, VERSION)));
+
+  const baseline = program.command('baseline').description('integrity fingerprints of the security-relevant catalog: capture one, diff the database against it');
+  addTargetOptions(
+    baseline
+      .command('capture')
+      .description('write a canonical, hashed JSON snapshot: functions (SHA-256 of each body), triggers, roles, memberships, grants, default privileges, extensions, settings, pg_hba rules, RLS policies, RDS parameters')
+      .requiredOption('--out <file>', 'where to write the baseline (stable and sorted: it can live in git)')
+      .option('--sign-key-env <var>', 'add an HMAC-SHA-256 with the key in environment variable VAR, so a forged baseline is detected'),
+  )
+    .addHelpText('after', `\nExamples:\n  dbsec baseline capture --database-url postgres://auditor@db/app --out baselines/app-$(date +%F).json\n  DBSEC_BASELINE_KEY=… dbsec baseline capture -c dbsec.yaml --out app.json --sign-key-env DBSEC_BASELINE_KEY`)
+    .action(async (flags) => setExit(await (await import('./commands/baseline.js')).captureCommand(flags, io)));
+  addTargetOptions(addReportOptions(
+    baseline
+      .command('diff')
+      .description('compare the live database (or a second baseline, offline) with a baseline: each difference is a finding with before and after')
+      .argument('<baseline>', 'a file written by baseline capture')
+      .argument('[other]', 'a second baseline: compare the two files, no database needed')
+      .option('--sign-key-env <var>', 'require a valid HMAC-SHA-256 made with the key in environment variable VAR'),
+  ))
+    .addHelpText('after', `\nExamples:\n  dbsec baseline diff baselines/app-2026-11-01.json --database-url postgres://auditor@db/app\n  dbsec baseline diff before-incident.json after-incident.json --format markdown -o changes.md\n${EXIT_CODES}`)
+    .action(async (file, other, flags) => setExit(await (await import('./commands/baseline.js')).diffCommand(file, other, flags, io, VERSION)));
 
   const evidence = program.command('evidence').description('audit evidence: collect it with SHA-256 hashes, verify it later');
   addTargetOptions(

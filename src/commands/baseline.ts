@@ -1,0 +1,141 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { loadConfigFile } from '../config.js';
+import { TargetContext } from '../context.js';
+import { DbsecError, messageOf } from '../errors.js';
+import type { Io } from '../io.js';
+import { safeRow, safeText } from '../redact.js';
+import { sortFindings, summarize, type Finding, type Report } from '../report.js';
+import { exitCode, type FailOn } from '../status.js';
+import { describeTarget, type Target } from '../target.js';
+import { rdsParameters } from '../sources/parameters.js';
+import { captureBaseline, verifyBaseline, type Baseline } from '../baseline/capture.js';
+import { diffBaselines } from '../baseline/diff.js';
+import type { FindingDraft } from '../checks/types.js';
+import { contextDeps, emitReport, targetsOf, type TargetFlags } from './review.js';
+import type { Format } from '../reports/index.js';
+
+export interface BaselineFlags extends TargetFlags {
+  config?: string;
+  out?: string;
+  signKeyEnv?: string;
+  format: Format;
+  output?: string;
+  failOn: FailOn;
+  quiet?: boolean;
+  color?: boolean;
+}
+
+const REMEDIATION =
+  'Match each difference to a deployment or change ticket; restore what nobody changed on purpose (the function body from source control, REVOKE the grant, ALTER ROLE … NOSUPERUSER, ALTER SYSTEM RESET), then capture a new baseline once the state is the one you want.';
+const RUNBOOK = 'Seed 001: integrity after an incident (checksums, not dates and sizes)';
+
+/** dbsec baseline capture --out FILE */
+export async function captureCommand(flags: BaselineFlags, io: Io): Promise<number> {
+  if (!flags.out) throw new DbsecError('Pass --out FILE for the baseline.');
+  const baseline = await live(flags, io);
+  await writeFile(flags.out, `${JSON.stringify(baseline, null, 2)}\n`).catch((err) => {
+    throw new DbsecError(`Cannot write the baseline to ${flags.out}: ${messageOf(err)}; check --out.`);
+  });
+  const c = baseline.content;
+  const counts = [`${Object.keys(c.functions).length} functions`, `${Object.keys(c.roles).length} roles`, `${Object.keys(c.acls).length} grants`, `${Object.keys(c.settings).length} settings`, `${Object.keys(c.hbaRules).length} pg_hba rules`];
+  io.stdout.write(`Baseline of ${baseline.server.database} (PostgreSQL ${baseline.server.version}) written to ${flags.out}: ${counts.join(', ')}; SHA-256 ${baseline.contentSha256}${baseline.hmacSha256 ? ', signed' : ''}.\n`);
+  for (const note of baseline.notes) io.stderr.write(`dbsec: note: ${note}.\n`);
+  return 0;
+}
+
+/** dbsec baseline diff FILE [FILE2]: the live database (or FILE2) against FILE. */
+export async function diffCommand(file: string, other: string | undefined, flags: BaselineFlags, io: Io, version: string): Promise<number> {
+  const key = signKey(flags, io);
+  const before = verifyBaseline(await readJson(file), file, key);
+  const after = other ? verifyBaseline(await readJson(other), other, key) : await live(flags, io);
+  const warnings: string[] = [];
+  if (Math.floor(before.server.versionNum / 10000) !== Math.floor(after.server.versionNum / 10000)) {
+    warnings.push(`the baseline is from PostgreSQL ${before.server.version} and is compared with ${after.server.version}: built-in objects and settings may differ for that reason alone`);
+  }
+  if (!key && !before.hmacSha256) warnings.push(`${file} is not signed: its hash catches accidental edits, not a forger who rewrites the hash too (capture with --sign-key-env)`);
+  for (const warning of warnings) io.stderr.write(`dbsec: warning: ${warning}.\n`);
+  const drafts = diffBaselines(before.content, after.content);
+  const target = other ?? after.server.database;
+  const findings: FindingDraft[] = drafts.length
+    ? drafts
+    : [{ status: 'ok', resource: file, title: 'Nothing changed since the baseline', summary: `Compared ${Object.values(before.content).reduce((n, s) => n + Object.keys(s).length, 0)} catalog entries captured ${before.capturedAt}.${warnings.length ? ` Warning: ${warnings.join('; ')}.` : ''}`, value: 0 }];
+  const report = toReport(findings, { version, command: 'baseline diff', target, from: before.capturedAt, to: after.capturedAt, now: io.now() });
+  await emitReport(report, flags, io);
+  return exitCode(report.findings, flags.failOn);
+}
+
+async function live(flags: BaselineFlags, io: Io): Promise<Baseline> {
+  const config = flags.config ? await loadConfigFile(flags.config) : {};
+  const targets = targetsOf(flags, config, io.env);
+  if (targets.length !== 1) throw new DbsecError('A baseline is of one database: pass --database-url (or PG* variables) instead of a config with several targets.');
+  const target: Target = targets[0]!;
+  const now = io.now();
+  const ctx = new TargetContext(target, { from: now, to: now }, now, contextDeps(config, io));
+  try {
+    const pg = await ctx.pg().catch((err) => {
+      throw new DbsecError(messageOf(err));
+    });
+    let parameters: Record<string, string> | undefined;
+    let rdsNote: string | undefined;
+    if (target.rdsInstance) {
+      try {
+        const group = await rdsParameters(ctx);
+        parameters = Object.fromEntries([...group.parameters].filter(([, p]) => p.value !== undefined).map(([name, p]) => [name, p.value!]));
+      } catch (err) {
+        rdsNote = `the RDS parameter group could not be read: ${messageOf(err).replace(/\.$/, '')}`;
+      }
+    }
+    return await captureBaseline(pg, { now, rdsParameters: parameters, rdsNote, signKey: signKey(flags, io) });
+  } finally {
+    await ctx.close();
+  }
+}
+
+function signKey(flags: BaselineFlags, io: Io): string | undefined {
+  if (!flags.signKeyEnv) return undefined;
+  const key = io.env[flags.signKeyEnv];
+  if (!key) throw new DbsecError(`--sign-key-env ${flags.signKeyEnv}: that environment variable is empty or not set.`);
+  return key;
+}
+
+async function readJson(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new DbsecError(`Cannot read the baseline ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : messageOf(err)}.`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new DbsecError(`${path} is not JSON: it is not a baseline dbsec wrote, or it was damaged.`);
+  }
+}
+
+function toReport(drafts: FindingDraft[], meta: { version: string; command: string; target: string; from: string; to: string; now: Date }): Report {
+  const findings: Finding[] = drafts.map((d) => ({
+    checkId: 'baseline.diff',
+    target: meta.target,
+    status: d.status,
+    title: safeText(d.title),
+    summary: safeText(d.summary),
+    resource: safeText(d.resource),
+    ...(d.value !== undefined ? { value: typeof d.value === 'string' ? safeText(d.value) : d.value } : {}),
+    ...(d.expected !== undefined ? { expected: safeText(d.expected) } : {}),
+    evidence: (d.evidence ?? []).map(safeRow),
+    remediation: REMEDIATION,
+    runbook: RUNBOOK,
+  }));
+  const sorted = sortFindings(findings);
+  return {
+    schemaVersion: 1,
+    tool: { name: 'dbsec', version: meta.version },
+    command: meta.command,
+    startedAt: meta.now.toISOString(),
+    finishedAt: new Date().toISOString(),
+    window: { from: meta.from, to: meta.to },
+    targets: [describeTarget({ name: meta.target, usePgEnv: false, logFiles: [], logLinePrefix: '' })],
+    summary: summarize(sorted),
+    findings: sorted,
+  };
+}
