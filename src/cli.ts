@@ -160,6 +160,23 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addHelpText('after', `\nExamples:\n  dbsec baseline diff baselines/app-2026-11-01.json --database-url postgres://auditor@db/app\n  dbsec baseline diff before-incident.json after-incident.json --format markdown -o changes.md\n${EXIT_CODES}`)
     .action(async (file, other, flags) => setExit(await (await import('./commands/baseline.js')).diffCommand(file, other, flags, io, VERSION)));
 
+  addTargetOptions(
+    addReportOptions(
+      program
+        .command('config')
+        .description("review a server's configuration against a security baseline (CIS-anchored for PostgreSQL; TDengine's taos.cfg, taosadapter.toml, taoskeeper.toml)")
+        .addOption(new Option('--engine <engine>', 'what to review').choices(['postgresql', 'tdengine']).default('postgresql'))
+        .option('--baseline <file>', 'your own baseline (YAML); start from --print-baseline')
+        .option('--file <path>', 'a TDengine configuration file (repeatable)', collect, undefined)
+        .option('--print-baseline', 'print the baseline in use and exit, to copy and change'),
+    ),
+  )
+    .addHelpText(
+      'after',
+      `\nExamples:\n  dbsec config --database-url postgres://auditor@db/app\n  dbsec config --print-baseline > my-baseline.yaml && dbsec config --baseline my-baseline.yaml --format json\n  dbsec config --engine tdengine --file /etc/taos/taos.cfg --file /etc/taos/taosadapter.toml --file /etc/taos/taoskeeper.toml\n${EXIT_CODES}`,
+    )
+    .action(async (flags) => setExit(await (await import('./commands/config-review.js')).configReview(flags, io, VERSION)));
+
   const evidence = program.command('evidence').description('audit evidence: collect it with SHA-256 hashes, verify it later');
   addTargetOptions(
     evidence

@@ -1,0 +1,95 @@
+import { readFile } from 'node:fs/promises';
+import { loadConfigFile } from '../config.js';
+import { TargetContext } from '../context.js';
+import { DbsecError, messageOf } from '../errors.js';
+import type { Io } from '../io.js';
+import { safeText } from '../redact.js';
+import { sortFindings, summarize, type Finding, type Report } from '../report.js';
+import { exitCode, type FailOn } from '../status.js';
+import { describeTarget } from '../target.js';
+import type { Format } from '../reports/index.js';
+import { builtInBaselinePath, describeExpectation, loadReviewBaseline, meets, type ReviewBaseline } from '../config-review/baseline-file.js';
+import { readConfigFiles, readPostgres, type Reading } from '../config-review/readers.js';
+import { contextDeps, emitReport, targetsOf, type TargetFlags } from './review.js';
+
+export interface ConfigReviewFlags extends TargetFlags {
+  config?: string;
+  engine: 'postgresql' | 'tdengine';
+  baseline?: string;
+  file?: string[];
+  printBaseline?: boolean;
+  format: Format;
+  output?: string;
+  failOn: FailOn;
+  quiet?: boolean;
+  color?: boolean;
+}
+
+/**
+ * dbsec config: a server's configuration against a security baseline. The expected values are data (a YAML
+ * baseline, built in or --baseline); only the readers differ between engines.
+ */
+export async function configReview(flags: ConfigReviewFlags, io: Io, version: string): Promise<number> {
+  const path = flags.baseline ?? builtInBaselinePath(flags.engine);
+  if (flags.printBaseline) {
+    io.stdout.write(await readFile(path, 'utf8'));
+    return 0;
+  }
+  const baseline = await loadReviewBaseline(path);
+  if (baseline.engine !== flags.engine) throw new DbsecError(`The baseline ${path} is for ${baseline.engine}, not ${flags.engine}: pass --engine ${baseline.engine} or another --baseline.`);
+  const now = io.now();
+  let targetName: string;
+  let readings: Map<string, Reading>;
+  if (flags.engine === 'tdengine') {
+    if (!flags.file?.length) throw new DbsecError('Pass the TDengine files to review: --file /etc/taos/taos.cfg [--file /etc/taos/taosadapter.toml] [--file /etc/taos/taoskeeper.toml].');
+    readings = await readConfigFiles(flags.file, baseline.items);
+    targetName = flags.file.join(', ');
+  } else {
+    const config = flags.config ? await loadConfigFile(flags.config) : {};
+    const targets = targetsOf(flags, config, io.env);
+    if (targets.length !== 1) throw new DbsecError('dbsec config reviews one server: pass --database-url (or PG* variables) instead of a config with several targets.');
+    const ctx = new TargetContext(targets[0]!, { from: now, to: now }, now, contextDeps(config, io));
+    try {
+      readings = await readPostgres(await ctx.pg().catch((err) => Promise.reject(new DbsecError(messageOf(err)))), baseline.items);
+    } finally {
+      await ctx.close();
+    }
+    targetName = targets[0]!.name;
+  }
+  const report = reviewReport(baseline, readings, { path, targetName, version, now });
+  await emitReport(report, flags, io);
+  return exitCode(report.findings, flags.failOn);
+}
+
+function reviewReport(baseline: ReviewBaseline, readings: Map<string, Reading>, meta: { path: string; targetName: string; version: string; now: Date }): Report {
+  const findings: Finding[] = baseline.items.map((item) => {
+    const reading = readings.get(item.id)!;
+    const expected = describeExpectation(item.expect);
+    const base = { checkId: `config.${item.id}`, target: meta.targetName, remediation: item.fix, runbook: `${baseline.engine} baseline, ${item.section}`, expected, evidence: [] };
+    if ('skipped' in reading) {
+      return { ...base, status: 'skipped' as const, title: `${item.title}: not reviewed`, summary: safeText(`Skipped: ${reading.skipped}.`), resource: item.id };
+    }
+    const shown = reading.value === '' ? '(none)' : Array.isArray(reading.value) ? reading.value.join(', ') : String(reading.value);
+    const pass = meets(reading.value, item.expect);
+    return {
+      ...base,
+      status: pass ? ('ok' as const) : item.level,
+      title: safeText(`${item.title}${pass ? '' : `: ${shown}`}`, 200),
+      summary: safeText(pass ? `${shown} (expected ${expected}).` : `Expected ${expected}: ${item.why}`),
+      resource: item.id,
+      value: safeText(shown, 500),
+    };
+  });
+  const sorted = sortFindings(findings);
+  return {
+    schemaVersion: 1,
+    tool: { name: 'dbsec', version: meta.version },
+    command: `config (${baseline.engine}, ${meta.path.split('/').pop()})`,
+    startedAt: meta.now.toISOString(),
+    finishedAt: new Date().toISOString(),
+    window: { from: meta.now.toISOString(), to: meta.now.toISOString() },
+    targets: [describeTarget({ name: meta.targetName, usePgEnv: false, logFiles: [], logLinePrefix: '' })],
+    summary: summarize(sorted),
+    findings: sorted,
+  };
+}
