@@ -93,6 +93,27 @@ describe.each(servers().map((server) => [server.flavor, server] as const))('dbse
   });
 });
 
+describe('dbsec baseline with an RDS instance', () => {
+  it('captures the parameter group and reports a parameter that moved', async () => {
+    const { sandboxEndpoint, sandboxAwsEnv, SANDBOX_INSTANCE } = await import('../src/sandbox/aws-scenario.js');
+    const [server] = servers();
+    const run = async (parameters: Record<string, string | null>, args: string[]) => {
+      const endpoint = sandboxEndpoint({ now: new Date(), parameters });
+      const url = await endpoint.start();
+      try {
+        return await dbsec(args, { ...sandboxAwsEnv(url), AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' });
+      } finally {
+        await endpoint.stop();
+      }
+    };
+    const file = join(dir, 'rds.json');
+    await run({}, ['baseline', 'capture', '--database-url', server!.url(), '--rds-instance', SANDBOX_INSTANCE, '--out', file]);
+    expect(JSON.parse(readFileSync(file, 'utf8')).content.rdsParameters['rds.force_ssl']).toEqual({ value: '1' });
+    const diff = await run({ 'rds.force_ssl': '0' }, ['baseline', 'diff', file, '--database-url', server!.url(), '--rds-instance', SANDBOX_INSTANCE, '--format', 'json']);
+    expect(JSON.parse(diff.stdout).findings.map((f: { resource: string; summary: string }) => [f.resource, f.summary])).toEqual([['rdsParameters rds.force_ssl', 'Moved from 1 to 0.']]);
+  });
+});
+
 describe('dbsec baseline diff of two files', () => {
   it('compares baselines of different majors with a warning, not an error', async () => {
     const [a, b] = servers();
