@@ -29,6 +29,13 @@ function addReportOptions(command: Command): Command {
     .addOption(new Option('--fail-on <status>', 'lowest status that makes the exit code 1').choices([...FAIL_ON]).default('investigate'));
 }
 
+/** Alarm plan: a webhook when the worst status reaches a level. */
+function addNotifyOptions(command: Command): Command {
+  return command
+    .option('--notify <url>', 'POST a JSON summary (with a Slack-compatible text) to URL when the worst status reaches --notify-on')
+    .addOption(new Option('--notify-on <status>', 'lowest status that sends the notification').choices(['monitor', 'investigate']).default('investigate'));
+}
+
 /** How to reach the databases and AWS: every command that reviews a target takes these. */
 function addTargetOptions(command: Command): Command {
   return command
@@ -99,7 +106,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .exitOverride();
 
   for (const review of REVIEWS) {
-    const command = addReviewOptions(program.command(review.cadence), review.since);
+    const command = addNotifyOptions(addReviewOptions(program.command(review.cadence), review.since));
     ('options' in review ? review.options(command) : command)
       .description(review.description)
       .addHelpText('after', `\nExamples:\n${review.examples.map((e) => `  ${e}`).join('\n')}\n${EXIT_CODES}`)
@@ -121,7 +128,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     )
     .action(async (flags) => setExit(await (await import('./commands/report.js')).complianceReport(flags, io, VERSION)));
 
-  addTargetOptions(
+  addNotifyOptions(addTargetOptions(
     program
       .command('activity')
       .description("database activity monitoring over the server's own logs: every statement classified with PostgreSQL's parser into the eleven use cases, alerts by rules")
@@ -132,7 +139,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .addOption(new Option('--log-format <format>', 'the log format').choices(['auto', 'stderr', 'csvlog', 'jsonlog']).default('auto'))
       .option('--events', 'list every classified event, not only alerts')
       .option('--follow', 'keep reading: new lines of the files (rotation too) or new CloudWatch events; Ctrl-C prints the summary'),
-  )
+  ))
     .addHelpText(
       'after',
       `\nExamples:\n  dbsec activity --log-file /var/log/postgresql/postgresql-15-main.log --log-line-prefix '%m [%p] %q%u@%d '\n  dbsec activity --rds-instance prod-db --since 24h --format markdown -o activity-$(date +%F).md\n  dbsec activity --log-file /var/log/postgresql/postgresql.csv --follow --format jsonl | your-siem-shipper\n  zcat postgresql.log.1.gz | dbsec activity --log-file - --events\n${EXIT_CODES}`,

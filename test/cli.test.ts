@@ -277,6 +277,44 @@ describe('other commands', () => {
     expect(none).toMatchObject({ code: 2, stderr: expect.stringContaining('cannot be read: pass the directory') });
   });
 
+  it('--notify POSTs the summary with a Slack text, retries after a 500, and a failed notification changes nothing', async () => {
+    const { createServer } = await import('node:http');
+    const received: Array<{ status: number; body: any }> = [];
+    let replies = [500, 200];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const status = replies.shift() ?? 404;
+        received.push({ status, body: JSON.parse(body) });
+        res.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const hook = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/services/T000/B000/secret-token`;
+    try {
+      const run = await dbsec(daily(['--format', 'json', '--notify', hook]), awsEnv);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe('');
+      expect(received.map((r) => r.status)).toEqual([500, 200]);
+      const payload = received[1]!.body;
+      expect(payload.text).toMatch(/^dbsec daily on dbsec-demo-db: \d+ investigate, \d+ monitor, \d+ error\.\n• INVESTIGATE /);
+      expect(payload.summary.investigate).toBe(JSON.parse(run.stdout).summary.investigate);
+      replies = [404];
+      const failed = await dbsec(daily(['--format', 'json', '--notify', hook]), awsEnv);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toBe('dbsec: the notification to http://' + hook.split('/')[2] + '/… failed: HTTP 404; the report itself is unchanged.\n');
+      expect(JSON.parse(failed.stdout).command).toBe('daily');
+      received.length = 0;
+      const quiet = join(dir, 'quiet-activity.log');
+      writeFileSync(quiet, '');
+      expect((await dbsec(['activity', '--log-file', quiet, '--notify', hook, '--format', 'json'])).code).toBe(0);
+      expect(received).toEqual([]);
+    } finally {
+      receiver.close();
+    }
+  });
+
   it('dbsec checks --format json lists every check with its defaults', async () => {
     const run = await dbsec(['checks', '--format', 'json']);
     const checks = JSON.parse(run.stdout);

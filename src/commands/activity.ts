@@ -17,7 +17,7 @@ import { cloudWatchText, followFile } from '../activity/follow.js';
 import { ActivityMonitor, type ActivityEvent, type ActivitySummary } from '../activity/monitor.js';
 import type { ActivityConfig } from '../activity/rules.js';
 import { USE_CASE_INFO, USE_CASES } from '../activity/use-cases.js';
-import { contextDeps, targetsOf, type TargetFlags } from './review.js';
+import { contextDeps, notifyIfAsked, targetsOf, type TargetFlags } from './review.js';
 
 export interface ActivityFlags extends TargetFlags {
   config?: string;
@@ -30,6 +30,8 @@ export interface ActivityFlags extends TargetFlags {
   logFormat: LogFormat | 'auto';
   quiet?: boolean;
   color?: boolean;
+  notify?: string;
+  notifyOn?: 'monitor' | 'investigate';
 }
 
 /** Alerts beyond this stay in jsonl only, so a report of a huge log stays readable and bounded. */
@@ -115,6 +117,7 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
         if (!flags.quiet) io.stdout.write(FORMATTERS.table(report, { color }));
       } else io.stdout.write(text);
     }
+    await notifyIfAsked(report, flags, io);
     return exitCode(report.findings, flags.failOn);
   } finally {
     progress?.stop();

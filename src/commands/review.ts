@@ -37,6 +37,8 @@ export interface ReviewFlags {
   execute?: boolean;
   /** monthly: save DescribeDBInstances to DIR/rds-config-ID-YYYYMMDD.json. */
   saveConfig?: string;
+  notify?: string;
+  notifyOn?: 'monitor' | 'investigate';
 }
 
 export const DEFAULT_SINCE: Record<Cadence, string> = { daily: '24h', weekly: '7d', monthly: '30d' };
@@ -115,9 +117,18 @@ export async function collectReview(command: Cadence, flags: ReviewFlags, io: Io
 export async function runReview(command: Cadence, flags: ReviewFlags, io: Io, version: string, preset?: ConfigFile): Promise<number> {
   const { report, actions } = await collectReview(command, flags, io, version, { preset });
   await emitReport(report, flags, io);
+  await notifyIfAsked(report, flags, io);
   for (const result of actions) io.stderr.write(`dbsec: ${result.target}: ${safeText(result.message)}\n`);
   const code = exitCode(report.findings, flags.failOn);
   return code === EXIT.clean && actions.some((r) => !r.ok) ? EXIT.checkErrors : code;
+}
+
+/** --notify: a failed notification is one line on stderr and changes neither the report nor the exit code. */
+export async function notifyIfAsked(report: Report, flags: Pick<ReviewFlags, 'notify' | 'notifyOn'>, io: Io): Promise<void> {
+  if (!flags.notify) return;
+  const { notify } = await import('../notify.js');
+  const problem = await notify(report, { url: flags.notify, on: flags.notifyOn ?? 'investigate' });
+  if (problem) io.stderr.write(`dbsec: ${problem}\n`);
 }
 
 /** --output gets the chosen format; the terminal still gets the table unless --quiet. */
