@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { DbsecError, messageOf } from './errors.js';
 import { processIo, type Io } from './io.js';
 import { redactSecrets } from './redact.js';
@@ -183,6 +183,28 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       `\nExamples:\n  dbsec config --database-url postgres://auditor@db/app\n  dbsec config --print-baseline > my-baseline.yaml && dbsec config --baseline my-baseline.yaml --format json\n  dbsec config --engine tdengine --file /etc/taos/taos.cfg --file /etc/taos/taosadapter.toml --file /etc/taos/taoskeeper.toml\n${EXIT_CODES}`,
     )
     .action(async (flags) => setExit(await (await import('./commands/config-review.js')).configReview(flags, io, VERSION)));
+
+  addNotifyOptions(
+    addReviewOptions(
+      program
+        .command('respond')
+        .description("the runbook's alert response: investigate high-connections, failed-auth or high-cpu, propose containment, and with --execute terminate the selected sessions")
+        .addArgument(new Argument('<alert>', 'the alert that fired').choices(['high-connections', 'failed-auth', 'high-cpu']))
+        .option('--client-addr <addr>', 'select the sessions from this client address')
+        .option('--user <role>', 'select the sessions of this role')
+        .option('--pid <pids...>', 'select these backend pids')
+        .option('--include-superusers', "also terminate superusers' sessions (left alone by default)")
+        .option('--execute', 'terminate the selected sessions (after confirmation on a terminal)')
+        .option('-y, --yes', 'confirm without asking (scripts)')
+        .option('--action-log <file>', 'append every action taken to this JSON-lines file', 'dbsec-actions.jsonl'),
+      '1h',
+    ),
+  )
+    .addHelpText(
+      'after',
+      `\nExamples:\n  dbsec respond high-connections --database-url postgres://admin@db/app\n  dbsec respond failed-auth --rds-instance prod-db --since 1h\n  dbsec respond high-connections --client-addr 203.0.113.9 --execute      # asks before terminating\n  dbsec respond high-cpu --pid 4242 --execute --yes --action-log /var/log/dbsec/actions.jsonl\n${EXIT_CODES}`,
+    )
+    .action(async (alert, flags) => setExit(await (await import('./commands/respond.js')).respond(alert, flags, io, VERSION)));
 
   const evidence = program.command('evidence').description('audit evidence: collect it with SHA-256 hashes, verify it later');
   addTargetOptions(

@@ -14,6 +14,9 @@ import monthlyLogSummary from './monthly/log-summary.js';
 import monthlyLoggingConfig from './monthly/logging-config.js';
 import monthlyNetwork from './monthly/network.js';
 import monthlyParameterDrift from './monthly/parameter-drift.js';
+import respondConnectionSources from './respond/connection-sources.js';
+import respondFailedAuthBurst from './respond/failed-auth-burst.js';
+import respondRunawayQueries from './respond/runaway-queries.js';
 import weeklyBackups from './weekly/backups.js';
 import weeklyDbUsers from './weekly/db-users.js';
 import weeklyDdlStatements from './weekly/ddl-statements.js';
@@ -38,6 +41,9 @@ export const CHECKS: ReadonlyArray<Check<any, any>> = [
   monthlyLoggingConfig,
   monthlyNetwork,
   monthlyParameterDrift,
+  respondConnectionSources,
+  respondFailedAuthBurst,
+  respondRunawayQueries,
   weeklyBackups,
   weeklyDbUsers,
   weeklyDdlStatements,

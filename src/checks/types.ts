@@ -3,7 +3,7 @@ import type { Level } from '../status.js';
 import type { CheckContext } from '../context.js';
 import { durationMs } from '../time.js';
 
-export type Cadence = 'daily' | 'weekly' | 'monthly';
+export type Cadence = 'daily' | 'weekly' | 'monthly' | 'respond';
 /** What a check reads; the runner names the flag that enables a source when it is missing. */
 export type SourceKind = 'postgres' | 'logs' | 'cloudwatch' | 'cloudtrail' | 'rds' | 'ec2' | 'kms' | 'config';
 

@@ -41,7 +41,7 @@ export interface ReviewFlags {
   notifyOn?: 'monitor' | 'investigate';
 }
 
-export const DEFAULT_SINCE: Record<Cadence, string> = { daily: '24h', weekly: '7d', monthly: '30d' };
+export const DEFAULT_SINCE: Record<Cadence, string> = { daily: '24h', weekly: '7d', monthly: '30d', respond: '1h' };
 
 const TARGET_FLAGS = ['databaseUrl', 'rdsInstance', 'logGroup', 'logFile'] as const;
 
@@ -83,9 +83,9 @@ export interface Review {
 }
 
 /** Runs a cadence's checks over the flags' targets; `window` overrides --since (report compliance uses a month). */
-export async function collectReview(command: Cadence, flags: ReviewFlags, io: Io, version: string, overrides: { preset?: ConfigFile; window?: TimeWindow } = {}): Promise<Review> {
+export async function collectReview(command: Cadence, flags: ReviewFlags, io: Io, version: string, overrides: { preset?: ConfigFile; window?: TimeWindow; checkIds?: string[]; label?: string } = {}): Promise<Review> {
   const config = overrides.preset ?? (flags.config ? await loadConfigFile(flags.config) : {});
-  const checks = checksFor(command);
+  const checks = checksFor(command).filter((check) => !overrides.checkIds || overrides.checkIds.includes(check.meta.id));
   const options = resolveCheckOptions(CHECKS, config, flags.config ?? 'config');
   const targets = targetsOf(flags, config, io.env);
   const now = io.now();
@@ -98,7 +98,7 @@ export async function collectReview(command: Cadence, flags: ReviewFlags, io: Io
   const actions = reviewActions(flags, now);
   const actionResults: ActionResult[] = [];
   const report = await runChecks({
-    command,
+    command: overrides.label ?? command,
     version,
     checks,
     options,

@@ -12,6 +12,8 @@ export interface BackendRow {
   querySeconds: number | null;
   stateSeconds: number | null;
   xactSeconds: number | null;
+  backendSeconds: number | null;
+  superuser: boolean;
 }
 
 export interface ActivitySnapshot {
@@ -30,9 +32,12 @@ SELECT a.pid, a.usename AS "user", a.application_name AS application,
        a.state, a.wait_event_type || ':' || a.wait_event AS "waitEvent", a.query, s.ssl,
        EXTRACT(EPOCH FROM now() - a.query_start)::float8 AS "querySeconds",
        EXTRACT(EPOCH FROM now() - a.state_change)::float8 AS "stateSeconds",
-       EXTRACT(EPOCH FROM now() - a.xact_start)::float8 AS "xactSeconds"
+       EXTRACT(EPOCH FROM now() - a.xact_start)::float8 AS "xactSeconds",
+       EXTRACT(EPOCH FROM now() - a.backend_start)::float8 AS "backendSeconds",
+       coalesce(r.rolsuper, false) AS superuser
   FROM pg_stat_activity a
   LEFT JOIN pg_stat_ssl s ON s.pid = a.pid
+  LEFT JOIN pg_roles r ON r.oid = a.usesysid
  WHERE a.backend_type = 'client backend' AND a.pid <> pg_backend_pid()
  ORDER BY a.pid`;
 

@@ -1,0 +1,130 @@
+import { createInterface } from 'node:readline/promises';
+import { TargetContext } from '../context.js';
+import { DbsecError, messageOf } from '../errors.js';
+import type { Io } from '../io.js';
+import { safeRow, safeText } from '../redact.js';
+import { sortFindings, summarize, type Finding, type Report } from '../report.js';
+import { exitCode } from '../status.js';
+import { loadConfigFile } from '../config.js';
+import { selectSessions, terminateSessions, type Selector } from '../respond/containment.js';
+import { collectReview, contextDeps, emitReport, notifyIfAsked, targetsOf, type ReviewFlags } from './review.js';
+
+export const ALERTS = {
+  'high-connections': { checks: ['respond.connection-sources'], runbook: 'Security Alert Response: High Connection Count Alert' },
+  'failed-auth': { checks: ['respond.failed-auth-burst'], runbook: 'Security Alert Response: Failed Authentication Alert' },
+  'high-cpu': { checks: ['respond.runaway-queries'], runbook: 'Security Alert Response: High CPU Alert' },
+} as const;
+export type AlertName = keyof typeof ALERTS;
+
+export interface RespondFlags extends ReviewFlags {
+  clientAddr?: string;
+  user?: string;
+  pid?: string[];
+  includeSuperusers?: boolean;
+  execute?: boolean;
+  yes?: boolean;
+  actionLog: string;
+}
+
+/**
+ * dbsec respond ALERT: the runbook's investigation for the alert, the containment it proposes as exact commands,
+ * and with --execute (after confirmation) pg_terminate_backend for the selected sessions, each logged.
+ */
+export async function respond(alert: AlertName, flags: RespondFlags, io: Io, version: string): Promise<number> {
+  const spec = ALERTS[alert];
+  const selector: Selector = { clientAddr: flags.clientAddr, user: flags.user, pids: flags.pid?.map(pidOf), includeSuperusers: flags.includeSuperusers };
+  const selected = Boolean(selector.clientAddr || selector.user || selector.pids?.length);
+  if (flags.execute && !selected) throw new DbsecError('--execute terminates the sessions you select: add --client-addr ADDR, --user ROLE or --pid PID.');
+  const { report } = await collectReview('respond', { ...flags, quiet: true }, io, version, { checkIds: [...spec.checks], label: `respond ${alert}` });
+  const containment = await contain(alert, flags, selector, selected, report, io);
+  const findings = sortFindings([...report.findings, containment]);
+  const full: Report = { ...report, findings, summary: summarize(findings) };
+  await emitReport(full, flags, io);
+  await notifyIfAsked(full, flags, io);
+  return exitCode(full.findings, flags.failOn);
+}
+
+async function contain(alert: AlertName, flags: RespondFlags, selector: Selector, selected: boolean, report: Report, io: Io): Promise<Finding> {
+  const base = { checkId: 'respond.containment', target: report.targets[0]?.name ?? '?', remediation: 'Review the sessions before you run the command; every action dbsec takes is appended to the action log.', runbook: ALERTS[alert].runbook, evidence: [] as Finding['evidence'] };
+  if (!selected) {
+    const proposals = proposalsFrom(alert, report);
+    return {
+      ...base,
+      status: proposals.length ? 'monitor' : 'ok',
+      title: proposals.length ? `Proposed containment: ${proposals.length} step${proposals.length === 1 ? '' : 's'}` : 'No containment proposed',
+      summary: proposals.length ? proposals.map((p) => p.command).join('  |  ') : 'The investigation found nothing to contain.',
+      resource: null,
+      evidence: proposals.map((p) => safeRow({ step: p.why, command: p.command })),
+    };
+  }
+  const config = flags.config ? await loadConfigFile(flags.config) : {};
+  const target = targetsOf(flags, config, io.env)[0]!;
+  const now = io.now();
+  const ctx = new TargetContext(target, { from: now, to: now }, now, contextDeps(config, io));
+  try {
+    const pg = await ctx.pg();
+    const { chosen, protectedSuperusers } = await selectSessions(pg, selector);
+    const rows = chosen.map((s) => safeRow({ pid: s.pid, user: s.user, client: s.client, application: s.application, state: s.state }));
+    const note = protectedSuperusers.length ? ` ${protectedSuperusers.length} superuser session(s) left alone (--include-superusers to include them).` : '';
+    if (!flags.execute) {
+      return { ...base, status: chosen.length ? 'monitor' : 'ok', title: `Dry run: would terminate ${chosen.length} session${chosen.length === 1 ? '' : 's'}`, summary: safeText(`Add --execute to run pg_terminate_backend on them.${note}`), resource: describeSelector(selector), evidence: rows };
+    }
+    if (chosen.length > 0 && !(await confirmed(chosen.length, flags, io))) {
+      return { ...base, status: 'monitor', title: 'Containment not confirmed: nothing was terminated', summary: 'Answer y, or pass --yes in scripts.', resource: describeSelector(selector), evidence: rows };
+    }
+    const results = await terminateSessions(pg, chosen, { path: flags.actionLog, command: `respond ${alert}` });
+    const failed = results.filter((r) => r.result.startsWith('failed'));
+    return {
+      ...base,
+      status: failed.length ? 'error' : 'ok',
+      title: `Terminated ${results.filter((r) => r.result === 'terminated').length} of ${chosen.length} selected sessions`,
+      summary: safeText(`Logged to ${flags.actionLog}.${note}${failed.length ? ` ${failed.length} failed: ${failed[0]!.result} (pg_terminate_backend needs pg_signal_backend or superuser).` : ''}`),
+      resource: describeSelector(selector),
+      evidence: results.map((r) => safeRow({ pid: r.pid, user: r.user, client: r.client, application: r.application, result: r.result })),
+    };
+  } catch (err) {
+    if (err instanceof ConfirmationNeeded) throw err;
+    return { ...base, status: 'error', title: 'Containment could not run', summary: safeText(messageOf(err)), resource: describeSelector(selector) };
+  } finally {
+    await ctx.close();
+  }
+}
+
+/** What the runbook would do next, as exact commands, from what the investigation found. */
+function proposalsFrom(alert: AlertName, report: Report): Array<{ why: string; command: string }> {
+  const suspicious = report.findings.filter((f) => f.status === 'investigate' && f.resource);
+  return suspicious.flatMap((f) => {
+    if (alert === 'high-cpu') {
+      const pid = f.resource!.replace(/^pid /, '');
+      return [{ why: f.title, command: `dbsec respond high-cpu --pid ${pid} --execute` }];
+    }
+    const client = f.resource!.split(' ')[0]!;
+    const steps = [{ why: f.title, command: `dbsec respond ${alert} --client-addr ${client} --execute` }];
+    steps.push({ why: 'block the address at the network', command: `aws ec2 revoke-security-group-ingress --group-id <rds-sg-id> --protocol tcp --port 5432 --cidr ${client}/32` });
+    return steps;
+  });
+}
+
+async function confirmed(count: number, flags: RespondFlags, io: Io): Promise<boolean> {
+  if (flags.yes) return true;
+  if (!process.stdin.isTTY || !io.stderr.isTTY) throw new ConfirmationNeeded(`Terminating ${count} sessions needs confirmation: run on a terminal, or pass --yes in scripts.`);
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`Terminate ${count} session${count === 1 ? '' : 's'}? [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/** Not a failed containment but a refused one: the whole command stops (exit 2). */
+class ConfirmationNeeded extends DbsecError {}
+
+function describeSelector(selector: Selector): string {
+  return [selector.clientAddr && `client ${selector.clientAddr}`, selector.user && `user ${selector.user}`, selector.pids?.length && `pid ${selector.pids.join(',')}`].filter(Boolean).join(', ');
+}
+
+function pidOf(text: string): number {
+  const pid = Number(text);
+  if (!Number.isInteger(pid) || pid <= 0) throw new DbsecError(`--pid "${text}" is not a process id.`);
+  return pid;
+}
