@@ -10,9 +10,9 @@ import { selectSessions, terminateSessions, type Selector } from '../respond/con
 import { collectReview, contextDeps, emitReport, notifyIfAsked, targetsOf, type ReviewFlags } from './review.js';
 
 export const ALERTS = {
-  'high-connections': { checks: ['respond.connection-sources'], runbook: 'Security Alert Response: High Connection Count Alert' },
-  'failed-auth': { checks: ['respond.failed-auth-burst'], runbook: 'Security Alert Response: Failed Authentication Alert' },
-  'high-cpu': { checks: ['respond.runaway-queries'], runbook: 'Security Alert Response: High CPU Alert' },
+  'high-connections': { checks: ['respond.connection-sources'], runbook: 'Security Alert Response §1: High Connection Count Alert' },
+  'failed-auth': { checks: ['respond.failed-auth-burst'], runbook: 'Security Alert Response §2: Failed Authentication Alert' },
+  'high-cpu': { checks: ['respond.runaway-queries'], runbook: 'Security Alert Response §3: High CPU Alert' },
 } as const;
 export type AlertName = keyof typeof ALERTS;
 

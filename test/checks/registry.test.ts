@@ -10,9 +10,9 @@ describe.each(CHECKS.map((check) => [check.meta.id, check] as const))('%s', (id,
     expect(check.meta.cadence).toBe(cadence);
   });
   it('is named in a test', () => {
-    const dir = new URL('./', import.meta.url);
-    const tests = readdirSync(dir)
-      .filter((file) => file.endsWith('.test.ts') && file !== 'registry.test.ts')
+    const dir = new URL('../', import.meta.url);
+    const tests = (readdirSync(dir, { recursive: true }) as string[])
+      .filter((file) => file.endsWith('.test.ts') && !file.endsWith('registry.test.ts'))
       .map((file) => readFileSync(new URL(file, dir), 'utf8'))
       .join('\n');
     expect(tests).toContain(`('${id}`);

@@ -12,7 +12,7 @@ export default defineCheck({
     area: 'alert-response',
     cadence: 'respond',
     sources: ['postgres'],
-    runbook: 'Security Alert Response: High CPU Alert',
+    runbook: 'Security Alert Response §3: High CPU Alert',
     remediation: 'Cancel a runaway query (SELECT pg_cancel_backend(pid)) or terminate its session (dbsec respond high-cpu --pid PID --execute); then find why it ran away (missing index, a changed plan, an attack).',
   },
   options: z.object({ runawayAfter: durationOption('5m'), queryChars: z.number().int().min(40).default(200) }),
