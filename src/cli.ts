@@ -206,6 +206,49 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     )
     .action(async (alert, flags) => setExit(await (await import('./commands/respond.js')).respond(alert, flags, io, VERSION)));
 
+  const incident = program.command('incident').description("the runbook's incident response: preserve evidence, contain, report, verify");
+  addTargetOptions(
+    incident
+      .command('start')
+      .description('preserve the evidence: sessions, the logs of the window, a catalog baseline, CloudTrail RDS events, the instance configuration; with --execute a manual RDS snapshot')
+      .requiredOption('--id <id>', 'the incident id')
+      .requiredOption('--out <dir>', 'a new directory for the evidence (sealed with MANIFEST.sha256)')
+      .addOption(new Option('--severity <level>', 'incident severity').choices(['critical', 'high', 'medium', 'low']).default('high'))
+      .option('--since <duration>', 'how much log to keep', '24h')
+      .option('--execute', 'also create the RDS snapshot incident-ID-YYYYMMDD-HHMMSS and wait until it is available')
+      .option('--wait <seconds>', 'longest wait for the snapshot', '1800'),
+  )
+    .addHelpText('after', `\nExamples:\n  dbsec incident start --id INC-42 --severity critical --rds-instance prod-db --database-url postgres://admin@db/app --out incidents/INC-42 --execute\n\nExit codes: 0 all preserved; 3 some items missing (listed) or the snapshot failed; 2 nothing could be preserved or bad input.`)
+    .action(async (flags) => setExit(await (await import('./commands/incident.js')).incidentStart(flags, io, VERSION)));
+  addTargetOptions(
+    incident
+      .command('contain')
+      .description('show, then with --execute apply, the containment dbsec can do safely: terminate sessions, ALTER ROLE … NOLOGIN, revoke a security group rule')
+      .requiredOption('--id <id>', 'the incident id')
+      .requiredOption('--dir <dir>', 'the evidence directory of incident start (the action log goes there)')
+      .option('--user <role>', "terminate the role's sessions and set it NOLOGIN")
+      .option('--client-addr <addr>', 'terminate the sessions from this address')
+      .option('--revoke-cidr <cidr>', "revoke the instance's security group rules admitting this CIDR on the database port")
+      .option('--execute', 'apply the steps (after confirmation on a terminal)')
+      .option('-y, --yes', 'confirm without asking (scripts)'),
+  )
+    .addHelpText('after', `\nExamples:\n  dbsec incident contain --id INC-42 --dir incidents/INC-42 --user mallory --revoke-cidr 203.0.113.9/32 --rds-instance prod-db --database-url postgres://admin@db/app\n  dbsec incident contain --id INC-42 --dir incidents/INC-42 --user mallory --execute --yes --database-url postgres://admin@db/app`)
+    .action(async (flags) => setExit(await (await import('./commands/incident.js')).incidentContain(flags, io)));
+  incident
+    .command('report')
+    .description("write the incident report in Markdown: timeline, affected users, seed 001's checklist and the runbook's phases 2–5, with what dbsec verified")
+    .requiredOption('--id <id>', 'the incident id')
+    .requiredOption('--dir <dir>', 'the evidence directory of incident start')
+    .option('-o, --output <file>', 'where to write it (default DIR/incident-report.md)')
+    .addHelpText('after', `\nExamples:\n  dbsec incident report --id INC-42 --dir incidents/INC-42`)
+    .action(async (flags) => setExit(await (await import('./commands/incident.js')).incidentReport(flags, io)));
+  incident
+    .command('verify')
+    .description('re-hash the evidence against its MANIFEST.sha256 and report any change')
+    .argument('<dir>', 'the evidence directory')
+    .addHelpText('after', `\nExamples:\n  dbsec incident verify incidents/INC-42\n\nExit codes: 0 intact; 1 a file changed, is missing or was added; 2 no readable manifest.`)
+    .action(async (dir) => setExit(await (await import('./commands/incident.js')).incidentVerify(dir, io)));
+
   const evidence = program.command('evidence').description('audit evidence: collect it with SHA-256 hashes, verify it later');
   addTargetOptions(
     evidence

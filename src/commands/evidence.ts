@@ -1,8 +1,9 @@
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfigFile } from '../config.js';
 import { TargetContext } from '../context.js';
-import { DbsecError, messageOf, SourceMissing } from '../errors.js';
+import { DbsecError } from '../errors.js';
+import { collectItems, prepareEvidenceDir, summaryOf, type Collected } from '../evidence/collect.js';
 import { EVIDENCE_ITEMS } from '../evidence/items.js';
 import { MANIFEST, verifyManifest, writeManifest } from '../evidence/manifest.js';
 import type { Io } from '../io.js';
@@ -19,13 +20,6 @@ export interface EvidenceFlags extends Omit<ReviewFlags, 'format' | 'failOn' | '
   maxItems: string;
 }
 
-interface Collected {
-  file: string;
-  what: string;
-  collected: boolean;
-  reason?: string;
-}
-
 /**
  * dbsec evidence collect: the runbook's audit evidence as files plus MANIFEST.sha256. What cannot be collected
  * (a denied API, a source not configured) is listed in collection.json and on the terminal; the rest is kept.
@@ -35,32 +29,20 @@ export async function collectEvidence(flags: EvidenceFlags, io: Io, version: str
   const targets = targetsOf(flags, config, io.env);
   const now = io.now();
   const options = { now, trailDays: positive(flags.trailDays, '--trail-days'), logDays: positive(flags.logDays, '--log-days'), maxItems: positive(flags.maxItems, '--max-items') };
-  if (await exists(join(flags.out, MANIFEST))) {
-    throw new DbsecError(`${flags.out} already holds collected evidence (${MANIFEST}); evidence is never overwritten: choose a new --out directory.`);
-  }
+  await prepareEvidenceDir(flags.out, '--out');
   const progress = !flags.quiet && io.stderr.isTTY ? await spinner(io.stderr as NodeJS.WriteStream, 'collecting evidence') : undefined;
   let collectedAny = false;
   let missingAny = false;
   try {
     for (const target of targets) {
       const dir = targets.length > 1 ? join(flags.out, target.name.replace(/[^\w.-]+/g, '_')) : flags.out;
-      await mkdir(dir, { recursive: true }).catch((err) => {
-        throw new DbsecError(`Cannot create ${dir}: ${messageOf(err)}; check --out.`);
-      });
+      await prepareEvidenceDir(dir, '--out');
       const ctx = new TargetContext(target, { from: new Date(now.getTime() - options.trailDays * 86_400_000), to: now }, now, contextDeps(config, io));
-      const results: Collected[] = [];
+      let results: Collected[];
       try {
-        for (const item of EVIDENCE_ITEMS) {
-          if (progress) progress.text = `collecting evidence: ${target.name}: ${item.file}`;
-          try {
-            const content = await item.collect(ctx, options);
-            await writeFile(join(dir, item.file), `${JSON.stringify(content, null, 2)}\n`);
-            results.push({ file: item.file, what: item.what, collected: true });
-          } catch (err) {
-            const reason = err instanceof SourceMissing ? `not configured: ${messageOf(err)}` : messageOf(err);
-            results.push({ file: item.file, what: item.what, collected: false, reason: reason.replace(/\.$/, '') });
-          }
-        }
+        results = await collectItems(dir, EVIDENCE_ITEMS, ctx, options, (file) => {
+          if (progress) progress.text = `collecting evidence: ${target.name}: ${file}`;
+        });
       } finally {
         await ctx.close();
       }
@@ -78,12 +60,6 @@ export async function collectEvidence(flags: EvidenceFlags, io: Io, version: str
   }
   if (!collectedAny) return EXIT.unusable;
   return missingAny ? EXIT.checkErrors : EXIT.clean;
-}
-
-function summaryOf(dir: string, target: string, results: Collected[]): string {
-  const lines = [`Evidence for ${target} in ${dir} (${MANIFEST} lists the SHA-256 of each file):`];
-  for (const r of results) lines.push(r.collected ? `  collected  ${r.file}  ${r.what}` : `  MISSING    ${r.file}  ${safeText(r.reason ?? '')}`);
-  return `${lines.join('\n')}\n`;
 }
 
 /** dbsec evidence verify: exit 0 when every file matches its hash, 1 when any changed, is missing or was added. */
@@ -104,11 +80,4 @@ function positive(text: string, flag: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1) throw new DbsecError(`${flag} "${text}" must be a whole number above 0.`);
   return value;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
 }

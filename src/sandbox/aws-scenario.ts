@@ -60,6 +60,8 @@ export interface ScenarioOptions {
   /** false: the account has no AWS Config recorder; otherwise the recorded rule results. */
   awsConfig?: boolean;
   logRetentionDays?: number | null;
+  /** How long a snapshot made with CreateDBSnapshot stays "creating". */
+  snapshotDelayMs?: number;
   /** Page sizes, small in tests so that pagination is exercised. */
   pageSize?: number;
 }
@@ -71,7 +73,18 @@ export function sandboxEndpoint(options: ScenarioOptions): AwsEndpoint {
   const instanceXml = retimeXml(options.instanceXml ?? instanceWithExports(fixture('rds-describe-db-instances.xml'), options.logExports), 'LatestRestorableTime', options.now, 5 * 60_000);
   const snapshotsXml = options.snapshotsXml ?? retimeXml(fixture('rds-describe-db-snapshots.xml'), 'SnapshotCreateTime', options.now, 4 * 3600_000);
 
+  // Manual snapshots made during the run: "creating" until snapshotDelayMs has passed, then "available".
+  const created = new Map<string, number>();
+  endpoint.on('rds.CreateDBSnapshot', (request) => {
+    created.set(request.input.DBSnapshotIdentifier, Date.now());
+    return queryReply('CreateDBSnapshot', createdSnapshotXml(request.input.DBSnapshotIdentifier, request.input.DBInstanceIdentifier, 'creating'));
+  });
   endpoint.on('rds.DescribeDBSnapshots', (request) => {
+    const id: string | undefined = request.input.DBSnapshotIdentifier;
+    if (id && created.has(id)) {
+      const status = Date.now() - created.get(id)! >= (options.snapshotDelayMs ?? 1500) ? 'available' : 'creating';
+      return queryReply('DescribeDBSnapshots', `<DBSnapshots>${createdSnapshotXml(id, SANDBOX_INSTANCE, status)}</DBSnapshots>`);
+    }
     const type = request.input.SnapshotType;
     const kept = type ? snapshotsXml.replace(/<DBSnapshot>[\s\S]*?<\/DBSnapshot>/g, (block) => (block.includes(`<SnapshotType>${type}</SnapshotType>`) ? block : '')) : snapshotsXml;
     return { contentType: 'text/xml', body: kept };
@@ -172,7 +185,12 @@ function withParameters(blocks: string[], changes: Record<string, string | null>
   return [...kept, ...changed];
 }
 
+function createdSnapshotXml(id: string, instance: string, status: string): string {
+  return `<DBSnapshot><DBSnapshotIdentifier>${xmlEscape(id)}</DBSnapshotIdentifier><DBInstanceIdentifier>${xmlEscape(instance)}</DBInstanceIdentifier><SnapshotType>manual</SnapshotType><Status>${status}</Status><Encrypted>true</Encrypted><AllocatedStorage>100</AllocatedStorage><PercentProgress>${status === 'available' ? 100 : 40}</PercentProgress></DBSnapshot>`;
+}
+
 function serveNetwork(endpoint: AwsEndpoint, options: ScenarioOptions): void {
+  endpoint.on('ec2.RevokeSecurityGroupIngress', () => ({ contentType: 'text/xml', body: '<RevokeSecurityGroupIngressResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>sandbox</requestId><return>true</return></RevokeSecurityGroupIngressResponse>' }));
   const routeTables = options.routeTablesXml ?? fixture('ec2-describe-route-tables.xml');
   const flowLogs = options.flowLogsXml ?? fixture('ec2-describe-flow-logs.xml');
   endpoint.on('ec2.DescribeRouteTables', () => ({ contentType: 'text/xml', body: routeTables }));

@@ -1,0 +1,295 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { loadConfigFile } from '../config.js';
+import { TargetContext } from '../context.js';
+import { DbsecError, messageOf } from '../errors.js';
+import type { Io } from '../io.js';
+import { spinner } from '../progress.js';
+import { redactSecrets, safeText } from '../redact.js';
+import { EXIT } from '../status.js';
+import { describeTarget, type Target } from '../target.js';
+import { md } from '../reports/markdown.js';
+import { activitySnapshot } from '../sources/pg-activity.js';
+import { awsCall } from '../sources/aws.js';
+import { captureBaseline } from '../baseline/capture.js';
+import { collectItems, prepareEvidenceDir, summaryOf, type Collected } from '../evidence/collect.js';
+import { EVIDENCE_ITEMS, type EvidenceItem } from '../evidence/items.js';
+import { MANIFEST, verifyManifest, writeManifest } from '../evidence/manifest.js';
+import { logAction, osUser, selectSessions, terminateSessions } from '../respond/containment.js';
+import { durationMs } from '../time.js';
+import { contextDeps, targetsOf, type TargetFlags } from './review.js';
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+/** Written after the evidence was sealed; verify names them apart rather than as tampering. */
+const AFTER_SEAL = ['actions.jsonl', 'incident-report.md'];
+
+export interface IncidentFlags extends TargetFlags {
+  config?: string;
+  id: string;
+  out?: string;
+  dir?: string;
+  severity?: (typeof SEVERITIES)[number];
+  since?: string;
+  execute?: boolean;
+  yes?: boolean;
+  wait?: string;
+  user?: string;
+  clientAddr?: string;
+  revokeCidr?: string;
+  output?: string;
+  quiet?: boolean;
+}
+
+const INCIDENT_ITEMS: EvidenceItem[] = [
+  {
+    file: 'sessions.json',
+    what: 'every session in pg_stat_activity (queries redacted)',
+    collect: async (ctx) => ({ sessions: (await activitySnapshot(ctx)).backends.map((b) => ({ ...b, query: b.query === null ? null : redactSecrets(b.query) })) }),
+  },
+  { file: 'baseline.json', what: 'a baseline of the catalog (dbsec baseline diff can compare it later)', collect: async (ctx) => captureBaseline(await ctx.pg(), { now: ctx.now }) },
+  ...EVIDENCE_ITEMS,
+];
+
+/** dbsec incident start: preserve the evidence, sealed with MANIFEST.sha256; with --execute a manual RDS snapshot. */
+export async function incidentStart(flags: IncidentFlags, io: Io, version: string): Promise<number> {
+  const out = flags.out!;
+  const { target, config } = await oneTarget(flags, io);
+  await prepareEvidenceDir(out, '--out');
+  const now = io.now();
+  const sinceMs = durationMs(flags.since ?? '24h');
+  if (sinceMs === undefined) throw new DbsecError(`--since "${flags.since}" is not a duration such as 24h or 3d.`);
+  const ctx = new TargetContext(target, { from: new Date(now.getTime() - sinceMs), to: now }, now, contextDeps(config, io));
+  const progress = !flags.quiet && io.stderr.isTTY ? await spinner(io.stderr as NodeJS.WriteStream, `incident ${flags.id}: preserving evidence`) : undefined;
+  let results: Collected[];
+  let snapshot: Record<string, unknown>;
+  try {
+    results = await collectItems(out, INCIDENT_ITEMS, ctx, { now, trailDays: 90, logDays: sinceMs / 86_400_000, maxItems: 100_000 }, (file) => {
+      if (progress) progress.text = `incident ${flags.id}: ${file}`;
+    });
+    snapshot = await takeSnapshot(ctx, flags, now, (text) => {
+      if (progress) progress.text = text;
+    });
+  } finally {
+    progress?.stop();
+    await ctx.close();
+  }
+  const record = { incident: flags.id, severity: flags.severity ?? 'high', startedAt: now.toISOString(), by: osUser(), tool: { name: 'dbsec', version }, target: describeTarget(target), window: { from: new Date(now.getTime() - sinceMs).toISOString(), to: now.toISOString() }, items: results, snapshot };
+  await writeFile(join(out, 'incident.json'), `${JSON.stringify(record, null, 2)}\n`);
+  await writeManifest(out, [...results.filter((r) => r.collected).map((r) => r.file), 'incident.json']);
+  io.stdout.write(summaryOf(out, target.name, results));
+  io.stdout.write(`  snapshot   ${safeText(String(snapshot.message))}\n`);
+  const collected = results.filter((r) => r.collected).length;
+  if (collected === 0) return EXIT.unusable;
+  return collected < results.length || snapshot.status === 'failed' ? EXIT.checkErrors : EXIT.clean;
+}
+
+async function takeSnapshot(ctx: TargetContext, flags: IncidentFlags, now: Date, progress: (text: string) => void): Promise<Record<string, unknown>> {
+  if (!ctx.target.rdsInstance) return { status: 'none', message: 'no RDS instance: no snapshot (take a filesystem backup or pg_basebackup by hand)' };
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const id = `incident-${flags.id.replace(/[^A-Za-z0-9-]/g, '-')}-${stamp}`.slice(0, 255);
+  if (!flags.execute) return { status: 'dry-run', id, message: `dry run: would create the RDS snapshot ${id} of ${ctx.target.rdsInstance}; add --execute` };
+  try {
+    const { sdk, client } = await ctx.aws().rds();
+    await awsCall('rds:CreateDBSnapshot', () => client.send(new sdk.CreateDBSnapshotCommand({ DBInstanceIdentifier: ctx.target.rdsInstance, DBSnapshotIdentifier: id, Tags: [{ Key: 'dbsec-incident', Value: flags.id }] })));
+    const started = Date.now();
+    const timer = setInterval(() => progress(`waiting for snapshot ${id} to be available (${Math.round((Date.now() - started) / 1000)} s)`), 1000);
+    try {
+      const maxWaitTime = Number(flags.wait ?? 1800);
+      const result = await sdk.waitUntilDBSnapshotAvailable({ client, maxWaitTime, minDelay: 1, maxDelay: 15 }, { DBSnapshotIdentifier: id });
+      if (result.state !== 'SUCCESS') return { status: 'failed', id, message: `snapshot ${id} was not available after ${maxWaitTime} s (${result.state}); check it in the console` };
+    } finally {
+      clearInterval(timer);
+    }
+    await logAction(join(flags.out!, 'actions.jsonl'), { time: new Date().toISOString(), actor: { os: osUser(), database: '-' }, command: `incident start ${flags.id}`, action: 'rds:CreateDBSnapshot', target: { instance: ctx.target.rdsInstance, snapshot: id }, result: 'available' });
+    return { status: 'available', id, message: `snapshot ${id} is available` };
+  } catch (err) {
+    return { status: 'failed', id, message: `snapshot ${id} failed: ${messageOf(err)}` };
+  }
+}
+
+/** dbsec incident contain: each containment step shown, then with --execute applied and logged. */
+export async function incidentContain(flags: IncidentFlags, io: Io): Promise<number> {
+  const dir = flags.dir!;
+  await readIncident(dir);
+  const { target, config } = await oneTarget(flags, io);
+  const steps: string[] = [];
+  if (flags.user) steps.push(`terminate the sessions of ${flags.user}`, `ALTER ROLE ${quoteIdent(flags.user)} NOLOGIN`);
+  if (flags.clientAddr) steps.push(`terminate the sessions from ${flags.clientAddr}`);
+  if (flags.revokeCidr) steps.push(`revoke the security group rules that admit ${flags.revokeCidr} on the database port`);
+  if (steps.length === 0) throw new DbsecError('Say what to contain: --user ROLE (sessions and NOLOGIN), --client-addr ADDR (sessions), --revoke-cidr CIDR (security group).');
+  io.stdout.write(`Containment for incident ${flags.id}:\n${steps.map((s) => `  - ${s}`).join('\n')}\n`);
+  if (!flags.execute) {
+    io.stdout.write('Dry run: add --execute to apply these steps.\n');
+    return EXIT.clean;
+  }
+  if (!flags.yes) {
+    if (!process.stdin.isTTY || !io.stderr.isTTY) throw new DbsecError('Containment changes the database and the network: confirm on a terminal, or pass --yes in scripts.');
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    const answer = await rl.question('Apply these steps? [y/N] ');
+    rl.close();
+    if (!/^y(es)?$/i.test(answer.trim())) return EXIT.clean;
+  }
+  const now = io.now();
+  const ctx = new TargetContext(target, { from: now, to: now }, now, contextDeps(config, io));
+  const log = join(dir, 'actions.jsonl');
+  const results: string[] = [];
+  try {
+    if (flags.user || flags.clientAddr) {
+      const pg = await ctx.pg();
+      const { chosen } = await selectSessions(pg, { user: flags.user, clientAddr: flags.clientAddr });
+      const done = await terminateSessions(pg, chosen, { path: log, command: `incident contain ${flags.id}` });
+      results.push(`terminated ${done.filter((d) => d.result === 'terminated').length} of ${chosen.length} sessions`);
+      if (flags.user) results.push(await noLogin(ctx, flags, log));
+    }
+    if (flags.revokeCidr) results.push(await revokeCidr(ctx, flags, log));
+  } finally {
+    await ctx.close();
+  }
+  io.stdout.write(`${results.map((r) => `  ${safeText(r)}`).join('\n')}\nEach step is logged in ${log}.\n`);
+  return results.some((r) => r.includes('failed')) ? EXIT.checkErrors : EXIT.clean;
+}
+
+async function noLogin(ctx: TargetContext, flags: IncidentFlags, log: string): Promise<string> {
+  const pg = await ctx.pg();
+  let result: string;
+  try {
+    // dbsec's sessions are read-only by default: this one statement runs in an explicit read-write transaction.
+    await pg.query(`BEGIN READ WRITE; ALTER ROLE ${quoteIdent(flags.user!)} NOLOGIN; COMMIT`);
+    result = `${flags.user} can no longer log in (NOLOGIN)`;
+  } catch (err) {
+    await pg.query('ROLLBACK').catch(() => undefined);
+    result = `NOLOGIN for ${flags.user} failed: ${messageOf(err)}`;
+  }
+  await logAction(log, { time: new Date().toISOString(), actor: { os: osUser(), database: '-' }, command: `incident contain ${flags.id}`, action: 'ALTER ROLE NOLOGIN', target: { role: flags.user }, result });
+  return result;
+}
+
+async function revokeCidr(ctx: TargetContext, flags: IncidentFlags, log: string): Promise<string> {
+  try {
+    const instance = await ctx.rdsInstance();
+    const port = instance.Endpoint?.Port ?? 5432;
+    const groups = (instance.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId!).filter(Boolean);
+    const { sdk, client } = await ctx.aws().ec2();
+    const described = await awsCall('ec2:DescribeSecurityGroups', () => client.send(new sdk.DescribeSecurityGroupsCommand({ GroupIds: groups })));
+    let revoked = 0;
+    for (const group of described.SecurityGroups ?? []) {
+      for (const permission of group.IpPermissions ?? []) {
+        const covers = permission.IpProtocol === '-1' || ((permission.FromPort ?? 0) <= port && port <= (permission.ToPort ?? 65535));
+        if (!covers || !(permission.IpRanges ?? []).some((r) => r.CidrIp === flags.revokeCidr)) continue;
+        await awsCall('ec2:RevokeSecurityGroupIngress', () =>
+          client.send(new sdk.RevokeSecurityGroupIngressCommand({ GroupId: group.GroupId, IpPermissions: [{ IpProtocol: permission.IpProtocol, FromPort: permission.FromPort, ToPort: permission.ToPort, IpRanges: [{ CidrIp: flags.revokeCidr }] }] })),
+        );
+        revoked++;
+        await logAction(log, { time: new Date().toISOString(), actor: { os: osUser(), database: '-' }, command: `incident contain ${flags.id}`, action: 'ec2:RevokeSecurityGroupIngress', target: { group: group.GroupId, cidr: flags.revokeCidr, port }, result: 'revoked' });
+      }
+    }
+    return revoked ? `revoked ${revoked} security group rule${revoked === 1 ? '' : 's'} admitting ${flags.revokeCidr}` : `no security group rule admits ${flags.revokeCidr} on port ${port}: nothing to revoke`;
+  } catch (err) {
+    return `revoking ${flags.revokeCidr} failed: ${messageOf(err)}`;
+  }
+}
+
+/** dbsec incident verify: the evidence re-hashed; files written after the seal are named apart. */
+export async function incidentVerify(dir: string, io: Io): Promise<number> {
+  const check = await verifyManifest(dir);
+  const late = check.added.filter((f) => AFTER_SEAL.includes(f));
+  const added = check.added.filter((f) => !AFTER_SEAL.includes(f));
+  const lines = [...check.changed.map((f) => `CHANGED  ${f}`), ...check.missing.map((f) => `MISSING  ${f}`), ...added.map((f) => `ADDED    ${f}`), ...late.map((f) => `after the seal (not evidence): ${f}`)];
+  const clean = check.changed.length + check.missing.length + added.length === 0;
+  lines.push(`${clean ? 'OK' : 'NOT OK'}: ${check.unchanged.length} files unchanged, ${check.changed.length} changed, ${check.missing.length} missing, ${added.length} added (${join(dir, MANIFEST)}).`);
+  io.stdout.write(`${lines.map((l) => safeText(l)).join('\n')}\n`);
+  return clean ? EXIT.clean : EXIT.findings;
+}
+
+/** dbsec incident report: the incident report in Markdown, from the evidence, with what dbsec verified marked. */
+export async function incidentReport(flags: IncidentFlags, io: Io): Promise<number> {
+  const dir = flags.dir!;
+  const incident = await readIncident(dir);
+  const read = async <T>(file: string): Promise<T | undefined> => JSON.parse(await readFile(join(dir, file), 'utf8').catch(() => 'null')) ?? undefined;
+  const sessions = (await read<{ sessions: Array<{ user: string | null; client: string | null; application: string | null; query: string | null }> }>('sessions.json'))?.sessions;
+  const logs = (await read<{ events: Array<{ time: string | null; user: string | null; client: string | null; level: string; message: string }> }>('audit-sample-logs.json'))?.events;
+  const trail = (await read<{ Events: Array<{ EventTime?: string; EventName?: string; Username?: string }> }>('audit-cloudtrail-rds-events.json'))?.Events;
+  const actions = (await readFile(join(dir, 'actions.jsonl'), 'utf8').catch(() => '')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { time: string; action: string; target: Record<string, unknown>; result: string });
+  const seal = await verifyManifest(dir);
+  const intact = seal.changed.length + seal.missing.length + seal.added.filter((f) => !AFTER_SEAL.includes(f)).length === 0;
+  const has = (file: string) => (incident.items as Collected[]).some((i) => i.file === file && i.collected);
+
+  const timeline = [
+    ...(trail ?? []).map((e) => ({ time: e.EventTime ?? '', what: `CloudTrail ${e.EventName ?? '?'} by ${e.Username ?? '?'}` })),
+    ...(logs ?? []).filter((e) => /authentication failed|no pg_hba|statement: (DROP|ALTER|GRANT|REVOKE|CREATE ROLE|TRUNCATE|COPY)/i.test(e.message)).map((e) => ({ time: e.time ?? '', what: `log ${e.level} ${e.user ?? ''}@${e.client ?? ''}: ${e.message}` })),
+    { time: incident.startedAt as string, what: `evidence preserved by ${incident.by} (dbsec incident start)` },
+    ...actions.map((a) => ({ time: a.time, what: `action ${a.action} ${JSON.stringify(a.target)}: ${a.result}` })),
+  ].sort((a, b) => a.time.localeCompare(b.time));
+  const users = new Set<string>();
+  for (const s of sessions ?? []) if (s.user) users.add(s.user);
+  for (const e of logs ?? []) if (/authentication failed/.test(e.message) && e.user) users.add(e.user);
+  for (const a of actions) if (typeof a.target.user === 'string') users.add(a.target.user);
+  const snapshot = incident.snapshot as { status: string; id?: string };
+  const check = (verified: boolean, text: string, how: string) => `- [${verified ? 'x' : ' '}] ${text}${verified ? ` (verified by dbsec: ${how})` : ` (not verified by dbsec${how ? `: ${how}` : ''})`}`;
+  const lines = [
+    `# Incident ${md(String(incident.incident))} (${md(String(incident.severity))})`,
+    '',
+    `- Target: ${md(String((incident.target as { name: string }).name))}`,
+    `- Evidence preserved ${incident.startedAt} by ${md(String(incident.by))} in \`${dir}\`, window ${(incident.window as { from: string }).from} to ${(incident.window as { to: string }).to}`,
+    `- Evidence seal (${MANIFEST}): ${intact ? 'intact' : '**BROKEN**: run dbsec incident verify'}`,
+    `- Snapshot: ${md(snapshot.status === 'available' ? `${snapshot.id} available` : snapshot.status)}`,
+    '',
+    '## Timeline',
+    '',
+    '| time | what |',
+    '| --- | --- |',
+    ...timeline.slice(0, 300).map((t) => `| ${t.time} | ${md(redactSecrets(t.what)).slice(0, 300)} |`),
+    ...(timeline.length > 300 ? ['', `_${timeline.length - 300} more entries in the evidence files._`] : []),
+    '',
+    '## Affected users and data',
+    '',
+    users.size ? [...users].sort().map((u) => `- ${md(u)}`).join('\n') : '- none identified from the evidence',
+    `- Sessions at the start: ${sessions?.length ?? 'not collected'}`,
+    '',
+    '## After a loss of integrity (seed 001)',
+    '',
+    check(false, 'Users informed', 'tell the data owners and users which data may be affected'),
+    check(intact && has('sessions.json'), 'Current state secured (sessions, logs, catalog, configuration preserved and hashed)', `${seal.unchanged.length} files sealed in ${MANIFEST}`),
+    check(has('audit-sample-logs.json'), 'Logs examined', 'the log of the window is preserved and its failures and DDL are in the timeline'),
+    check(has('baseline.json'), 'Rights of system tables examined', 'a catalog baseline was captured; compare it with the last good one: dbsec baseline diff GOOD.json baseline.json'),
+    check(false, 'Software checksums compared', 'compare the server binaries and extensions with the vendor packages (debsums, rpm -V)'),
+    check(
+      actions.some((a) => /NOLOGIN/.test(a.action)),
+      'Passwords reset / accounts locked',
+      actions.some((a) => /NOLOGIN/.test(a.action)) ? `locked: ${actions.filter((a) => /NOLOGIN/.test(a.action)).map((a) => String(a.target.role)).join(', ')}; reset passwords with dbsec rotate-credentials` : 'lock accounts with incident contain --user, reset passwords with dbsec rotate-credentials',
+    ),
+    check(snapshot.status === 'available', 'Restoration point secured (snapshot before any repair)', snapshot.id ? `snapshot ${snapshot.id}` : ''),
+    '',
+    '## Runbook phases 2–5',
+    '',
+    check(actions.length > 0, 'Phase 2, containment: sessions terminated, accounts locked, network rules revoked', `${actions.length} actions in actions.jsonl`),
+    check(false, 'Phase 3, eradication: the cause removed (backdoor roles, functions, rules)', 'dbsec baseline diff lists what changed'),
+    check(false, 'Phase 4, recovery: service restored from a known good state and watched', 'dbsec daily and dbsec activity --follow'),
+    check(false, 'Phase 5, post-incident: review, lessons, runbook and alarms updated', ''),
+    '',
+  ];
+  const out = flags.output ?? join(dir, 'incident-report.md');
+  await writeFile(out, `${lines.join('\n')}\n`);
+  io.stdout.write(`Incident report written to ${out}.\n`);
+  return EXIT.clean;
+}
+
+async function readIncident(dir: string): Promise<Record<string, unknown>> {
+  try {
+    return JSON.parse(await readFile(join(dir, 'incident.json'), 'utf8'));
+  } catch {
+    throw new DbsecError(`${join(dir, 'incident.json')} cannot be read: pass the --dir that dbsec incident start wrote (--out).`);
+  }
+}
+
+async function oneTarget(flags: IncidentFlags, io: Io): Promise<{ target: Target; config: Awaited<ReturnType<typeof loadConfigFile>> }> {
+  const config = flags.config ? await loadConfigFile(flags.config) : {};
+  const targets = targetsOf(flags, config, io.env);
+  if (targets.length !== 1) throw new DbsecError('An incident concerns one database: pass --database-url and --rds-instance instead of a config with several targets.');
+  return { target: targets[0]!, config };
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
