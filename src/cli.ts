@@ -249,6 +249,22 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addHelpText('after', `\nExamples:\n  dbsec incident verify incidents/INC-42\n\nExit codes: 0 intact; 1 a file changed, is missing or was added; 2 no readable manifest.`)
     .action(async (dir) => setExit(await (await import('./commands/incident.js')).incidentVerify(dir, io)));
 
+  addReportOptions(
+    program
+      .command('rotate-credentials')
+      .description("the runbook's credential rotation through Secrets Manager: RotateSecret, wait for the new version, prove the new password connects and the old one no longer does")
+      .requiredOption('--secret-id <id>', 'the Secrets Manager secret (name or ARN) holding the database credentials')
+      .option('--region <region>', 'AWS region (default: AWS_REGION)')
+      .option('--profile <profile>', 'AWS profile from ~/.aws/config')
+      .option('--execute', 'rotate (without it: show what would happen)')
+      .option('--wait <seconds>', 'longest wait for the new version to become AWSCURRENT', '300')
+      .addOption(new Option('--sslmode <mode>', 'TLS for the verification logins').choices(['disable', 'require', 'verify-full']).default('require'))
+      .option('-q, --quiet', 'no progress')
+      .option('--no-color', 'no colours'),
+  )
+    .addHelpText('after', `\nExamples:\n  dbsec rotate-credentials --secret-id prod/app/db --region eu-west-1\n  dbsec rotate-credentials --secret-id prod/app/db --execute --format json\n${EXIT_CODES}`)
+    .action(async (flags) => setExit(await (await import('./commands/rotate.js')).rotateCredentials(flags, io, VERSION)));
+
   const evidence = program.command('evidence').description('audit evidence: collect it with SHA-256 hashes, verify it later');
   addTargetOptions(
     evidence

@@ -60,10 +60,21 @@ export interface ScenarioOptions {
   /** false: the account has no AWS Config recorder; otherwise the recorded rule results. */
   awsConfig?: boolean;
   logRetentionDays?: number | null;
+  /** A Secrets Manager secret; RotateSecret runs `rotate` (the rotation Lambda's job) after delayMs, unless it fails. */
+  secret?: SandboxSecret;
   /** How long a snapshot made with CreateDBSnapshot stays "creating". */
   snapshotDelayMs?: number;
   /** Page sizes, small in tests so that pagination is exercised. */
   pageSize?: number;
+}
+
+export interface SandboxSecret {
+  id: string;
+  value: Record<string, unknown>;
+  rotate?: (password: string) => Promise<void>;
+  delayMs?: number;
+  /** The rotation never finishes: the new version stays AWSPENDING. */
+  failRotation?: boolean;
 }
 
 export function sandboxEndpoint(options: ScenarioOptions): AwsEndpoint {
@@ -114,6 +125,7 @@ export function sandboxEndpoint(options: ScenarioOptions): AwsEndpoint {
   serveNetwork(endpoint, options);
   serveKms(endpoint, options, nowSeconds);
   serveAwsConfig(endpoint, options);
+  if (options.secret) serveSecret(endpoint, options.secret);
 
   const securityGroupsXml = options.securityGroupsXml ?? fixture('ec2-describe-security-groups.xml');
   endpoint.on('ec2.DescribeSecurityGroups', () => ({ contentType: 'text/xml', body: securityGroupsXml }));
@@ -216,6 +228,50 @@ function serveAwsConfig(endpoint: AwsEndpoint, options: ScenarioOptions): void {
     jsonReply(request, options.awsConfig === false ? { ConfigurationRecorders: [] } : JSON.parse(fixture('config-describe-configuration-recorders.json'))),
   );
   endpoint.on('config.GetComplianceDetailsByResource', (request) => jsonReply(request, options.awsConfig === false ? { EvaluationResults: [] } : JSON.parse(fixture('config-get-compliance-details-by-resource.json'))));
+}
+
+/** Secrets Manager's rotation flow with version stages: AWSPENDING, then AWSCURRENT and AWSPREVIOUS. */
+function serveSecret(endpoint: AwsEndpoint, secret: SandboxSecret): void {
+  const arn = `arn:aws:secretsmanager:${SANDBOX_REGION}:123456789012:secret:${secret.id}-AbCdEf`;
+  const versions = new Map<string, { value: Record<string, unknown>; stages: string[]; created: number }>([['v-1', { value: secret.value, stages: ['AWSCURRENT'], created: 1762000000 }]]);
+  let counter = 1;
+  let lastRotated: number | undefined;
+  const known = (request: AwsRequest) => request.input.SecretId === secret.id || request.input.SecretId === arn;
+  const notFound = (request: AwsRequest) => errorReply(request, 400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+  endpoint.on('secretsmanager.DescribeSecret', (request) => {
+    if (!known(request)) return notFound(request);
+    return jsonReply(request, {
+      ARN: arn,
+      Name: secret.id,
+      RotationEnabled: true,
+      RotationLambdaARN: `arn:aws:lambda:${SANDBOX_REGION}:123456789012:function:rds-rotation`,
+      ...(lastRotated ? { LastRotatedDate: lastRotated } : {}),
+      VersionIdsToStages: Object.fromEntries([...versions].map(([id, v]) => [id, v.stages])),
+    });
+  });
+  endpoint.on('secretsmanager.GetSecretValue', (request) => {
+    if (!known(request)) return notFound(request);
+    const stage = request.input.VersionStage ?? 'AWSCURRENT';
+    const entry = request.input.VersionId ? [request.input.VersionId, versions.get(request.input.VersionId)] : [...versions].find(([, v]) => v.stages.includes(stage));
+    if (!entry?.[1]) return errorReply(request, 400, 'ResourceNotFoundException', `Secrets Manager can't find the specified secret value for staging label: ${stage}`);
+    const [id, version] = entry as [string, { value: Record<string, unknown>; stages: string[]; created: number }];
+    return jsonReply(request, { ARN: arn, Name: secret.id, VersionId: id, SecretString: JSON.stringify(version.value), VersionStages: version.stages, CreatedDate: version.created });
+  });
+  endpoint.on('secretsmanager.RotateSecret', (request) => {
+    if (!known(request)) return notFound(request);
+    const id = `v-${++counter}`;
+    const password = `rotated-${counter}-${Math.random().toString(36).slice(2, 10)}`;
+    versions.set(id, { value: { ...secret.value, password }, stages: ['AWSPENDING'], created: Math.floor(Date.now() / 1000) });
+    if (!secret.failRotation) {
+      setTimeout(async () => {
+        await secret.rotate?.(password);
+        for (const version of versions.values()) version.stages = version.stages.filter((s) => s !== 'AWSPREVIOUS').map((s) => (s === 'AWSCURRENT' ? 'AWSPREVIOUS' : s));
+        versions.get(id)!.stages = ['AWSCURRENT'];
+        lastRotated = Math.floor(Date.now() / 1000);
+      }, secret.delayMs ?? 1000);
+    }
+    return jsonReply(request, { ARN: arn, Name: secret.id, VersionId: id });
+  });
 }
 
 function lookupEvents(request: AwsRequest, events: any[], pageSize: number) {

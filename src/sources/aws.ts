@@ -5,6 +5,7 @@ type RdsSdk = typeof import('@aws-sdk/client-rds');
 type Ec2Sdk = typeof import('@aws-sdk/client-ec2');
 type KmsSdk = typeof import('@aws-sdk/client-kms');
 type ConfigSdk = typeof import('@aws-sdk/client-config-service');
+type SecretsSdk = typeof import('@aws-sdk/client-secrets-manager');
 
 /** A client with its SDK module, so callers build commands without importing the SDK at start-up. */
 export interface Service<Sdk, Client> {
@@ -77,6 +78,13 @@ export class AwsClients {
     return this.lazy('config', async (config) => {
       const sdk = await import('@aws-sdk/client-config-service');
       return { sdk, client: new sdk.ConfigServiceClient(config) };
+    });
+  }
+
+  secretsManager(): Promise<Service<SecretsSdk, InstanceType<SecretsSdk['SecretsManagerClient']>>> {
+    return this.lazy('secretsmanager', async (config) => {
+      const sdk = await import('@aws-sdk/client-secrets-manager');
+      return { sdk, client: new sdk.SecretsManagerClient(config) };
     });
   }
 
