@@ -296,12 +296,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command('demo')
-    .description('run dbsec daily (or weekly, monthly) against a real PostgreSQL it starts and a local AWS endpoint serving recorded data')
+    .description('run dbsec daily (or weekly, monthly, activity) against a real PostgreSQL it starts and a local AWS endpoint serving recorded data')
     .addOption(new Option('--format <format>', 'report format').choices([...FORMATS]).default('table'))
     .option('--no-color', 'no colours')
-    .addOption(new Option('--command <command>', 'which review to run against the sandbox').choices(['daily', 'weekly', 'monthly']).default('daily'))
+    .addOption(new Option('--command <command>', 'which review to run against the sandbox').choices(['daily', 'weekly', 'monthly', 'activity']).default('daily'))
     .option('--serve', 'keep the sandbox running and print the environment to point dbsec at it (Ctrl-C stops)')
-    .addHelpText('after', `\nExamples:\n  dbsec demo\n  dbsec demo --command weekly --format markdown > weekly-demo.md\n  dbsec demo --serve`)
+    .addHelpText('after', `\nExamples:\n  dbsec demo\n  dbsec demo --command weekly --format markdown > weekly-demo.md\n  dbsec demo --command activity\n  dbsec demo --serve`)
     .action(async (flags) => setExit(await (await import('./commands/demo.js')).demo(flags, io, VERSION)));
 
   return program;

@@ -112,6 +112,14 @@ describe('dbsec activity', () => {
     expect(down.stdout).not.toContain('hidden-pw');
   });
 
+  it('dbsec demo --command activity runs the scenario on its own server and alerts on every alerting use case', async () => {
+    const run = await dbsec(['demo', '--command', 'activity', '--format', 'json']);
+    const report = JSON.parse(run.stdout);
+    const alerted = new Set(report.findings.map((f: { checkId: string }) => f.checkId));
+    for (const useCase of ['drop-table', 'function-tampering', 'obfuscated-code', 'privileged-operation', 'user-created', 'data-exfiltration', 'alter-table', 'user-dropped', 'view-delete']) expect(alerted).toContain(`activity.${useCase}`);
+    expect(run.code).toBe(1);
+  }, 60_000);
+
   it('says in one sentence when there is nothing to read (exit 2)', async () => {
     const run = await dbsec(['activity']);
     expect(run).toMatchObject({ code: 2, stderr: 'dbsec: No log to read: pass --log-file FILE (or - for stdin), or --rds-instance ID for its CloudWatch log group.\n' });
