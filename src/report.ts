@@ -50,3 +50,33 @@ export function sortFindings(findings: Finding[]): Finding[] {
     (a, b) => rank(a.status) - rank(b.status) || a.target.localeCompare(b.target) || a.checkId.localeCompare(b.checkId),
   );
 }
+
+export interface ReportMeta {
+  version: string;
+  command: string;
+  startedAt: Date;
+  finishedAt: Date;
+  window: { from: Date; to: Date };
+  targets: ReportTarget[];
+}
+
+/** The report every command emits: findings sorted worst first and counted. */
+export function makeReport(meta: ReportMeta, findings: Finding[]): Report {
+  const sorted = sortFindings(findings);
+  return {
+    schemaVersion: 1,
+    tool: { name: 'dbsec', version: meta.version },
+    command: meta.command,
+    startedAt: meta.startedAt.toISOString(),
+    finishedAt: meta.finishedAt.toISOString(),
+    window: { from: meta.window.from.toISOString(), to: meta.window.to.toISOString() },
+    targets: meta.targets,
+    summary: summarize(sorted),
+    findings: sorted,
+  };
+}
+
+/** A report target that is not a database connection: a secret, a set of files, a baseline. */
+export function namedTarget(name: string, region: string | null = null): ReportTarget {
+  return { name, database: null, rdsInstance: null, region, logSource: null };
+}

@@ -1,9 +1,9 @@
 import pLimit from 'p-limit';
-import type { Check } from './checks/types.js';
+import type { Check, FindingDraft } from './checks/types.js';
 import { TargetContext, type CheckContext, type ContextDeps } from './context.js';
 import { DbsecError, SourceMissing, messageOf } from './errors.js';
 import { safeRow, safeText } from './redact.js';
-import { sortFindings, summarize, type Finding, type Report } from './report.js';
+import { makeReport, type Finding, type Report } from './report.js';
 import type { ResolvedCheckOptions } from './config.js';
 import { describeTarget, type Target } from './target.js';
 import type { TimeWindow } from './time.js';
@@ -58,22 +58,26 @@ export async function runChecks(plan: RunPlan): Promise<Report> {
   try {
     const results = [...(await runAll(enabled.filter((c) => !c.meta.rollup))), ...(await runAll(enabled.filter((c) => c.meta.rollup)))];
     await Promise.all(contexts.map((ctx) => plan.afterTarget?.(ctx)));
-    const findings = sortFindings(results.flat());
-    return {
-      schemaVersion: 1,
-      tool: { name: 'dbsec', version: plan.version },
-      command: plan.command,
-      startedAt: startedAt.toISOString(),
-      finishedAt: clock().toISOString(),
-      window: { from: plan.window.from.toISOString(), to: plan.window.to.toISOString() },
-      targets: plan.targets.map(describeTarget),
-      summary: summarize(findings),
-      findings,
-    };
+    return makeReport({ version: plan.version, command: plan.command, startedAt, finishedAt: clock(), window: plan.window, targets: plan.targets.map(describeTarget) }, results.flat());
   } finally {
     plan.progress?.stop();
     await Promise.all(contexts.map((ctx) => ctx.close()));
   }
+}
+
+/** A check's draft as a finding: every string from the database, logs or AWS made safe for output. */
+export function toFinding(draft: FindingDraft, base: Pick<Finding, 'checkId' | 'target' | 'remediation' | 'runbook'>, thresholds?: Record<string, unknown>): Finding {
+  return {
+    ...base,
+    status: draft.status,
+    title: safeText(draft.title),
+    summary: safeText(draft.summary),
+    resource: safeText(draft.resource),
+    ...(draft.value !== undefined ? { value: typeof draft.value === 'string' ? safeText(draft.value) : draft.value } : {}),
+    ...(draft.expected !== undefined ? { expected: draft.expected } : {}),
+    ...(thresholds ? { thresholds } : {}),
+    evidence: (draft.evidence ?? []).map(safeRow),
+  };
 }
 
 async function runOne(check: Check<any, any>, options: Record<string, unknown>, ctx: TargetContext): Promise<Finding[]> {
@@ -85,18 +89,7 @@ async function runOne(check: Check<any, any>, options: Record<string, unknown>, 
   };
   try {
     const data = await check.collect(ctx, options);
-    const drafts = check.evaluate(data, options, { now: ctx.now });
-    return drafts.map((draft) => ({
-      ...base,
-      status: draft.status,
-      title: safeText(draft.title),
-      summary: safeText(draft.summary),
-      resource: safeText(draft.resource),
-      ...(draft.value !== undefined ? { value: typeof draft.value === 'string' ? safeText(draft.value) : draft.value } : {}),
-      ...(draft.expected !== undefined ? { expected: draft.expected } : {}),
-      thresholds: options,
-      evidence: (draft.evidence ?? []).map(safeRow),
-    }));
+    return check.evaluate(data, options, { now: ctx.now }).map((draft) => toFinding(draft, base, options));
   } catch (err) {
     const skipped = err instanceof SourceMissing;
     if (!skipped && !(err instanceof DbsecError) && process.env.DBSEC_DEBUG) console.error(err);

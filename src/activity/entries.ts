@@ -1,9 +1,6 @@
-import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { parse as csvParse } from 'csv-parse';
 import { DbsecError, messageOf } from '../errors.js';
-import { isGzip } from '../sources/logs/file-reader.js';
 import { compilePrefix, parseLogTime } from '../sources/logs/prefix.js';
 import { boundedLines, MAX_LINE_BYTES, type LineStats } from './lines.js';
 
@@ -32,19 +29,6 @@ export interface EntryStats extends LineStats {
 
 export function newEntryStats(): EntryStats {
   return { bytes: 0, lines: 0, truncated: 0, entries: 0, skipped: 0 };
-}
-
-/** A log file (plain or gzip) or "-" for stdin, as a byte stream. */
-export async function openLogInput(path: string): Promise<Readable> {
-  if (path === '-') return process.stdin;
-  try {
-    const gzip = await isGzip(path);
-    const raw = createReadStream(path);
-    return gzip ? raw.pipe(createGunzip()).on('error', (err) => raw.destroy(err)) : raw;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new DbsecError(`Cannot read log file ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : messageOf(err)}; check --log-file.`);
-  }
 }
 
 /** Reads entries from one input; `format` auto looks at the first line. Damaged input is counted, never fatal. */

@@ -93,6 +93,7 @@ export class ActivityMonitor {
     const { message } = entry;
     if (entry.level !== 'LOG') return;
     if (message.startsWith('connection authorized:')) return this.sessionStarted(entry);
+    if (message.startsWith('disconnection:')) return this.sessionEnded(entry.pid);
     if (message.startsWith('AUDIT: ')) return this.audit(entry);
     const sql = LOGGED_STATEMENT.exec(message)?.[1];
     if (sql === undefined) return;
@@ -158,17 +159,13 @@ export class ActivityMonitor {
   }
 
   private classify(sql: string): Classified[] {
+    if (NEVER_INTERESTING.test(sql) || this.plainDml(sql)) return [ordinary(sql)];
+    const shape = SHAPE_CACHEABLE.test(sql) && !/set_config/i.test(sql) ? sql.replace(LITERALS, '?') : undefined;
+    if (shape !== undefined && this.ordinaryShapes.has(shape)) return [ordinary(sql)];
     const cached = this.cache.get(sql);
     if (cached) return cached;
-    const shape = SHAPE_CACHEABLE.test(sql) && !/set_config/i.test(sql) ? sql.replace(LITERALS, '?') : undefined;
     let result: Classified[];
-    if (
-      NEVER_INTERESTING.test(sql) ||
-      (shape !== undefined && this.ordinaryShapes.has(shape)) ||
-      (PLAIN_DML.test(sql) && !/[(;]/.test(sql) && !/\binto\b/i.test(sql) && this.classifyOptions.views.size === 0 && this.classifyOptions.sensitiveTables.length === 0)
-    ) {
-      result = [ordinary(sql)];
-    } else if (sql.length > MAX_PARSE_CHARS) {
+    if (sql.length > MAX_PARSE_CHARS) {
       result = [{ useCase: 'unparsed', command: '?', objects: [], notes: [`statement of ${sql.length} characters not parsed`], highRisk: false, statement: sql }];
     } else {
       result = classifySql(sql, this.classifyOptions);
@@ -181,6 +178,21 @@ export class ActivityMonitor {
     this.cache.set(sql, result);
     return result;
   }
+
+  /** A read or write with no call, no INTO and no second statement can be a use case only through views or sensitive tables. */
+  private plainDml(sql: string): boolean {
+    return PLAIN_DML.test(sql) && !/[(;]/.test(sql) && !/\binto\b/i.test(sql) && this.classifyOptions.views.size === 0 && this.classifyOptions.sensitiveTables.length === 0;
+  }
+
+  /** A pid is reused by a later session: what was known about the old one goes. */
+  private sessionEnded(pid: number | undefined): void {
+    if (pid === undefined) return;
+    this.applications.delete(pid);
+    this.lastStatement.delete(pid);
+    this.lastAudit.delete(pid);
+    this.lastAuditText.delete(pid);
+  }
+
 
   private emit(entry: LogEntry, classified: Classified, parameters: string | undefined | null, source: ActivityEvent['source']): void {
     const useCase = classified.useCase!;

@@ -1,23 +1,23 @@
 import { basename } from 'node:path';
 import { loadModule } from 'libpg-query';
-import { loadConfigFile } from '../config.js';
 import { TargetContext } from '../context.js';
 import { DbsecError, ifConfigured, messageOf } from '../errors.js';
 import { useColor, type Io } from '../io.js';
 import { spinner } from '../progress.js';
-import { sortFindings, summarize, type Finding, type Report } from '../report.js';
+import { makeReport, type Finding, type Report } from '../report.js';
 import { FORMATTERS } from '../reports/index.js';
 import { safeText } from '../redact.js';
 import { exitCode, type FailOn } from '../status.js';
 import { describeTarget, type Target } from '../target.js';
 import { windowSince, type TimeWindow } from '../time.js';
 import { assertLogGroupExists } from '../sources/logs/cloudwatch-reader.js';
-import { newEntryStats, openLogInput, readEntries, type EntryStats, type LogFormat } from '../activity/entries.js';
+import { newEntryStats, readEntries, type EntryStats, type LogFormat } from '../activity/entries.js';
+import { openLog, readFailure } from '../sources/logs/file-reader.js';
 import { cloudWatchText, followFile } from '../activity/follow.js';
 import { ActivityMonitor, type ActivityEvent, type ActivitySummary } from '../activity/monitor.js';
 import type { ActivityConfig } from '../activity/rules.js';
 import { USE_CASE_INFO, USE_CASES } from '../activity/use-cases.js';
-import { contextDeps, notifyIfAsked, targetsOf, type TargetFlags } from './review.js';
+import { contextDeps, notifyIfAsked, singleTarget, type TargetFlags } from './review.js';
 
 export interface ActivityFlags extends TargetFlags {
   config?: string;
@@ -48,11 +48,9 @@ interface SourceProblem {
  * with PostgreSQL's own parser into the seed's use cases, and alerts by the configured rules.
  */
 export async function activity(flags: ActivityFlags, io: Io, version: string): Promise<number> {
-  const config = flags.config ? await loadConfigFile(flags.config) : {};
-  const targets = targetsOf(flags, config, io.env);
-  if (targets.length > 1) throw new DbsecError('dbsec activity reads one log source at a time: pass --log-file or --rds-instance instead of a config with several targets.');
+  const { target: given, config } = await singleTarget(flags, io, 'dbsec activity reads one log source at a time: pass --log-file or --rds-instance instead of a config with several targets.');
   // A target made of log files alone is named after them, not "target-1".
-  const target = targets[0]!.name.startsWith('target-') && targets[0]!.logFiles.length > 0 ? { ...targets[0]!, name: targets[0]!.logFiles.map((f) => (f === '-' ? 'stdin' : basename(f))).join(', ') } : targets[0]!;
+  const target = given.name.startsWith('target-') && given.logFiles.length > 0 ? { ...given, name: given.logFiles.map((f) => (f === '-' ? 'stdin' : basename(f))).join(', ') } : given;
   if (target.logFiles.length === 0 && !target.logGroup) throw new DbsecError('No log to read: pass --log-file FILE (or - for stdin), or --rds-instance ID for its CloudWatch log group.');
   if (flags.follow && target.logFiles.includes('-')) throw new DbsecError('--follow needs a file or a log group; stdin is already read as it arrives.');
   const now = io.now();
@@ -98,7 +96,7 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
           if (progress && stats.entries % 5000 === 0) progress.text = `reading ${name}: ${(stats.bytes / 1e6).toFixed(0)} MB`;
         }
       } catch (err) {
-        problems.push({ source: name, message: err instanceof DbsecError ? err.message : `Cannot read ${name}: ${gzipHint(messageOf(err))}` });
+        problems.push({ source: name, message: (err instanceof DbsecError ? err : readFailure(name, err)).message });
       }
       if (abort.signal.aborted) break;
     }
@@ -130,7 +128,7 @@ function sources(target: Target, window: TimeWindow | undefined, flags: Activity
   if (target.logFiles.length > 0) {
     return target.logFiles.map((path) => ({
       name: path === '-' ? 'stdin' : path,
-      chunks: async () => (flags.follow ? followFile(path, signal) : ((await openLogInput(path)) as AsyncIterable<Buffer>)),
+      chunks: async () => (flags.follow ? followFile(path, signal) : ((await openLog(path)) as AsyncIterable<Buffer>)),
     }));
   }
   return [
@@ -229,18 +227,7 @@ function buildReport(input: BuildInput): Report {
   for (const problem of input.problems) {
     findings.push({ ...base, checkId: 'activity.source', status: 'error', title: `${safeText(problem.source)} could not be read`, summary: safeText(problem.message), resource: safeText(problem.source), evidence: [], remediation: 'Fix the path, the file or the access named in the message.', runbook: 'Seed 000: Database Activity Monitoring' });
   }
-  const sorted = sortFindings(findings);
-  return {
-    schemaVersion: 1,
-    tool: { name: 'dbsec', version: input.version },
-    command: 'activity',
-    startedAt: input.now.toISOString(),
-    finishedAt: input.finishedAt.toISOString(),
-    window: { from: input.window.from.toISOString(), to: input.window.to.toISOString() },
-    targets: [describeTarget(target)],
-    summary: summarize(sorted),
-    findings: sorted,
-  };
+  return makeReport({ version: input.version, command: 'activity', startedAt: input.now, finishedAt: input.finishedAt, window: input.window, targets: [describeTarget(target)] }, findings);
 }
 
 /** The alert's title and summary carry command, objects, who and the statement; the row adds the rest. */
@@ -267,6 +254,3 @@ function alertLine(event: ActivityEvent): string {
   return safeText(`${event.alert!.status.toUpperCase()} ${event.alert!.rule} ${event.time ?? '-'} ${event.user ?? '?'}@${event.database ?? '?'} ${event.client ?? ''} pid ${event.pid ?? '?'}: ${event.command} ${event.objects.join(', ')}`.replace(/\s+/g, ' '));
 }
 
-function gzipHint(message: string): string {
-  return /incorrect header|invalid|unexpected end|Z_/i.test(message) ? 'it is not a valid gzip file or it is truncated.' : `${message}.`;
-}

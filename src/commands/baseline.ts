@@ -1,17 +1,16 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { loadConfigFile } from '../config.js';
 import { TargetContext } from '../context.js';
 import { DbsecError, messageOf } from '../errors.js';
 import type { Io } from '../io.js';
-import { safeRow, safeText } from '../redact.js';
-import { sortFindings, summarize, type Finding, type Report } from '../report.js';
+import { safeText } from '../redact.js';
+import { makeReport, namedTarget, type Report } from '../report.js';
+import { toFinding } from '../runner.js';
 import { exitCode, type FailOn } from '../status.js';
-import { describeTarget, type Target } from '../target.js';
 import { rdsParameters } from '../sources/parameters.js';
 import { captureBaseline, verifyBaseline, type Baseline } from '../baseline/capture.js';
 import { diffBaselines } from '../baseline/diff.js';
 import type { FindingDraft } from '../checks/types.js';
-import { contextDeps, emitReport, targetsOf, type TargetFlags } from './review.js';
+import { contextDeps, emitReport, singleTarget, type TargetFlags } from './review.js';
 import type { Format } from '../reports/index.js';
 
 export interface BaselineFlags extends TargetFlags {
@@ -65,10 +64,7 @@ export async function diffCommand(file: string, other: string | undefined, flags
 }
 
 async function live(flags: BaselineFlags, io: Io): Promise<Baseline> {
-  const config = flags.config ? await loadConfigFile(flags.config) : {};
-  const targets = targetsOf(flags, config, io.env);
-  if (targets.length !== 1) throw new DbsecError('A baseline is of one database: pass --database-url (or PG* variables) instead of a config with several targets.');
-  const target: Target = targets[0]!;
+  const { target, config } = await singleTarget(flags, io, 'A baseline is of one database: pass --database-url (or PG* variables) instead of a config with several targets.');
   const now = io.now();
   const ctx = new TargetContext(target, { from: now, to: now }, now, contextDeps(config, io));
   try {
@@ -113,29 +109,7 @@ async function readJson(path: string): Promise<unknown> {
 }
 
 function toReport(drafts: FindingDraft[], meta: { version: string; command: string; target: string; from: string; to: string; now: Date }): Report {
-  const findings: Finding[] = drafts.map((d) => ({
-    checkId: 'baseline.diff',
-    target: meta.target,
-    status: d.status,
-    title: safeText(d.title),
-    summary: safeText(d.summary),
-    resource: safeText(d.resource),
-    ...(d.value !== undefined ? { value: typeof d.value === 'string' ? safeText(d.value) : d.value } : {}),
-    ...(d.expected !== undefined ? { expected: safeText(d.expected) } : {}),
-    evidence: (d.evidence ?? []).map(safeRow),
-    remediation: REMEDIATION,
-    runbook: RUNBOOK,
-  }));
-  const sorted = sortFindings(findings);
-  return {
-    schemaVersion: 1,
-    tool: { name: 'dbsec', version: meta.version },
-    command: meta.command,
-    startedAt: meta.now.toISOString(),
-    finishedAt: new Date().toISOString(),
-    window: { from: meta.from, to: meta.to },
-    targets: [describeTarget({ name: meta.target, usePgEnv: false, logFiles: [], logLinePrefix: '' })],
-    summary: summarize(sorted),
-    findings: sorted,
-  };
+  const base = { checkId: 'baseline.diff', target: meta.target, remediation: REMEDIATION, runbook: RUNBOOK };
+  const findings = drafts.map((draft) => toFinding({ ...draft, ...(draft.expected !== undefined ? { expected: safeText(draft.expected) } : {}) }, base));
+  return makeReport({ version: meta.version, command: meta.command, startedAt: meta.now, finishedAt: new Date(), window: { from: new Date(meta.from), to: new Date(meta.to) }, targets: [namedTarget(meta.target)] }, findings);
 }

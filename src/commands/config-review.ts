@@ -1,16 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import { loadConfigFile } from '../config.js';
 import { TargetContext } from '../context.js';
 import { DbsecError, messageOf } from '../errors.js';
 import type { Io } from '../io.js';
 import { safeText } from '../redact.js';
-import { sortFindings, summarize, type Finding, type Report } from '../report.js';
+import { makeReport, namedTarget, type Finding, type Report } from '../report.js';
 import { exitCode, type FailOn } from '../status.js';
-import { describeTarget } from '../target.js';
 import type { Format } from '../reports/index.js';
 import { builtInBaselinePath, describeExpectation, loadReviewBaseline, meets, type ReviewBaseline } from '../config-review/baseline-file.js';
 import { readConfigFiles, readPostgres, type Reading } from '../config-review/readers.js';
-import { contextDeps, emitReport, targetsOf, type TargetFlags } from './review.js';
+import { contextDeps, emitReport, singleTarget, type TargetFlags } from './review.js';
 
 export interface ConfigReviewFlags extends TargetFlags {
   config?: string;
@@ -45,16 +43,14 @@ export async function configReview(flags: ConfigReviewFlags, io: Io, version: st
     readings = await readConfigFiles(flags.file, baseline.items);
     targetName = flags.file.join(', ');
   } else {
-    const config = flags.config ? await loadConfigFile(flags.config) : {};
-    const targets = targetsOf(flags, config, io.env);
-    if (targets.length !== 1) throw new DbsecError('dbsec config reviews one server: pass --database-url (or PG* variables) instead of a config with several targets.');
-    const ctx = new TargetContext(targets[0]!, { from: now, to: now }, now, contextDeps(config, io));
+    const { target, config } = await singleTarget(flags, io, 'dbsec config reviews one server: pass --database-url (or PG* variables) instead of a config with several targets.');
+    const ctx = new TargetContext(target, { from: now, to: now }, now, contextDeps(config, io));
     try {
       readings = await readPostgres(await ctx.pg().catch((err) => Promise.reject(new DbsecError(messageOf(err)))), baseline.items);
     } finally {
       await ctx.close();
     }
-    targetName = targets[0]!.name;
+    targetName = target.name;
   }
   const report = reviewReport(baseline, readings, { path, targetName, version, now });
   await emitReport(report, flags, io);
@@ -80,16 +76,8 @@ function reviewReport(baseline: ReviewBaseline, readings: Map<string, Reading>, 
       value: safeText(shown, 500),
     };
   });
-  const sorted = sortFindings(findings);
-  return {
-    schemaVersion: 1,
-    tool: { name: 'dbsec', version: meta.version },
-    command: `config (${baseline.engine}, ${meta.path.split('/').pop()})`,
-    startedAt: meta.now.toISOString(),
-    finishedAt: new Date().toISOString(),
-    window: { from: meta.now.toISOString(), to: meta.now.toISOString() },
-    targets: [describeTarget({ name: meta.targetName, usePgEnv: false, logFiles: [], logLinePrefix: '' })],
-    summary: summarize(sorted),
-    findings: sorted,
-  };
+  return makeReport(
+    { version: meta.version, command: `config (${baseline.engine}, ${meta.path.split('/').pop()})`, startedAt: meta.now, finishedAt: new Date(), window: { from: meta.now, to: meta.now }, targets: [namedTarget(meta.targetName)] },
+    findings,
+  );
 }

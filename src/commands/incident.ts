@@ -1,16 +1,16 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { loadConfigFile } from '../config.js';
 import { TargetContext } from '../context.js';
 import { DbsecError, messageOf } from '../errors.js';
 import type { Io } from '../io.js';
 import { spinner } from '../progress.js';
 import { redactSecrets, safeText } from '../redact.js';
 import { EXIT } from '../status.js';
-import { describeTarget, type Target } from '../target.js';
+import { describeTarget } from '../target.js';
 import { md } from '../reports/markdown.js';
 import { activitySnapshot } from '../sources/pg-activity.js';
+import { instanceSecurityGroups } from '../sources/security-groups.js';
 import { awsCall } from '../sources/aws.js';
 import { captureBaseline } from '../baseline/capture.js';
 import { collectItems, prepareEvidenceDir, summaryOf, type Collected } from '../evidence/collect.js';
@@ -18,7 +18,7 @@ import { EVIDENCE_ITEMS, type EvidenceItem } from '../evidence/items.js';
 import { MANIFEST, verifyManifest, writeManifest } from '../evidence/manifest.js';
 import { logAction, osUser, selectSessions, terminateSessions } from '../respond/containment.js';
 import { durationMs } from '../time.js';
-import { contextDeps, targetsOf, type TargetFlags } from './review.js';
+import { contextDeps, singleTarget, type TargetFlags } from './review.js';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 /** Written after the evidence was sealed; verify names them apart rather than as tampering. */
@@ -167,13 +167,10 @@ async function noLogin(ctx: TargetContext, flags: IncidentFlags, log: string): P
 
 async function revokeCidr(ctx: TargetContext, flags: IncidentFlags, log: string): Promise<string> {
   try {
-    const instance = await ctx.rdsInstance();
-    const port = instance.Endpoint?.Port ?? 5432;
-    const groups = (instance.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId!).filter(Boolean);
+    const { port, groups } = await instanceSecurityGroups(ctx);
     const { sdk, client } = await ctx.aws().ec2();
-    const described = await awsCall('ec2:DescribeSecurityGroups', () => client.send(new sdk.DescribeSecurityGroupsCommand({ GroupIds: groups })));
     let revoked = 0;
-    for (const group of described.SecurityGroups ?? []) {
+    for (const group of groups) {
       for (const permission of group.IpPermissions ?? []) {
         const covers = permission.IpProtocol === '-1' || ((permission.FromPort ?? 0) <= port && port <= (permission.ToPort ?? 65535));
         if (!covers || !(permission.IpRanges ?? []).some((r) => r.CidrIp === flags.revokeCidr)) continue;
@@ -283,11 +280,8 @@ async function readIncident(dir: string): Promise<Record<string, unknown>> {
   }
 }
 
-async function oneTarget(flags: IncidentFlags, io: Io): Promise<{ target: Target; config: Awaited<ReturnType<typeof loadConfigFile>> }> {
-  const config = flags.config ? await loadConfigFile(flags.config) : {};
-  const targets = targetsOf(flags, config, io.env);
-  if (targets.length !== 1) throw new DbsecError('An incident concerns one database: pass --database-url and --rds-instance instead of a config with several targets.');
-  return { target: targets[0]!, config };
+function oneTarget(flags: IncidentFlags, io: Io) {
+  return singleTarget(flags, io, 'An incident concerns one database: pass --database-url and --rds-instance instead of a config with several targets.');
 }
 
 function quoteIdent(name: string): string {

@@ -5,9 +5,8 @@ import type { Io } from '../io.js';
 import { safeRow, safeText } from '../redact.js';
 import { sortFindings, summarize, type Finding, type Report } from '../report.js';
 import { exitCode } from '../status.js';
-import { loadConfigFile } from '../config.js';
 import { selectSessions, terminateSessions, type Selector } from '../respond/containment.js';
-import { collectReview, contextDeps, emitReport, notifyIfAsked, targetsOf, type ReviewFlags } from './review.js';
+import { collectReview, contextDeps, emitReport, notifyIfAsked, singleTarget, type ReviewFlags } from './review.js';
 
 export const ALERTS = {
   'high-connections': { checks: ['respond.connection-sources'], runbook: 'Security Alert Response §1: High Connection Count Alert' },
@@ -57,8 +56,7 @@ async function contain(alert: AlertName, flags: RespondFlags, selector: Selector
       evidence: proposals.map((p) => safeRow({ step: p.why, command: p.command })),
     };
   }
-  const config = flags.config ? await loadConfigFile(flags.config) : {};
-  const target = targetsOf(flags, config, io.env)[0]!;
+  const { target, config } = await singleTarget(flags, io, 'dbsec respond acts on one database: pass --database-url instead of a config with several targets.');
   const now = io.now();
   const ctx = new TargetContext(target, { from: now, to: now }, now, contextDeps(config, io));
   try {

@@ -114,6 +114,14 @@ export async function collectReview(command: Cadence, flags: ReviewFlags, io: Io
   return { report, actions: actionResults };
 }
 
+/** The one target a command acts on; `several` is the sentence for a config that lists more than one. */
+export async function singleTarget(flags: TargetFlags & { config?: string }, io: Io, several: string): Promise<{ target: Target; config: ConfigFile }> {
+  const config = flags.config ? await loadConfigFile(flags.config) : {};
+  const targets = targetsOf(flags, config, io.env);
+  if (targets.length !== 1) throw new DbsecError(several);
+  return { target: targets[0]!, config };
+}
+
 export async function runReview(command: Cadence, flags: ReviewFlags, io: Io, version: string, preset?: ConfigFile): Promise<number> {
   const { report, actions } = await collectReview(command, flags, io, version, { preset });
   await emitReport(report, flags, io);

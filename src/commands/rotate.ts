@@ -4,7 +4,7 @@ import { DbsecError, messageOf } from '../errors.js';
 import type { Io } from '../io.js';
 import { spinner } from '../progress.js';
 import { safeText } from '../redact.js';
-import { sortFindings, summarize, type Finding, type Report } from '../report.js';
+import { makeReport, namedTarget, type Finding } from '../report.js';
 import { exitCode, type FailOn } from '../status.js';
 import type { Format } from '../reports/index.js';
 import { emitReport } from './review.js';
@@ -68,9 +68,11 @@ export async function rotateCredentials(flags: RotateFlags, io: Io, version: str
   } finally {
     aws.destroy();
   }
-  const full = sortFindings(findings.map((f) => ({ checkId: 'rotate-credentials', target: flags.secretId, remediation: REMEDIATION, runbook: RUNBOOK, evidence: [], ...f, title: safeText(f.title), summary: safeText(f.summary) })));
-  const now = io.now().toISOString();
-  const report: Report = { schemaVersion: 1, tool: { name: 'dbsec', version }, command: 'rotate-credentials', startedAt: now, finishedAt: now, window: { from: now, to: now }, targets: [{ name: flags.secretId, database: null, rdsInstance: null, region: region ?? null, logSource: null }], summary: summarize(full), findings: full };
+  const now = io.now();
+  const report = makeReport(
+    { version, command: 'rotate-credentials', startedAt: now, finishedAt: now, window: { from: now, to: now }, targets: [namedTarget(flags.secretId, region ?? null)] },
+    findings.map((f) => ({ checkId: 'rotate-credentials', target: flags.secretId, remediation: REMEDIATION, runbook: RUNBOOK, evidence: [], ...f, title: safeText(f.title), summary: safeText(f.summary) })),
+  );
   await emitReport(report, flags, io);
   return exitCode(report.findings, flags.failOn);
 }

@@ -4,6 +4,8 @@ import { ROLES_SQL } from '../checks/weekly/db-users.js';
 import { GRANTS_SQL } from '../checks/weekly/table-privileges.js';
 import { ACL_SQL } from '../checks/monthly/access-control.js';
 import { redactSecrets } from '../redact.js';
+import { instanceSecurityGroups } from '../sources/security-groups.js';
+import { describeKmsKeys } from '../sources/kms-keys.js';
 
 /** One file of the runbook's audit evidence and how to fetch it; the content is written as JSON. */
 export interface EvidenceItem {
@@ -32,13 +34,7 @@ export const EVIDENCE_ITEMS: EvidenceItem[] = [
   {
     file: 'audit-security-groups.json',
     what: "the instance's VPC security groups (DescribeSecurityGroups)",
-    async collect(ctx) {
-      const ids = ((await ctx.rdsInstance()).VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId!).filter(Boolean);
-      if (ids.length === 0) return { SecurityGroups: [] };
-      const { sdk, client } = await ctx.aws().ec2();
-      const reply = await awsCall('ec2:DescribeSecurityGroups', () => client.send(new sdk.DescribeSecurityGroupsCommand({ GroupIds: ids })));
-      return { SecurityGroups: reply.SecurityGroups ?? [] };
-    },
+    collect: async (ctx) => ({ SecurityGroups: (await instanceSecurityGroups(ctx)).groups }),
   },
   {
     file: 'audit-kms-config.json',
@@ -46,15 +42,8 @@ export const EVIDENCE_ITEMS: EvidenceItem[] = [
     async collect(ctx) {
       const instance = await ctx.rdsInstance();
       const ids = [...new Set([instance.KmsKeyId, instance.PerformanceInsightsKMSKeyId].filter((id): id is string => Boolean(id)))];
-      const { sdk, client } = await ctx.aws().kms();
-      const keys = [];
-      for (const id of ids) {
-        const { KeyMetadata } = await awsCall('kms:DescribeKey', () => client.send(new sdk.DescribeKeyCommand({ KeyId: id })));
-        const rotation =
-          KeyMetadata?.KeyManager === 'CUSTOMER' ? await awsCall('kms:GetKeyRotationStatus', () => client.send(new sdk.GetKeyRotationStatusCommand({ KeyId: id }))) : undefined;
-        keys.push({ KeyMetadata, KeyRotationEnabled: rotation?.KeyRotationEnabled ?? null });
-      }
-      return { Keys: keys };
+      const keys = await describeKmsKeys(ctx, ids);
+      return { Keys: keys.map((k) => ({ KeyMetadata: k.metadata, KeyRotationEnabled: k.rotation ?? null })) };
     },
   },
   {

@@ -1,5 +1,6 @@
 import type { Finding } from '../report.js';
 import { worstStatus, type Status } from '../status.js';
+import { groupBy } from '../collections.js';
 
 export type ControlResult = 'compliant' | 'non-compliant' | 'not assessed';
 
@@ -14,9 +15,7 @@ export interface Control {
 }
 
 export function controlsOf(findings: readonly Finding[]): Control[] {
-  const byCheck = new Map<string, Finding[]>();
-  for (const finding of findings) byCheck.set(finding.checkId, [...(byCheck.get(finding.checkId) ?? []), finding]);
-  return [...byCheck]
+  return [...groupBy(findings, (f) => f.checkId)]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([checkId, list]) => {
       const worst = worstStatus(list);

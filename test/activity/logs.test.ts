@@ -4,7 +4,8 @@ import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModule } from 'libpg-query';
-import { newEntryStats, openLogInput, readEntries, type LogFormat } from '../../src/activity/entries.js';
+import { newEntryStats, readEntries, type LogFormat } from '../../src/activity/entries.js';
+import { openLog } from '../../src/sources/logs/file-reader.js';
 import { ActivityMonitor, type ActivityEvent } from '../../src/activity/monitor.js';
 import type { ActivityConfig } from '../../src/activity/rules.js';
 import { USE_CASES } from '../../src/activity/use-cases.js';
@@ -24,7 +25,7 @@ export async function classifyLog(path: string, config: ActivityConfig = SCENARI
   const events: ActivityEvent[] = [];
   const monitor = new ActivityMonitor({ config, onEvent: (e) => events.push(e) });
   const stats = newEntryStats();
-  for await (const entry of readEntries((await openLogInput(path)) as AsyncIterable<Buffer>, format, prefix, stats)) monitor.handle(entry);
+  for await (const entry of readEntries((await openLog(path)) as AsyncIterable<Buffer>, format, prefix, stats)) monitor.handle(entry);
   return { events, summary: monitor.summary, stats };
 }
 

@@ -55,15 +55,15 @@ describe('time windows', () => {
 
 describe('targets', () => {
   it('makes one target from flags, with the RDS log group by default', () => {
-    const [target] = targetsOf({ format: 'table', failOn: 'investigate', rdsInstance: 'prod-db', region: 'eu-west-1' }, {}, {});
+    const [target] = targetsOf({ rdsInstance: 'prod-db', region: 'eu-west-1' }, {}, {});
     expect(target).toMatchObject({ name: 'prod-db', logGroup: '/aws/rds/instance/prod-db/postgresql', region: 'eu-west-1', usePgEnv: false });
   });
   it('uses libpq variables when no URL is given', () => {
-    const [target] = targetsOf({ format: 'table', failOn: 'investigate' }, {}, { PGHOST: 'db.internal', PGDATABASE: 'app' });
+    const [target] = targetsOf({}, {}, { PGHOST: 'db.internal', PGDATABASE: 'app' });
     expect(target).toMatchObject({ name: 'db.internal/app', usePgEnv: true });
   });
   it('takes the config targets when no target flag is given', () => {
-    const targets = targetsOf({ format: 'table', failOn: 'investigate', region: 'us-east-1' }, { targets: [{ name: 'a', rdsInstance: 'a-db' }, { name: 'b', databaseUrl: 'postgres://x@b/app' }] }, {});
+    const targets = targetsOf({ region: 'us-east-1' }, { targets: [{ name: 'a', rdsInstance: 'a-db' }, { name: 'b', databaseUrl: 'postgres://x@b/app' }] }, {});
     expect(targets.map((t) => [t.name, t.region])).toEqual([['a', 'us-east-1'], ['b', 'us-east-1']]);
   });
 });

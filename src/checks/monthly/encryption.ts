@@ -1,17 +1,13 @@
 import { z } from 'zod';
-import type { KeyMetadata } from '@aws-sdk/client-kms';
 import { defineCheck, type FindingDraft } from '../types.js';
 import { ifConfigured, SourceMissing } from '../../errors.js';
-import { awsCall } from '../../sources/aws.js';
+import { describeKmsKeys, type KmsKey } from '../../sources/kms-keys.js';
 import { normalizeSetting, rdsParameters } from '../../sources/parameters.js';
 import type { CheckContext } from '../../context.js';
 
-interface KeyInfo {
+interface KeyInfo extends KmsKey {
   /** What the key protects: storage, Performance Insights. */
   uses: string[];
-  id: string;
-  metadata: KeyMetadata;
-  rotation?: boolean;
 }
 
 interface RdsEncryption {
@@ -83,17 +79,7 @@ async function rdsEncryption(ctx: CheckContext): Promise<RdsEncryption> {
   if (instance.PerformanceInsightsEnabled && instance.PerformanceInsightsKMSKeyId) {
     uses.set(instance.PerformanceInsightsKMSKeyId, [...(uses.get(instance.PerformanceInsightsKMSKeyId) ?? []), 'Performance Insights']);
   }
-  const { sdk, client } = await ctx.aws().kms();
-  const keys: KeyInfo[] = [];
-  for (const [id, keyUses] of uses) {
-    const { KeyMetadata: metadata } = await awsCall('kms:DescribeKey', () => client.send(new sdk.DescribeKeyCommand({ KeyId: id })));
-    // Rotation of AWS managed keys is AWS's (yearly) and cannot be queried with every policy.
-    const rotation =
-      metadata?.KeyManager === 'CUSTOMER'
-        ? (await awsCall('kms:GetKeyRotationStatus', () => client.send(new sdk.GetKeyRotationStatusCommand({ KeyId: id })))).KeyRotationEnabled
-        : undefined;
-    keys.push({ uses: keyUses, id, metadata: metadata ?? { KeyId: id }, rotation });
-  }
+  const keys: KeyInfo[] = (await describeKmsKeys(ctx, [...uses.keys()])).map((key) => ({ ...key, uses: uses.get(key.id)! }));
   const { parameters } = await rdsParameters(ctx);
   return {
     instance: ctx.target.rdsInstance!,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { groupBy } from '../../collections.js';
 import { defineCheck, type FindingDraft } from '../types.js';
 import { activitySnapshot, visibilityProblem } from '../../sources/pg-activity.js';
 import { DbsecError } from '../../errors.js';
@@ -54,9 +55,3 @@ export default defineCheck({
     return [{ status: 'ok', resource: 'pg_stat_activity', title: `${total} sessions, no source dominates`, summary: 'No client address and role holds most connections, and no application shows leak signs.', value: total, evidence: rows.slice(0, 10).map((r) => ({ ...r, share: `${Math.round(r.share * 100)} %` })) }];
   },
 });
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
-  return out;
-}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { groupBy } from '../../collections.js';
 import { defineCheck, type FindingDraft } from '../types.js';
 import { AUTH_FAILURE_PHRASES, authFailureOf, type AuthFailure } from '../../sources/logs/auth-failures.js';
 
@@ -29,8 +30,7 @@ export default defineCheck({
     return failures;
   },
   evaluate(failures, options): FindingDraft[] {
-    const byClient = new Map<string, AuthFailure[]>();
-    for (const f of failures) byClient.set(f.client, [...(byClient.get(f.client) ?? []), f]);
+    const byClient = groupBy(failures, (f) => f.client);
     const findings: FindingDraft[] = [];
     for (const [client, list] of [...byClient].sort((a, b) => b[1].length - a[1].length)) {
       const users = [...new Set(list.map((f) => f.user))];

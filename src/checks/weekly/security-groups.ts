@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCheck, type FindingDraft } from '../types.js';
-import { awsCall } from '../../sources/aws.js';
+import { instanceSecurityGroups } from '../../sources/security-groups.js';
 import type { Level } from '../../status.js';
 
 interface Rule {
@@ -31,13 +31,8 @@ export default defineCheck({
     allowedCidrs: z.array(z.string()).default([]),
   }),
   async collect(ctx): Promise<{ port: number; rules: Rule[] }> {
-    const instance = await ctx.rdsInstance();
-    const ids = (instance.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId!).filter(Boolean);
-    const port = instance.Endpoint?.Port ?? 5432;
-    if (ids.length === 0) return { port, rules: [] };
-    const { sdk, client } = await ctx.aws().ec2();
-    const reply = await awsCall('ec2:DescribeSecurityGroups', () => client.send(new sdk.DescribeSecurityGroupsCommand({ GroupIds: ids })));
-    const rules = (reply.SecurityGroups ?? []).flatMap((group) =>
+    const { port, groups } = await instanceSecurityGroups(ctx);
+    const rules = groups.flatMap((group) =>
       (group.IpPermissions ?? []).map((permission) => ({
         group: group.GroupId ?? '?',
         protocol: permission.IpProtocol ?? '?',

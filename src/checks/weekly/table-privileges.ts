@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { groupBy } from '../../collections.js';
 import { defineCheck, matchesAny, type FindingDraft } from '../types.js';
 
 interface GrantRow {
@@ -89,10 +90,4 @@ export default defineCheck({
 
 function row(g: GrantRow) {
   return { table: `${g.schema}.${g.table}`, owner: g.owner, grantee: g.grantee, privilege: g.privilege, grantable: g.grantable };
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
-  return groups;
 }

@@ -25,15 +25,24 @@ export async function isGzip(path: string): Promise<boolean> {
   }
 }
 
-async function openLog(path: string): Promise<Readable> {
+/** A log file (plain or gzip) or "-" for stdin, as a byte stream; a file that cannot be opened is one sentence. */
+export async function openLog(path: string): Promise<Readable> {
+  if (path === '-') return process.stdin;
   try {
     const gzip = await isGzip(path);
     const raw = createReadStream(path);
     return gzip ? raw.pipe(createGunzip()).on('error', (err) => raw.destroy(err)) : raw;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new DbsecError(`Cannot read log file ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : messageOf(err)}; check --log-file.`);
+    throw new DbsecError(`Cannot read log file ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : messageOf(err)}; check --log-file.`);
   }
+}
+
+/** A failure while reading a log, in one sentence; zlib's messages mean a damaged or cut gzip file. */
+export function readFailure(path: string, err: unknown): DbsecError {
+  const text = messageOf(err);
+  const why = /incorrect header|invalid|unexpected end|Z_/i.test(text) ? 'it is not a valid gzip file or it is truncated' : text;
+  return new DbsecError(`Cannot read log file ${path}: ${why}.`);
 }
 
 /**
@@ -63,9 +72,7 @@ export async function* readLogFiles(paths: readonly string[], logLinePrefix: str
         pending = record;
       }
     } catch (err) {
-      const text = messageOf(err);
-      const why = /incorrect header|invalid|unexpected end|Z_/i.test(text) ? 'it is not a valid gzip file or it is truncated' : text;
-      throw new DbsecError(`Cannot read log file ${path}: ${why}.`);
+      throw readFailure(path, err);
     }
     if (pending) yield pending;
   }
