@@ -8,6 +8,14 @@ import { FORMATS } from './reports/formats.js';
 
 const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
+const WINDOW_HELP = `
+Time window:
+  --since and --until take an ISO-8601 time (2026-11-20T00:00:00Z; no offset means UTC) or a duration
+  (90m, 24h, 7d). --until's duration counts back from now, --since's back from --until: --until
+  2026-11-21T06:00:00Z alone reviews the usual span ending then. Logs, CloudTrail and metrics are read
+  for exactly [since, until]; checks of present state (sessions, catalogs, instance settings) say that
+  they show the state at run time.`;
+
 const EXIT_CODES = `
 Exit codes:
   0  nothing at or above --fail-on, and every check ran
@@ -17,8 +25,17 @@ Exit codes:
 
 
 function addReviewOptions(command: Command, defaultSince: string): Command {
-  command.option('--since <when>', `time window: a duration (24h, 7d, 30d) or an ISO-8601 time`, defaultSince);
-  return addTargetOptions(addReportOptions(command));
+  return addTargetOptions(addReportOptions(addWindowOptions(command, defaultSince)));
+}
+
+/**
+ * The review window, the same on every command: --since and --until, each an ISO-8601 time or a duration. No
+ * commander default for --since, so a command can tell "not given" (a whole log file) from the cadence's span.
+ */
+function addWindowOptions(command: Command, defaultSince: string, sinceMeaning = 'start of the window'): Command {
+  return command
+    .option('--since <when>', `${sinceMeaning}: an ISO-8601 time or a duration back from --until (default: ${defaultSince})`)
+    .option('--until <when>', 'end of the window: an ISO-8601 time or a duration back from now (default: now)');
 }
 
 /** How a report is written and what makes the exit code 1. */
@@ -63,6 +80,7 @@ const REVIEWS = [
       'dbsec daily --database-url postgres://auditor@localhost/app --log-file /var/log/postgresql/postgresql-15-main.log',
       "dbsec daily --config dbsec.yaml --format json | jq '.findings[] | select(.status==\"investigate\")'",
       '15 7 * * * dbsec daily -c /etc/dbsec.yaml --format markdown -o /var/log/dbsec/daily-$(date +\\%F).md --quiet',
+      'dbsec daily -c dbsec.yaml --since 2026-11-20T18:00:00Z --until 2026-11-21T06:00:00Z    # the night of an incident',
     ],
   },
   {
@@ -109,7 +127,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     const command = addNotifyOptions(addReviewOptions(program.command(review.cadence), review.since));
     ('options' in review ? review.options(command) : command)
       .description(review.description)
-      .addHelpText('after', `\nExamples:\n${review.examples.map((e) => `  ${e}`).join('\n')}\n${EXIT_CODES}`)
+      .addHelpText('after', `\nExamples:\n${review.examples.map((e) => `  ${e}`).join('\n')}\n${WINDOW_HELP}\n${EXIT_CODES}`)
       .action(async (flags) => setExit(await (await import('./commands/review.js')).runReview(review.cadence, flags, io, VERSION)));
   }
 
@@ -119,12 +137,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .command('compliance')
       .description("the runbook's Monthly Compliance Report in Markdown: from a monthly run over the month, or offline from saved JSON reports")
       .option('--month <YYYY-MM>', 'the calendar month (UTC) to report on (default: the current month, up to now)')
+      .option('--since <when>', 'report on [since, until] instead of a calendar month: an ISO-8601 time or a duration back from --until')
+      .option('--until <when>', 'with --since: the end of the period, an ISO-8601 time or a duration back from now (default: now)')
       .option('--from <files...>', 'build the report from saved JSON reports (--format json output) instead of running checks')
       .option('-o, --output <file>', 'write the Markdown to FILE'),
   )
     .addHelpText(
       'after',
-      `\nExamples:\n  dbsec report compliance -c dbsec.yaml --month 2026-10 -o compliance-2026-10.md\n  dbsec report compliance --month 2026-10 --from reports/daily-*.json reports/weekly-*.json reports/monthly-2026-10.json\n\nExit codes: 0 the report was written; 2 bad input (a flag, a config, an unreadable or foreign --from file).`,
+      `\nExamples:\n  dbsec report compliance -c dbsec.yaml --month 2026-10 -o compliance-2026-10.md\n  dbsec report compliance --month 2026-10 --from reports/daily-*.json reports/weekly-*.json reports/monthly-2026-10.json\n  dbsec report compliance -c dbsec.yaml --since 2026-10-15T00:00:00Z --until 2026-11-15T00:00:00Z\n${WINDOW_HELP}\n\nExit codes: 0 the report was written; 2 bad input (a flag, a config, an unreadable or foreign --from file).`,
     )
     .action(async (flags) => setExit(await (await import('./commands/report.js')).complianceReport(flags, io, VERSION)));
 
@@ -132,7 +152,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     program
       .command('activity')
       .description("database activity monitoring over the server's own logs: every statement classified with PostgreSQL's parser into the eleven use cases, alerts by rules")
-      .option('--since <when>', 'window: a duration or an ISO-8601 time (default: CloudWatch 24h, files whole)')
+      .option('--since <when>', 'start of the window: an ISO-8601 time or a duration back from --until (default: CloudWatch 24h, files whole)')
+      .option('--until <when>', 'end of the window: an ISO-8601 time or a duration back from now (default: now; not with --follow)')
       .addOption(new Option('--format <format>', 'report format; jsonl is one event per line for a SIEM').choices([...FORMATS, 'jsonl']).default('table'))
       .option('-o, --output <file>', 'write the report to FILE (the table still goes to the terminal)')
       .addOption(new Option('--fail-on <status>', 'lowest alert status that makes the exit code 1').choices([...FAIL_ON]).default('investigate'))
@@ -142,7 +163,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   ))
     .addHelpText(
       'after',
-      `\nExamples:\n  dbsec activity --log-file /var/log/postgresql/postgresql-15-main.log --log-line-prefix '%m [%p] %q%u@%d '\n  dbsec activity --rds-instance prod-db --since 24h --format markdown -o activity-$(date +%F).md\n  dbsec activity --log-file /var/log/postgresql/postgresql.csv --follow --format jsonl | your-siem-shipper\n  zcat postgresql.log.1.gz | dbsec activity --log-file - --events\n${EXIT_CODES}`,
+      `\nExamples:\n  dbsec activity --log-file /var/log/postgresql/postgresql-15-main.log --log-line-prefix '%m [%p] %q%u@%d '\n  dbsec activity --rds-instance prod-db --since 24h --format markdown -o activity-$(date +%F).md\n  dbsec activity --log-file /var/log/postgresql/postgresql.csv --follow --format jsonl | your-siem-shipper\n  zcat postgresql.log.1.gz | dbsec activity --log-file - --events\n  dbsec activity --log-file postgresql.log --since 2026-11-20T22:00:00Z --until 2026-11-21T02:00:00Z\n${WINDOW_HELP}\n${EXIT_CODES}`,
     )
     .action(async (flags) => setExit(await (await import('./commands/activity.js')).activity(flags, io, VERSION)));
 
@@ -214,7 +235,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .requiredOption('--id <id>', 'the incident id')
       .requiredOption('--out <dir>', 'a new directory for the evidence (sealed with MANIFEST.sha256)')
       .addOption(new Option('--severity <level>', 'incident severity').choices(['critical', 'high', 'medium', 'low']).default('high'))
-      .option('--since <duration>', 'how much log to keep', '24h')
+      .option('--since <when>', 'start of the log kept: an ISO-8601 time or a duration back from --until (default: 24h)')
+      .option('--until <when>', 'end of the log and CloudTrail history kept: an ISO-8601 time or a duration back from now (default: now)')
       .option('--execute', 'also create the RDS snapshot incident-ID-YYYYMMDD-HHMMSS and wait until it is available')
       .option('--wait <seconds>', 'longest wait for the snapshot', '1800'),
   )
@@ -271,6 +293,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .command('collect')
       .description("write the runbook's audit evidence (instance configuration, security groups, KMS keys, CloudTrail RDS events, a log sample, roles and privileges) as files with a MANIFEST.sha256")
       .requiredOption('--out <dir>', 'a new directory for the evidence (never overwritten)')
+      .option('--until <when>', 'end of the CloudTrail history and log sample: an ISO-8601 time or a duration back from now (default: now)')
       .option('--trail-days <n>', 'days of CloudTrail RDS events', '90')
       .option('--log-days <n>', 'days the log sample is taken from', '30')
       .option('--max-items <n>', 'at most this many CloudTrail events and log lines', '1000'),

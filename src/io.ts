@@ -1,15 +1,17 @@
-/** Where a command writes: the real process streams, or buffers in tests. */
+import { systemClock, type Clock } from './clock.js';
+
+/** Where a command writes (the real process streams, or buffers in tests) and the one clock it reads. */
 export interface Io {
   env: NodeJS.ProcessEnv;
   stdout: { write(text: string): unknown; isTTY?: boolean };
   stderr: { write(text: string): unknown; isTTY?: boolean };
-  now(): Date;
+  now: Clock;
   /** Tests hand in an AWS retry strategy without sleeps. */
   awsRetryStrategy?: unknown;
 }
 
 export function processIo(): Io {
-  return { env: process.env, stdout: process.stdout, stderr: process.stderr, now: () => new Date() };
+  return { env: process.env, stdout: process.stdout, stderr: process.stderr, now: systemClock };
 }
 
 /** Colour only on a terminal, never with NO_COLOR or --no-color; FORCE_COLOR wins over the TTY test. */

@@ -7,6 +7,7 @@ import { makeReport, type Finding, type Report } from './report.js';
 import type { ResolvedCheckOptions } from './config.js';
 import { describeTarget, type Target } from './target.js';
 import type { TimeWindow } from './time.js';
+import type { Clock } from './clock.js';
 import { worstStatus, type Status } from './status.js';
 
 export interface Progress {
@@ -22,11 +23,11 @@ export interface RunPlan {
   options: Map<string, ResolvedCheckOptions>;
   targets: Target[];
   window: TimeWindow;
-  now: Date;
+  /** The run's one clock: the start, the end and every check's "now" come from it. */
+  clock: Clock;
   concurrency: number;
   deps: ContextDeps;
   progress?: Progress;
-  clock?: () => Date;
   /** Called per target once its checks are done, before its sessions close (monthly --save-config uses it). */
   afterTarget?: (ctx: CheckContext) => Promise<void>;
 }
@@ -36,10 +37,10 @@ export interface RunPlan {
  * down: a missing source becomes `skipped`, any failure `error`, each with one line.
  */
 export async function runChecks(plan: RunPlan): Promise<Report> {
-  const clock = plan.clock ?? (() => new Date());
+  const { clock } = plan;
   const startedAt = clock();
   const limit = pLimit(plan.concurrency);
-  const contexts = plan.targets.map((target) => new TargetContext(target, plan.window, plan.now, plan.deps));
+  const contexts = plan.targets.map((target) => new TargetContext(target, plan.window, startedAt, plan.deps));
   const enabled = plan.checks.filter((check) => plan.options.get(check.meta.id)?.enabled !== false);
   plan.progress?.start(enabled.length * contexts.length);
   const runAll = (checks: ReadonlyArray<Check<any, any>>) =>
@@ -80,6 +81,15 @@ export function toFinding(draft: FindingDraft, base: Pick<Finding, 'checkId' | '
   };
 }
 
+/** Past this, a window's end is not "now": a check of present state says it cannot look back to it. */
+const PRESENT_SLACK_MS = 60_000;
+
+/** For checks that see only the present (pg_stat_activity, DescribeDBInstances…) when the window ends in the past. */
+export function presentStateNote(window: TimeWindow, now: Date): string {
+  if (now.getTime() - window.to.getTime() <= PRESENT_SLACK_MS) return '';
+  return `(State at run time, ${now.toISOString()}: this check sees only the present, not the window ending ${window.to.toISOString()}.)`;
+}
+
 async function runOne(check: Check<any, any>, options: Record<string, unknown>, ctx: TargetContext): Promise<Finding[]> {
   const base = {
     checkId: check.meta.id,
@@ -89,7 +99,8 @@ async function runOne(check: Check<any, any>, options: Record<string, unknown>, 
   };
   try {
     const data = await check.collect(ctx, options);
-    return check.evaluate(data, options, { now: ctx.now }).map((draft) => toFinding(draft, base, options));
+    const note = check.meta.sees === 'present' ? presentStateNote(ctx.window, ctx.now) : '';
+    return check.evaluate(data, options, { now: ctx.now }).map((draft) => toFinding(note ? { ...draft, summary: `${draft.summary} ${note}` } : draft, base, options));
   } catch (err) {
     const skipped = err instanceof SourceMissing;
     if (!skipped && !(err instanceof DbsecError) && process.env.DBSEC_DEBUG) console.error(err);

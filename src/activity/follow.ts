@@ -2,6 +2,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { AwsClients } from '../sources/aws.js';
 import { awsCall } from '../sources/aws.js';
 import type { TimeWindow } from '../time.js';
+import type { Clock } from '../clock.js';
 
 const POLL_MS = 500;
 const EMPTY_POLLS_BEFORE_FLUSH = 2;
@@ -56,16 +57,16 @@ export async function* followFile(path: string, signal: AbortSignal): AsyncGener
 const ACTIVITY_PHRASES = ['statement: ', 'execute ', 'AUDIT: ', 'connection authorized', 'Parameters: '];
 
 /**
- * CloudWatch Logs events as log text: the window's events page by page, then with follow new ones every few
- * seconds. Continuation lines get the TAB PostgreSQL writes in its own file, so the reader joins them.
+ * CloudWatch Logs events as log text: the window's events page by page, then with `follow` (the run's clock) new
+ * ones every few seconds. Continuation lines get the TAB PostgreSQL writes in its own file, so the reader joins them.
  */
-export async function* cloudWatchText(aws: AwsClients, logGroup: string, window: TimeWindow, follow: boolean, signal: AbortSignal, pollMs = 5000): AsyncGenerator<Buffer> {
+export async function* cloudWatchText(aws: AwsClients, logGroup: string, window: TimeWindow, follow: Clock | undefined, signal: AbortSignal, pollMs = 5000): AsyncGenerator<Buffer> {
   const { sdk, client } = await aws.logs();
   const pattern = ACTIVITY_PHRASES.map((p) => `?"${p.trim()}"`).join(' ');
   let from = window.from.getTime();
   const seen = new Set<string>();
   for (;;) {
-    const to = follow ? Date.now() : window.to.getTime();
+    const to = follow ? follow().getTime() : window.to.getTime();
     const pages = sdk.paginateFilterLogEvents({ client }, { logGroupName: logGroup, startTime: from, endTime: to, filterPattern: pattern });
     const iterator = pages[Symbol.asyncIterator]();
     let newest = from;

@@ -13,6 +13,12 @@ export interface CheckMeta {
   area: string;
   cadence: Cadence;
   sources: SourceKind[];
+  /**
+   * What time the check sees: `window` reads what happened in [since, until] (logs, CloudTrail, metrics, snapshots);
+   * `present` reads the state at run time (pg_stat_activity, catalogs, DescribeDBInstances, security groups), which
+   * no --until can move into the past.
+   */
+  sees: 'window' | 'present';
   /** The runbook step this check automates, e.g. "Daily Security Checks §2". */
   runbook: string;
   remediation: string;

@@ -9,7 +9,8 @@ import { FORMATTERS } from '../reports/index.js';
 import { safeText } from '../redact.js';
 import { exitCode, type FailOn } from '../status.js';
 import { describeTarget, type Target } from '../target.js';
-import { windowSince, type TimeWindow } from '../time.js';
+import type { Clock } from '../clock.js';
+import { reviewWindow, windowEnd, type TimeWindow } from '../time.js';
 import { assertLogGroupExists } from '../sources/logs/cloudwatch-reader.js';
 import { newEntryStats, readEntries, type EntryStats, type LogFormat } from '../activity/entries.js';
 import { openLog, readFailure } from '../sources/logs/file-reader.js';
@@ -22,6 +23,7 @@ import { contextDeps, notifyIfAsked, singleTarget, type TargetFlags } from './re
 export interface ActivityFlags extends TargetFlags {
   config?: string;
   since?: string;
+  until?: string;
   format: 'table' | 'json' | 'jsonl' | 'markdown';
   output?: string;
   failOn: FailOn;
@@ -53,8 +55,9 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
   const target = given.name.startsWith('target-') && given.logFiles.length > 0 ? { ...given, name: given.logFiles.map((f) => (f === '-' ? 'stdin' : basename(f))).join(', ') } : given;
   if (target.logFiles.length === 0 && !target.logGroup) throw new DbsecError('No log to read: pass --log-file FILE (or - for stdin), or --rds-instance ID for its CloudWatch log group.');
   if (flags.follow && target.logFiles.includes('-')) throw new DbsecError('--follow needs a file or a log group; stdin is already read as it arrives.');
+  if (flags.follow && flags.until !== undefined) throw new DbsecError('--follow reads what is logged from now on, so it takes no --until: drop one of them.');
   const now = io.now();
-  const window = flags.since || !target.logFiles.length ? windowSince(flags.since ?? '24h', now) : undefined;
+  const window = activityWindow(flags, target, now);
   const activityConfig: ActivityConfig = { ...config.activity };
   const ctx = new TargetContext(target, window ?? { from: new Date(0), to: now }, now, contextDeps(config, io));
   const abort = new AbortController();
@@ -84,7 +87,7 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
         else if (flags.follow && event.alert) io.stdout.write(`${alertLine(event)}\n`);
       },
     });
-    for (const { name, chunks } of sources(target, window, flags, ctx, abort.signal)) {
+    for (const { name, chunks } of sources(target, window, flags, ctx, io.now, abort.signal)) {
       try {
         for await (const entry of readEntries(await chunks(), flags.logFormat, target.logLinePrefix, stats)) {
           if (window && entry.time && (entry.time < window.from || entry.time > window.to) && !flags.follow) continue;
@@ -124,7 +127,14 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
   }
 }
 
-function sources(target: Target, window: TimeWindow | undefined, flags: ActivityFlags, ctx: TargetContext, signal: AbortSignal) {
+/** CloudWatch: the last 24 h by default. Files: read whole unless --since is given; --until alone cuts their end. */
+function activityWindow(flags: ActivityFlags, target: Target, now: Date): TimeWindow | undefined {
+  if (target.logFiles.length === 0 || flags.since !== undefined) return reviewWindow(flags, '24h', now);
+  if (flags.until === undefined) return undefined;
+  return { from: new Date(0), to: windowEnd(flags.until, now) };
+}
+
+function sources(target: Target, window: TimeWindow | undefined, flags: ActivityFlags, ctx: TargetContext, clock: Clock, signal: AbortSignal) {
   if (target.logFiles.length > 0) {
     return target.logFiles.map((path) => ({
       name: path === '-' ? 'stdin' : path,
@@ -136,7 +146,7 @@ function sources(target: Target, window: TimeWindow | undefined, flags: Activity
       name: target.logGroup!,
       chunks: async () => {
         await assertLogGroupExists(ctx.aws(), target.logGroup!);
-        return cloudWatchText(ctx.aws(), target.logGroup!, window!, Boolean(flags.follow), signal);
+        return cloudWatchText(ctx.aws(), target.logGroup!, window!, flags.follow ? clock : undefined, signal);
       },
     },
   ];

@@ -111,5 +111,5 @@ async function readJson(path: string): Promise<unknown> {
 function toReport(drafts: FindingDraft[], meta: { version: string; command: string; target: string; from: string; to: string; now: Date }): Report {
   const base = { checkId: 'baseline.diff', target: meta.target, remediation: REMEDIATION, runbook: RUNBOOK };
   const findings = drafts.map((draft) => toFinding({ ...draft, ...(draft.expected !== undefined ? { expected: safeText(draft.expected) } : {}) }, base));
-  return makeReport({ version: meta.version, command: meta.command, startedAt: meta.now, finishedAt: new Date(), window: { from: new Date(meta.from), to: new Date(meta.to) }, targets: [namedTarget(meta.target)] }, findings);
+  return makeReport({ version: meta.version, command: meta.command, startedAt: meta.now, finishedAt: meta.now, window: { from: new Date(meta.from), to: new Date(meta.to) }, targets: [namedTarget(meta.target)] }, findings);
 }

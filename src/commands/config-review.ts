@@ -52,12 +52,12 @@ export async function configReview(flags: ConfigReviewFlags, io: Io, version: st
     }
     targetName = target.name;
   }
-  const report = reviewReport(baseline, readings, { path, targetName, version, now });
+  const report = reviewReport(baseline, readings, { path, targetName, version, now, finishedAt: io.now() });
   await emitReport(report, flags, io);
   return exitCode(report.findings, flags.failOn);
 }
 
-function reviewReport(baseline: ReviewBaseline, readings: Map<string, Reading>, meta: { path: string; targetName: string; version: string; now: Date }): Report {
+function reviewReport(baseline: ReviewBaseline, readings: Map<string, Reading>, meta: { path: string; targetName: string; version: string; now: Date; finishedAt: Date }): Report {
   const findings: Finding[] = baseline.items.map((item) => {
     const reading = readings.get(item.id)!;
     const expected = describeExpectation(item.expect);
@@ -77,7 +77,7 @@ function reviewReport(baseline: ReviewBaseline, readings: Map<string, Reading>, 
     };
   });
   return makeReport(
-    { version: meta.version, command: `config (${baseline.engine}, ${meta.path.split('/').pop()})`, startedAt: meta.now, finishedAt: new Date(), window: { from: meta.now, to: meta.now }, targets: [namedTarget(meta.targetName)] },
+    { version: meta.version, command: `config (${baseline.engine}, ${meta.path.split('/').pop()})`, startedAt: meta.now, finishedAt: meta.finishedAt, window: { from: meta.now, to: meta.now }, targets: [namedTarget(meta.targetName)] },
     findings,
   );
 }

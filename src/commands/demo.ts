@@ -8,6 +8,7 @@ import { startPostgres } from '../sandbox/postgres.js';
 import { runActivityScenario } from '../sandbox/activity-scenario.js';
 import { ROLES, seedSchema, seedScenario } from '../sandbox/pg-scenario.js';
 import { runReview } from './review.js';
+import { elapsedMs } from '../clock.js';
 import type { ConfigFile } from '../config.js';
 import type { Cadence } from '../checks/types.js';
 import { spinner as startSpinner } from '../progress.js';
@@ -37,7 +38,7 @@ export async function demo(flags: { format: Format; color?: boolean; serve?: boo
   let scenario: Awaited<ReturnType<typeof seedScenario>> | undefined;
   try {
     if (spinner) spinner.text = 'seeding roles, failed logins, a long query and an idle transaction';
-    scenario = await seedScenario(server);
+    scenario = await seedScenario(server, { clock: io.now });
     if (command !== 'daily') await seedSchema(server);
     const url = await endpoint.start();
     Object.assign(process.env, sandboxAwsEnv(url));
@@ -48,7 +49,7 @@ export async function demo(flags: { format: Format; color?: boolean; serve?: boo
       return await serve(io, url, databaseUrl, server.logFile);
     }
     // Let the held sessions pass the demo's 2-second threshold.
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 2500 - (Date.now() - scenario!.startedAt.getTime()))));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 2500 - elapsedMs(io.now, scenario!.startedAt))));
     spinner?.stop();
     return await runReview(
       command ?? 'daily',

@@ -11,6 +11,7 @@ import { spinner } from '../progress.js';
 import { safeText } from '../redact.js';
 import { EXIT } from '../status.js';
 import { describeTarget } from '../target.js';
+import { reviewWindow } from '../time.js';
 import { contextDeps, targetsOf, type ReviewFlags } from './review.js';
 
 export interface EvidenceFlags extends Omit<ReviewFlags, 'format' | 'failOn' | 'since'> {
@@ -28,7 +29,9 @@ export async function collectEvidence(flags: EvidenceFlags, io: Io, version: str
   const config = flags.config ? await loadConfigFile(flags.config) : {};
   const targets = targetsOf(flags, config, io.env);
   const now = io.now();
-  const options = { now, trailDays: positive(flags.trailDays, '--trail-days'), logDays: positive(flags.logDays, '--log-days'), maxItems: positive(flags.maxItems, '--max-items') };
+  const trailDays = positive(flags.trailDays, '--trail-days');
+  const until = reviewWindow({ until: flags.until, since: `${trailDays}d` }, `${trailDays}d`, now).to;
+  const options = { now, until, trailDays, logDays: positive(flags.logDays, '--log-days'), maxItems: positive(flags.maxItems, '--max-items') };
   await prepareEvidenceDir(flags.out, '--out');
   const progress = !flags.quiet && io.stderr.isTTY ? await spinner(io.stderr as NodeJS.WriteStream, 'collecting evidence') : undefined;
   let collectedAny = false;
@@ -37,7 +40,7 @@ export async function collectEvidence(flags: EvidenceFlags, io: Io, version: str
     for (const target of targets) {
       const dir = targets.length > 1 ? join(flags.out, target.name.replace(/[^\w.-]+/g, '_')) : flags.out;
       await prepareEvidenceDir(dir, '--out');
-      const ctx = new TargetContext(target, { from: new Date(now.getTime() - options.trailDays * 86_400_000), to: now }, now, contextDeps(config, io));
+      const ctx = new TargetContext(target, { from: new Date(until.getTime() - options.trailDays * 86_400_000), to: until }, now, contextDeps(config, io));
       let results: Collected[];
       try {
         results = await collectItems(dir, EVIDENCE_ITEMS, ctx, options, (file) => {
@@ -46,7 +49,7 @@ export async function collectEvidence(flags: EvidenceFlags, io: Io, version: str
       } finally {
         await ctx.close();
       }
-      const record = { tool: { name: 'dbsec', version }, collectedAt: now.toISOString(), target: describeTarget(target), options: { trailDays: options.trailDays, logDays: options.logDays, maxItems: options.maxItems }, items: results };
+      const record = { tool: { name: 'dbsec', version }, collectedAt: now.toISOString(), target: describeTarget(target), options: { until: until.toISOString(), trailDays: options.trailDays, logDays: options.logDays, maxItems: options.maxItems }, items: results };
       await writeFile(join(dir, 'collection.json'), `${JSON.stringify(record, null, 2)}\n`);
       const files = results.filter((r) => r.collected).map((r) => r.file);
       await writeManifest(dir, [...files, 'collection.json']);

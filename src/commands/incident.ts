@@ -16,8 +16,9 @@ import { captureBaseline } from '../baseline/capture.js';
 import { collectItems, prepareEvidenceDir, summaryOf, type Collected } from '../evidence/collect.js';
 import { EVIDENCE_ITEMS, type EvidenceItem } from '../evidence/items.js';
 import { MANIFEST, verifyManifest, writeManifest } from '../evidence/manifest.js';
-import { logAction, osUser, selectSessions, terminateSessions } from '../respond/containment.js';
-import { durationMs } from '../time.js';
+import { logAction, osUser, selectSessions, terminateSessions, type ActionLog } from '../respond/containment.js';
+import { reviewWindow } from '../time.js';
+import { elapsedMs, type Clock } from '../clock.js';
 import { contextDeps, singleTarget, type TargetFlags } from './review.js';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
@@ -31,6 +32,7 @@ export interface IncidentFlags extends TargetFlags {
   dir?: string;
   severity?: (typeof SEVERITIES)[number];
   since?: string;
+  until?: string;
   execute?: boolean;
   yes?: boolean;
   wait?: string;
@@ -55,26 +57,25 @@ const INCIDENT_ITEMS: EvidenceItem[] = [
 export async function incidentStart(flags: IncidentFlags, io: Io, version: string): Promise<number> {
   const out = flags.out!;
   const { target, config } = await oneTarget(flags, io);
-  await prepareEvidenceDir(out, '--out');
   const now = io.now();
-  const sinceMs = durationMs(flags.since ?? '24h');
-  if (sinceMs === undefined) throw new DbsecError(`--since "${flags.since}" is not a duration such as 24h or 3d.`);
-  const ctx = new TargetContext(target, { from: new Date(now.getTime() - sinceMs), to: now }, now, contextDeps(config, io));
+  const window = reviewWindow(flags, '24h', now);
+  await prepareEvidenceDir(out, '--out');
+  const ctx = new TargetContext(target, window, now, contextDeps(config, io));
   const progress = !flags.quiet && io.stderr.isTTY ? await spinner(io.stderr as NodeJS.WriteStream, `incident ${flags.id}: preserving evidence`) : undefined;
   let results: Collected[];
   let snapshot: Record<string, unknown>;
   try {
-    results = await collectItems(out, INCIDENT_ITEMS, ctx, { now, trailDays: 90, logDays: sinceMs / 86_400_000, maxItems: 100_000 }, (file) => {
+    results = await collectItems(out, INCIDENT_ITEMS, ctx, { now, until: window.to, trailDays: 90, logDays: (window.to.getTime() - window.from.getTime()) / 86_400_000, maxItems: 100_000 }, (file) => {
       if (progress) progress.text = `incident ${flags.id}: ${file}`;
     });
-    snapshot = await takeSnapshot(ctx, flags, now, (text) => {
+    snapshot = await takeSnapshot(ctx, flags, io.now, (text) => {
       if (progress) progress.text = text;
     });
   } finally {
     progress?.stop();
     await ctx.close();
   }
-  const record = { incident: flags.id, severity: flags.severity ?? 'high', startedAt: now.toISOString(), by: osUser(), tool: { name: 'dbsec', version }, target: describeTarget(target), window: { from: new Date(now.getTime() - sinceMs).toISOString(), to: now.toISOString() }, items: results, snapshot };
+  const record = { incident: flags.id, severity: flags.severity ?? 'high', startedAt: now.toISOString(), by: osUser(), tool: { name: 'dbsec', version }, target: describeTarget(target), window: { from: window.from.toISOString(), to: window.to.toISOString() }, items: results, snapshot };
   await writeFile(join(out, 'incident.json'), `${JSON.stringify(record, null, 2)}\n`);
   await writeManifest(out, [...results.filter((r) => r.collected).map((r) => r.file), 'incident.json']);
   io.stdout.write(summaryOf(out, target.name, results));
@@ -84,16 +85,16 @@ export async function incidentStart(flags: IncidentFlags, io: Io, version: strin
   return collected < results.length || snapshot.status === 'failed' ? EXIT.checkErrors : EXIT.clean;
 }
 
-async function takeSnapshot(ctx: TargetContext, flags: IncidentFlags, now: Date, progress: (text: string) => void): Promise<Record<string, unknown>> {
+async function takeSnapshot(ctx: TargetContext, flags: IncidentFlags, clock: Clock, progress: (text: string) => void): Promise<Record<string, unknown>> {
   if (!ctx.target.rdsInstance) return { status: 'none', message: 'no RDS instance: no snapshot (take a filesystem backup or pg_basebackup by hand)' };
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const stamp = ctx.now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const id = `incident-${flags.id.replace(/[^A-Za-z0-9-]/g, '-')}-${stamp}`.slice(0, 255);
   if (!flags.execute) return { status: 'dry-run', id, message: `dry run: would create the RDS snapshot ${id} of ${ctx.target.rdsInstance}; add --execute` };
   try {
     const { sdk, client } = await ctx.aws().rds();
     await awsCall('rds:CreateDBSnapshot', () => client.send(new sdk.CreateDBSnapshotCommand({ DBInstanceIdentifier: ctx.target.rdsInstance, DBSnapshotIdentifier: id, Tags: [{ Key: 'dbsec-incident', Value: flags.id }] })));
-    const started = Date.now();
-    const timer = setInterval(() => progress(`waiting for snapshot ${id} to be available (${Math.round((Date.now() - started) / 1000)} s)`), 1000);
+    const started = clock();
+    const timer = setInterval(() => progress(`waiting for snapshot ${id} to be available (${Math.round(elapsedMs(clock, started) / 1000)} s)`), 1000);
     try {
       const maxWaitTime = Number(flags.wait ?? 1800);
       const result = await sdk.waitUntilDBSnapshotAvailable({ client, maxWaitTime, minDelay: 1, maxDelay: 15 }, { DBSnapshotIdentifier: id });
@@ -101,7 +102,7 @@ async function takeSnapshot(ctx: TargetContext, flags: IncidentFlags, now: Date,
     } finally {
       clearInterval(timer);
     }
-    await logAction(join(flags.out!, 'actions.jsonl'), { time: new Date().toISOString(), actor: { os: osUser(), database: '-' }, command: `incident start ${flags.id}`, action: 'rds:CreateDBSnapshot', target: { instance: ctx.target.rdsInstance, snapshot: id }, result: 'available' });
+    await logAction({ path: join(flags.out!, 'actions.jsonl'), command: `incident start ${flags.id}`, clock }, { actor: { os: osUser(), database: '-' }, action: 'rds:CreateDBSnapshot', target: { instance: ctx.target.rdsInstance, snapshot: id }, result: 'available' });
     return { status: 'available', id, message: `snapshot ${id} is available` };
   } catch (err) {
     return { status: 'failed', id, message: `snapshot ${id} failed: ${messageOf(err)}` };
@@ -132,13 +133,13 @@ export async function incidentContain(flags: IncidentFlags, io: Io): Promise<num
   }
   const now = io.now();
   const ctx = new TargetContext(target, { from: now, to: now }, now, contextDeps(config, io));
-  const log = join(dir, 'actions.jsonl');
+  const log: ActionLog = { path: join(dir, 'actions.jsonl'), command: `incident contain ${flags.id}`, clock: io.now };
   const results: string[] = [];
   try {
     if (flags.user || flags.clientAddr) {
       const pg = await ctx.pg();
       const { chosen } = await selectSessions(pg, { user: flags.user, clientAddr: flags.clientAddr });
-      const done = await terminateSessions(pg, chosen, { path: log, command: `incident contain ${flags.id}` });
+      const done = await terminateSessions(pg, chosen, log);
       results.push(`terminated ${done.filter((d) => d.result === 'terminated').length} of ${chosen.length} sessions`);
       if (flags.user) results.push(await noLogin(ctx, flags, log));
     }
@@ -146,11 +147,11 @@ export async function incidentContain(flags: IncidentFlags, io: Io): Promise<num
   } finally {
     await ctx.close();
   }
-  io.stdout.write(`${results.map((r) => `  ${safeText(r)}`).join('\n')}\nEach step is logged in ${log}.\n`);
+  io.stdout.write(`${results.map((r) => `  ${safeText(r)}`).join('\n')}\nEach step is logged in ${log.path}.\n`);
   return results.some((r) => r.includes('failed')) ? EXIT.checkErrors : EXIT.clean;
 }
 
-async function noLogin(ctx: TargetContext, flags: IncidentFlags, log: string): Promise<string> {
+async function noLogin(ctx: TargetContext, flags: IncidentFlags, log: ActionLog): Promise<string> {
   const pg = await ctx.pg();
   let result: string;
   try {
@@ -161,11 +162,11 @@ async function noLogin(ctx: TargetContext, flags: IncidentFlags, log: string): P
     await pg.query('ROLLBACK').catch(() => undefined);
     result = `NOLOGIN for ${flags.user} failed: ${messageOf(err)}`;
   }
-  await logAction(log, { time: new Date().toISOString(), actor: { os: osUser(), database: '-' }, command: `incident contain ${flags.id}`, action: 'ALTER ROLE NOLOGIN', target: { role: flags.user }, result });
+  await logAction(log, { actor: { os: osUser(), database: '-' }, action: 'ALTER ROLE NOLOGIN', target: { role: flags.user }, result });
   return result;
 }
 
-async function revokeCidr(ctx: TargetContext, flags: IncidentFlags, log: string): Promise<string> {
+async function revokeCidr(ctx: TargetContext, flags: IncidentFlags, log: ActionLog): Promise<string> {
   try {
     const { port, groups } = await instanceSecurityGroups(ctx);
     const { sdk, client } = await ctx.aws().ec2();
@@ -178,7 +179,7 @@ async function revokeCidr(ctx: TargetContext, flags: IncidentFlags, log: string)
           client.send(new sdk.RevokeSecurityGroupIngressCommand({ GroupId: group.GroupId, IpPermissions: [{ IpProtocol: permission.IpProtocol, FromPort: permission.FromPort, ToPort: permission.ToPort, IpRanges: [{ CidrIp: flags.revokeCidr }] }] })),
         );
         revoked++;
-        await logAction(log, { time: new Date().toISOString(), actor: { os: osUser(), database: '-' }, command: `incident contain ${flags.id}`, action: 'ec2:RevokeSecurityGroupIngress', target: { group: group.GroupId, cidr: flags.revokeCidr, port }, result: 'revoked' });
+        await logAction(log, { actor: { os: osUser(), database: '-' }, action: 'ec2:RevokeSecurityGroupIngress', target: { group: group.GroupId, cidr: flags.revokeCidr, port }, result: 'revoked' });
       }
     }
     return revoked ? `revoked ${revoked} security group rule${revoked === 1 ? '' : 's'} admitting ${flags.revokeCidr}` : `no security group rule admits ${flags.revokeCidr} on port ${port}: nothing to revoke`;

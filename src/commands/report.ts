@@ -4,7 +4,7 @@ import { DbsecError, messageOf } from '../errors.js';
 import type { Io } from '../io.js';
 import type { Report } from '../report.js';
 import { formatComplianceReport } from '../reports/compliance.js';
-import { monthWindow } from '../time.js';
+import { monthWindow, reviewWindow, type TimeWindow } from '../time.js';
 import { collectReview, type ReviewFlags } from './review.js';
 
 export interface ComplianceFlags extends Omit<ReviewFlags, 'format' | 'failOn'> {
@@ -27,13 +27,12 @@ const SavedReport = z.looseObject({
  */
 export async function complianceReport(flags: ComplianceFlags, io: Io, version: string): Promise<number> {
   const now = io.now();
-  const month = flags.month ?? now.toISOString().slice(0, 7);
-  const window = monthWindow(month, now);
+  const { label: month, window } = reportPeriod(flags, now);
   let reports: Report[];
   if (flags.from?.length) {
     const saved = await Promise.all(flags.from.map(readSavedReport));
     reports = saved.filter((r) => Date.parse(r.window.to) > window.from.getTime() && Date.parse(r.window.from) < window.to.getTime());
-    if (reports.length === 0) throw new DbsecError(`None of the ${saved.length} reports covers ${month}: pass reports whose window overlaps it, or another --month.`);
+    if (reports.length === 0) throw new DbsecError(`None of the ${saved.length} reports covers ${month}: pass reports whose window overlaps it, or another period.`);
   } else {
     reports = [(await collectReview('monthly', { ...flags, format: 'markdown', failOn: 'never' }, io, version, { window })).report];
   }
@@ -49,6 +48,18 @@ export async function complianceReport(flags: ComplianceFlags, io: Io, version: 
   }
   if (!flags.quiet) io.stderr.write(`dbsec: wrote the ${month} compliance report to ${flags.output}\n`);
   return 0;
+}
+
+/** The period reported on: a calendar month (--month, default this month up to now) or [--since, --until]. */
+function reportPeriod(flags: ComplianceFlags, now: Date): { label: string; window: TimeWindow } {
+  if (flags.since !== undefined || flags.until !== undefined) {
+    if (flags.month) throw new DbsecError('Give either --month or --since/--until, not both.');
+    if (flags.since === undefined) throw new DbsecError('--until needs --since with report compliance: say where the period starts, or use --month.');
+    const window = reviewWindow(flags, '30d', now);
+    return { label: `${window.from.toISOString()} to ${window.to.toISOString()}`, window };
+  }
+  const month = flags.month ?? now.toISOString().slice(0, 7);
+  return { label: month, window: monthWindow(month, now) };
 }
 
 async function readSavedReport(path: string): Promise<Report> {

@@ -70,7 +70,7 @@ async function contain(alert: AlertName, flags: RespondFlags, selector: Selector
     if (chosen.length > 0 && !(await confirmed(chosen.length, flags, io))) {
       return { ...base, status: 'monitor', title: 'Containment not confirmed: nothing was terminated', summary: 'Answer y, or pass --yes in scripts.', resource: describeSelector(selector), evidence: rows };
     }
-    const results = await terminateSessions(pg, chosen, { path: flags.actionLog, command: `respond ${alert}` });
+    const results = await terminateSessions(pg, chosen, { path: flags.actionLog, command: `respond ${alert}`, clock: io.now });
     const failed = results.filter((r) => r.result.startsWith('failed'));
     return {
       ...base,

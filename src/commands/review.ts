@@ -11,13 +11,15 @@ import { EXIT, exitCode, type FailOn } from '../status.js';
 import { reviewActions, runActions, type ActionResult } from './review-actions.js';
 import { safeText } from '../redact.js';
 import { resolveTarget, type Target, type TargetInput } from '../target.js';
-import { durationMs, parseDuration, windowSince, type TimeWindow } from '../time.js';
+import { durationMs, parseDuration, reviewWindow, type TimeWindow } from '../time.js';
 import type { Report } from '../report.js';
 import type { ContextDeps } from '../context.js';
+import { pinnedClock } from '../clock.js';
 
 /** The flags every review command (daily, weekly, monthly) shares. */
 export interface ReviewFlags {
   since?: string;
+  until?: string;
   format: Format;
   output?: string;
   failOn: FailOn;
@@ -89,7 +91,7 @@ export async function collectReview(command: Cadence, flags: ReviewFlags, io: Io
   const options = resolveCheckOptions(CHECKS, config, flags.config ?? 'config');
   const targets = targetsOf(flags, config, io.env);
   const now = io.now();
-  const window = overrides.window ?? windowSince(flags.since ?? DEFAULT_SINCE[command], now);
+  const window = overrides.window ?? reviewWindow(flags, DEFAULT_SINCE[command], now);
   const concurrency = flags.concurrency ? Number(flags.concurrency) : config.concurrency ?? 4;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
     throw new DbsecError(`--concurrency "${flags.concurrency}" must be a whole number from 1 to 32.`);
@@ -104,9 +106,8 @@ export async function collectReview(command: Cadence, flags: ReviewFlags, io: Io
     options,
     targets,
     window,
-    now,
+    clock: pinnedClock(now, io.now),
     concurrency,
-    clock: io.now,
     deps: contextDeps(config, io),
     progress: showProgress ? await terminalProgress(io.stderr as NodeJS.WriteStream, `dbsec ${command}`) : undefined,
     afterTarget: actions.length > 0 ? (ctx) => runActions(actions, ctx, actionResults) : undefined,

@@ -43,6 +43,7 @@ const REMEDIATION = 'Check the rotation function’s CloudWatch logs; put the la
  * to become AWSCURRENT, and proves that the new credentials connect and the old ones no longer do.
  */
 export async function rotateCredentials(flags: RotateFlags, io: Io, version: string): Promise<number> {
+  const startedAt = io.now();
   const region = flags.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
   const aws = new AwsClients({ region, profile: flags.profile, retryStrategy: io.awsRetryStrategy });
   const findings: Draft[] = [];
@@ -68,9 +69,8 @@ export async function rotateCredentials(flags: RotateFlags, io: Io, version: str
   } finally {
     aws.destroy();
   }
-  const now = io.now();
   const report = makeReport(
-    { version, command: 'rotate-credentials', startedAt: now, finishedAt: now, window: { from: now, to: now }, targets: [namedTarget(flags.secretId, region ?? null)] },
+    { version, command: 'rotate-credentials', startedAt, finishedAt: io.now(), window: { from: startedAt, to: startedAt }, targets: [namedTarget(flags.secretId, region ?? null)] },
     findings.map((f) => ({ checkId: 'rotate-credentials', target: flags.secretId, remediation: REMEDIATION, runbook: RUNBOOK, evidence: [], ...f, title: safeText(f.title), summary: safeText(f.summary) })),
   );
   await emitReport(report, flags, io);
@@ -85,14 +85,14 @@ async function rotate(aws: AwsClients, flags: RotateFlags, io: Io, before: strin
   const target = started.VersionId!;
   const waitSeconds = Number(flags.wait);
   const progress = !flags.quiet && flags.format !== 'json' && io.stderr.isTTY ? await spinner(io.stderr as NodeJS.WriteStream, `rotating ${flags.secretId}`) : undefined;
-  const deadline = Date.now() + waitSeconds * 1000;
+  const deadline = io.now().getTime() + waitSeconds * 1000;
   let stages: Record<string, string[]> = {};
   try {
     // Polling a state, not retrying a failure: RotateSecret returns at once and the rotation function runs on.
-    while (Date.now() < deadline) {
+    while (io.now().getTime() < deadline) {
       stages = (await awsCall('secretsmanager:DescribeSecret', () => client.send(new sdk.DescribeSecretCommand({ SecretId: flags.secretId })))).VersionIdsToStages ?? {};
       if (stages[target]?.includes('AWSCURRENT')) break;
-      if (progress) progress.text = `rotating ${flags.secretId}: version ${target} is ${stages[target]?.join(', ') ?? 'not listed'} (${Math.round((deadline - Date.now()) / 1000)} s left)`;
+      if (progress) progress.text = `rotating ${flags.secretId}: version ${target} is ${stages[target]?.join(', ') ?? 'not listed'} (${Math.round((deadline - io.now().getTime()) / 1000)} s left)`;
       await new Promise((r) => setTimeout(r, 1000));
     }
   } finally {

@@ -6,6 +6,7 @@ import { ACL_SQL } from '../checks/monthly/access-control.js';
 import { redactSecrets } from '../redact.js';
 import { instanceSecurityGroups } from '../sources/security-groups.js';
 import { describeKmsKeys } from '../sources/kms-keys.js';
+import { cloudTrailReach } from '../sources/cloudtrail-history.js';
 
 /** One file of the runbook's audit evidence and how to fetch it; the content is written as JSON. */
 export interface EvidenceItem {
@@ -16,7 +17,9 @@ export interface EvidenceItem {
 
 export interface EvidenceOptions {
   now: Date;
-  /** CloudTrail history to keep (the runbook: 90 days) and the log sample's window (30 days). */
+  /** Where the CloudTrail history and the log sample end: now, or an --until in the past. */
+  until: Date;
+  /** CloudTrail history to keep (the runbook: 90 days) and the log sample's window (30 days), back from until. */
   trailDays: number;
   logDays: number;
   maxItems: number;
@@ -50,20 +53,21 @@ export const EVIDENCE_ITEMS: EvidenceItem[] = [
     file: 'audit-cloudtrail-rds-events.json',
     what: 'CloudTrail events of rds.amazonaws.com (LookupEvents)',
     async collect(ctx, options) {
+      const reach = cloudTrailReach({ from: new Date(options.until.getTime() - options.trailDays * DAY), to: options.until }, options.now);
       const { sdk, client } = await ctx.aws().cloudtrail();
       const pages = sdk.paginateLookupEvents(
         { client },
-        { LookupAttributes: [{ AttributeKey: 'EventSource', AttributeValue: 'rds.amazonaws.com' }], StartTime: new Date(options.now.getTime() - options.trailDays * DAY), EndTime: options.now },
+        { LookupAttributes: [{ AttributeKey: 'EventSource', AttributeValue: 'rds.amazonaws.com' }], StartTime: reach.window.from, EndTime: reach.window.to },
       );
       const events = await firstItems('cloudtrail:LookupEvents', pages, (page) => page.Events ?? [], options.maxItems);
-      return { Events: events };
+      return { StartTime: reach.window.from, EndTime: reach.window.to, ...(reach.blind ? { NotSeen: reach.blind } : {}), Events: events };
     },
   },
   {
     file: 'audit-sample-logs.json',
     what: 'a sample of the PostgreSQL log (secrets redacted)',
     async collect(ctx, options) {
-      const scan = await ctx.scanLogs([], { from: new Date(options.now.getTime() - options.logDays * DAY), to: options.now });
+      const scan = await ctx.scanLogs([], { from: new Date(options.until.getTime() - options.logDays * DAY), to: options.until });
       const events = [];
       for await (const record of scan.records) {
         events.push({ time: record.time?.toISOString() ?? null, user: record.user ?? null, database: record.database ?? null, client: record.host ?? null, pid: record.pid ?? null, level: record.level, message: redactSecrets(record.message) });

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import { appendFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import type { PgSession } from '../sources/postgres.js';
@@ -44,9 +45,16 @@ export interface ActionRecord {
   result: string;
 }
 
-/** Appends one JSON line per action: who ran it, when, what, on what, and how it went. */
-export async function logAction(path: string, record: ActionRecord): Promise<void> {
-  await appendFile(path, `${JSON.stringify(record)}\n`);
+/** Where actions are logged, by which command, and the run's clock that stamps them. */
+export interface ActionLog {
+  path: string;
+  command: string;
+  clock: Clock;
+}
+
+/** Appends one JSON line per action: who ran it, when (by the run's clock), what, on what, and how it went. */
+export async function logAction(log: ActionLog, record: Omit<ActionRecord, 'time' | 'command'>): Promise<void> {
+  await appendFile(log.path, `${JSON.stringify({ time: log.clock().toISOString(), ...record, command: log.command })}\n`);
 }
 
 export function osUser(): string {
@@ -58,7 +66,7 @@ export function osUser(): string {
 }
 
 /** pg_terminate_backend for each chosen session, each logged; a session that ended meanwhile is "gone". */
-export async function terminateSessions(pg: PgSession, sessions: readonly SessionRow[], log: { path: string; command: string }): Promise<Array<SessionRow & { result: string }>> {
+export async function terminateSessions(pg: PgSession, sessions: readonly SessionRow[], log: ActionLog): Promise<Array<SessionRow & { result: string }>> {
   const [{ user: dbUser }] = (await pg.query<{ user: string }>('SELECT current_user AS "user"')) as [{ user: string }];
   const results: Array<SessionRow & { result: string }> = [];
   for (const session of sessions) {
@@ -70,7 +78,7 @@ export async function terminateSessions(pg: PgSession, sessions: readonly Sessio
       result = `failed: ${messageOf(err)}`;
     }
     results.push({ ...session, result });
-    await logAction(log.path, { time: new Date().toISOString(), actor: { os: osUser(), database: dbUser }, command: log.command, action: 'pg_terminate_backend', target: { pid: session.pid, user: session.user, client: session.client, application: session.application }, result });
+    await logAction(log, { actor: { os: osUser(), database: dbUser }, action: 'pg_terminate_backend', target: { pid: session.pid, user: session.user, client: session.client, application: session.application }, result });
   }
   return results;
 }

@@ -1,11 +1,17 @@
+import { pinnedClock, type Clock } from '../clock.js';
+import { CLOUDTRAIL_HISTORY_DAYS } from '../sources/cloudtrail-history.js';
 import { readFileSync } from 'node:fs';
 import { AwsEndpoint, jsonReply, page, errorReply, queryReply, xmlEscape, type AwsRequest } from './aws-endpoint.js';
 
 /**
  * The AWS side of the sandbox: the recorded fixtures in fixtures/aws (shapes from the AWS API references; see
- * fixtures/README.md), re-timed so that they fall inside the window of a run made now, and log events read from
- * a real PostgreSQL log file as the RDS postgresql export would deliver them.
+ * fixtures/README.md), served as recorded (tests pin their clock to AWS_RECORDED_AT) or re-timed to look fresh at
+ * a given `now` (the demo), and log events read from a real PostgreSQL log file as the RDS postgresql export would
+ * deliver them.
  */
+
+/** The instant the AWS fixtures describe: a run whose clock reads this sees them as a run on that day did. */
+export const AWS_RECORDED_AT = new Date('2026-11-22T16:05:00Z');
 
 export const SANDBOX_INSTANCE = 'dbsec-demo-db';
 export const SANDBOX_REGION = 'us-east-1';
@@ -34,12 +40,18 @@ export interface LogEvent {
 }
 
 export interface ScenarioOptions {
-  now: Date;
+  /**
+   * Re-time the recorded data so that it looks fresh at this instant (the demo, and tests whose live PostgreSQL
+   * writes its log at the real time); without it the fixtures are served as recorded, at AWS_RECORDED_AT.
+   */
+  now?: Date;
   /** Where the log events come from: a live server's log file, read on every request. */
   logFile?: string;
   /** Override fixture data (tests use these to make ok / monitor / investigate cases). */
   alarms?: { MetricAlarms: object[]; CompositeAlarms?: object[] };
+  /** CPUUtilization averages of consecutive 5-minute periods, the last ending at cpuEndsAt (default: now). */
   cpuAverages?: number[];
+  cpuEndsAt?: Date;
   trailEvents?: object[];
   instanceXml?: string;
   logExports?: string[];
@@ -80,20 +92,24 @@ export interface SandboxSecret {
 export function sandboxEndpoint(options: ScenarioOptions): AwsEndpoint {
   const endpoint = new AwsEndpoint();
   const pageSize = options.pageSize ?? 50;
-  const nowSeconds = Math.floor(options.now.getTime() / 1000);
-  const instanceXml = retimeXml(options.instanceXml ?? instanceWithExports(fixture('rds-describe-db-instances.xml'), options.logExports), 'LatestRestorableTime', options.now, 5 * 60_000);
-  const snapshotsXml = options.snapshotsXml ?? retimeXml(fixture('rds-describe-db-snapshots.xml'), 'SnapshotCreateTime', options.now, 4 * 3600_000);
+  const now = options.now ?? AWS_RECORDED_AT;
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  // The scenario's own clock: it starts at `now` and runs on, so snapshots and rotations take real time.
+  const clock = pinnedClock(now);
+  const retimeTo = options.now;
+  const instanceXml = retimeXml(options.instanceXml ?? instanceWithExports(fixture('rds-describe-db-instances.xml'), options.logExports), 'LatestRestorableTime', retimeTo, 5 * 60_000);
+  const snapshotsXml = options.snapshotsXml ?? retimeXml(fixture('rds-describe-db-snapshots.xml'), 'SnapshotCreateTime', retimeTo, 4 * 3600_000);
 
   // Manual snapshots made during the run: "creating" until snapshotDelayMs has passed, then "available".
   const created = new Map<string, number>();
   endpoint.on('rds.CreateDBSnapshot', (request) => {
-    created.set(request.input.DBSnapshotIdentifier, Date.now());
+    created.set(request.input.DBSnapshotIdentifier, clock().getTime());
     return queryReply('CreateDBSnapshot', createdSnapshotXml(request.input.DBSnapshotIdentifier, request.input.DBInstanceIdentifier, 'creating'));
   });
   endpoint.on('rds.DescribeDBSnapshots', (request) => {
     const id: string | undefined = request.input.DBSnapshotIdentifier;
     if (id && created.has(id)) {
-      const status = Date.now() - created.get(id)! >= (options.snapshotDelayMs ?? 1500) ? 'available' : 'creating';
+      const status = clock().getTime() - created.get(id)! >= (options.snapshotDelayMs ?? 1500) ? 'available' : 'creating';
       return queryReply('DescribeDBSnapshots', `<DBSnapshots>${createdSnapshotXml(id, SANDBOX_INSTANCE, status)}</DBSnapshots>`);
     }
     const type = request.input.SnapshotType;
@@ -125,12 +141,12 @@ export function sandboxEndpoint(options: ScenarioOptions): AwsEndpoint {
   serveNetwork(endpoint, options);
   serveKms(endpoint, options, nowSeconds);
   serveAwsConfig(endpoint, options);
-  if (options.secret) serveSecret(endpoint, options.secret);
+  if (options.secret) serveSecret(endpoint, options.secret, clock);
 
   const securityGroupsXml = options.securityGroupsXml ?? fixture('ec2-describe-security-groups.xml');
   endpoint.on('ec2.DescribeSecurityGroups', () => ({ contentType: 'text/xml', body: securityGroupsXml }));
 
-  const alarms = options.alarms ?? retime(JSON.parse(fixture('cloudwatch-describe-alarms.json')), ['StateUpdatedTimestamp'], nowSeconds);
+  const alarms = options.alarms ?? retime(JSON.parse(fixture('cloudwatch-describe-alarms.json')), ['StateUpdatedTimestamp'], retimeTo);
   endpoint.on('cloudwatch.DescribeAlarms', (request) => {
     const prefix: string = request.input.AlarmNamePrefix ?? '';
     const matching = alarms.MetricAlarms.filter((a: any) => a.AlarmName.startsWith(prefix) && (!request.input.StateValue || a.StateValue === request.input.StateValue));
@@ -138,15 +154,16 @@ export function sandboxEndpoint(options: ScenarioOptions): AwsEndpoint {
     return jsonReply(request, { MetricAlarms: items, CompositeAlarms: alarms.CompositeAlarms ?? [], ...(next ? { NextToken: next } : {}) });
   });
 
-  const metrics = metricFixture(options.cpuAverages, nowSeconds);
+  const metrics = metricFixture(options.cpuAverages, retimeTo, Math.floor((options.cpuEndsAt ?? now).getTime() / 1000));
   endpoint.on('cloudwatch.GetMetricStatistics', (request) => {
     const from = request.input.StartTime as number;
     const to = request.input.EndTime as number;
-    return jsonReply(request, { Label: 'CPUUtilization', Datapoints: metrics.filter((p) => p.Timestamp >= from && p.Timestamp <= to) });
+    // As CloudWatch documents it: StartTime inclusive, EndTime exclusive.
+    return jsonReply(request, { Label: 'CPUUtilization', Datapoints: metrics.filter((p) => p.Timestamp >= from && p.Timestamp < to) });
   });
 
-  const trail = options.trailEvents ?? retime(JSON.parse(fixture('cloudtrail-lookup-events.json')), ['EventTime'], nowSeconds).Events;
-  endpoint.on('cloudtrail.LookupEvents', (request) => lookupEvents(request, trail, pageSize));
+  const trail = options.trailEvents ?? retime(JSON.parse(fixture('cloudtrail-lookup-events.json')), ['EventTime'], retimeTo).Events;
+  endpoint.on('cloudtrail.LookupEvents', (request) => lookupEvents(request, trail, pageSize, clock));
 
   endpoint.on('logs.DescribeLogGroups', (request) => {
     const prefix: string = request.input.logGroupNamePrefix ?? '';
@@ -231,7 +248,7 @@ function serveAwsConfig(endpoint: AwsEndpoint, options: ScenarioOptions): void {
 }
 
 /** Secrets Manager's rotation flow with version stages: AWSPENDING, then AWSCURRENT and AWSPREVIOUS. */
-function serveSecret(endpoint: AwsEndpoint, secret: SandboxSecret): void {
+function serveSecret(endpoint: AwsEndpoint, secret: SandboxSecret, clock: Clock): void {
   const arn = `arn:aws:secretsmanager:${SANDBOX_REGION}:123456789012:secret:${secret.id}-AbCdEf`;
   const versions = new Map<string, { value: Record<string, unknown>; stages: string[]; created: number }>([['v-1', { value: secret.value, stages: ['AWSCURRENT'], created: 1762000000 }]]);
   let counter = 1;
@@ -261,22 +278,23 @@ function serveSecret(endpoint: AwsEndpoint, secret: SandboxSecret): void {
     if (!known(request)) return notFound(request);
     const id = `v-${++counter}`;
     const password = `rotated-${counter}-${Math.random().toString(36).slice(2, 10)}`;
-    versions.set(id, { value: { ...secret.value, password }, stages: ['AWSPENDING'], created: Math.floor(Date.now() / 1000) });
+    versions.set(id, { value: { ...secret.value, password }, stages: ['AWSPENDING'], created: Math.floor(clock().getTime() / 1000) });
     if (!secret.failRotation) {
       setTimeout(async () => {
         await secret.rotate?.(password);
         for (const version of versions.values()) version.stages = version.stages.filter((s) => s !== 'AWSPREVIOUS').map((s) => (s === 'AWSCURRENT' ? 'AWSPREVIOUS' : s));
         versions.get(id)!.stages = ['AWSCURRENT'];
-        lastRotated = Math.floor(Date.now() / 1000);
+        lastRotated = Math.floor(clock().getTime() / 1000);
       }, secret.delayMs ?? 1000);
     }
     return jsonReply(request, { ARN: arn, Name: secret.id, VersionId: id });
   });
 }
 
-function lookupEvents(request: AwsRequest, events: any[], pageSize: number) {
+function lookupEvents(request: AwsRequest, events: any[], pageSize: number, clock: Clock) {
   const attribute = request.input.LookupAttributes?.[0];
-  const from = request.input.StartTime ?? 0;
+  // The event history keeps 90 days: anything older is gone, whatever StartTime asks for.
+  const from = Math.max(request.input.StartTime ?? 0, clock().getTime() / 1000 - CLOUDTRAIL_HISTORY_DAYS * 86_400);
   const to = request.input.EndTime ?? Infinity;
   const matching = events.filter((event) => {
     if (event.EventTime < from || event.EventTime > to) return false;
@@ -298,8 +316,10 @@ function lookupEvents(request: AwsRequest, events: any[], pageSize: number) {
   return jsonReply(request, { Events: items, ...(next ? { NextToken: next } : {}) });
 }
 
-/** Moves every timestamp field so that the newest lands ten minutes before now (epoch seconds, as on the wire). */
-function retime<T>(data: T, fields: string[], nowSeconds: number): T {
+/** Moves every timestamp field so that the newest lands ten minutes before `to` (epoch seconds, as on the wire). */
+function retime<T>(data: T, fields: string[], to: Date | undefined): T {
+  if (!to) return data;
+  const nowSeconds = Math.floor(to.getTime() / 1000);
   const times: number[] = [];
   const visit = (value: any, apply?: (t: number) => number) => {
     if (Array.isArray(value)) value.forEach((v) => visit(v, apply));
@@ -318,8 +338,9 @@ function retime<T>(data: T, fields: string[], nowSeconds: number): T {
   return data;
 }
 
-/** Shifts every <tag> time in a recorded XML reply so that the newest lands `before` ms before now. */
-function retimeXml(xml: string, tag: string, now: Date, before: number): string {
+/** Shifts every <tag> time in a recorded XML reply so that the newest lands `before` ms before `now`. */
+function retimeXml(xml: string, tag: string, now: Date | undefined, before: number): string {
+  if (!now) return xml;
   const pattern = new RegExp(`<${tag}>([^<]+)</${tag}>`, 'g');
   const times = [...xml.matchAll(pattern)].map((m) => Date.parse(m[1]!));
   if (times.length === 0) return xml;
@@ -327,10 +348,10 @@ function retimeXml(xml: string, tag: string, now: Date, before: number): string 
   return xml.replace(pattern, (_, time: string) => `<${tag}>${new Date(Date.parse(time) + shift).toISOString()}</${tag}>`);
 }
 
-function metricFixture(averages: number[] | undefined, nowSeconds: number) {
-  const recorded = retime(JSON.parse(fixture('cloudwatch-get-metric-statistics.json')), ['Timestamp'], nowSeconds).Datapoints as Array<{ Timestamp: number; Average: number; Maximum: number; Unit: string }>;
+function metricFixture(averages: number[] | undefined, retimeTo: Date | undefined, endSeconds: number) {
+  const recorded = retime(JSON.parse(fixture('cloudwatch-get-metric-statistics.json')), ['Timestamp'], retimeTo).Datapoints as Array<{ Timestamp: number; Average: number; Maximum: number; Unit: string }>;
   if (!averages) return recorded;
-  return averages.map((average, i) => ({ Timestamp: nowSeconds - 300 * (averages.length - i), Average: average, Maximum: Math.min(100, average + 5), Unit: 'Percent' }));
+  return averages.map((average, i) => ({ Timestamp: endSeconds - 300 * (averages.length - i), Average: average, Maximum: Math.min(100, average + 5), Unit: 'Percent' }));
 }
 
 function instanceWithExports(xml: string, exports: string[] | undefined): string {

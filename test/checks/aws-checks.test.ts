@@ -2,21 +2,18 @@ import { describe, expect, it } from 'vitest';
 import alarms from '../../src/checks/daily/cloudwatch-alarms.js';
 import cpu from '../../src/checks/daily/cpu.js';
 import cloudtrail from '../../src/checks/daily/cloudtrail-rds-changes.js';
-import { SANDBOX_INSTANCE } from '../../src/sandbox/aws-scenario.js';
-import { runCheck, statuses } from '../helpers/run-check.js';
-import { endpointLifecycle, useEndpoint } from '../helpers/aws.js';
+import { AWS_RECORDED_AT, SANDBOX_INSTANCE } from '../../src/sandbox/aws-scenario.js';
+import { pinClock, runCheck, statuses } from '../helpers/run-check.js';
+import { endpointLifecycle, trailEvent, useEndpoint } from '../helpers/aws.js';
 
 endpointLifecycle();
+pinClock(AWS_RECORDED_AT);
 const target = { rdsInstance: SANDBOX_INSTANCE };
 
 function alarm(name: string, state: string) {
-  return { AlarmName: name, StateValue: state, StateReason: `${name} is ${state}`, StateUpdatedTimestamp: Math.floor(Date.now() / 1000) - 60, MetricName: 'CPUUtilization' };
+  return { AlarmName: name, StateValue: state, StateReason: `${name} is ${state}`, StateUpdatedTimestamp: Math.floor(AWS_RECORDED_AT.getTime() / 1000) - 60, MetricName: 'CPUUtilization' };
 }
 
-function trailEvent(id: string, name: string, user: string, source = 'rds.amazonaws.com', resource = SANDBOX_INSTANCE, readOnly = false) {
-  const record = { eventName: name, eventSource: source, readOnly, sourceIPAddress: '198.51.100.1', userIdentity: { arn: `arn:aws:iam::123456789012:user/${user}`, userName: user }, requestParameters: { dBInstanceIdentifier: resource } };
-  return { EventId: id, EventName: name, EventSource: source, Username: user, ReadOnly: String(readOnly), EventTime: Math.floor(Date.now() / 1000) - 3600, Resources: [{ ResourceName: resource }], CloudTrailEvent: JSON.stringify(record) };
-}
 
 describe('daily.cloudwatch-alarms', () => {
   it('is ok when no alarm is in ALARM', async () => {
@@ -112,6 +109,22 @@ describe('daily.cpu', () => {
 });
 
 describe('daily.cloudtrail-rds-changes', () => {
+  const daysAgo = (days: number) => new Date(AWS_RECORDED_AT.getTime() - days * 86_400_000);
+
+  it('says which part of a long window is beyond the 90 days of CloudTrail event history', async () => {
+    await useEndpoint({ trailEvents: [trailEvent('old', 'ModifyDBInstance', 'jdoe', undefined, undefined, false, daysAgo(100)), trailEvent('recent', 'ModifyDBInstance', 'jdoe', undefined, undefined, false, daysAgo(10))] });
+    const findings = await runCheck(cloudtrail, target, {}, { since: 120 * 86_400_000 });
+    expect(findings.map((f) => f.resource)).toEqual(['recent']);
+    expect(findings[0]!.summary).toMatch(/CloudTrail's event history keeps 90 days: events before 2026-08-24T16:05:00\.\d{3}Z were not seen \(the trail's S3 logs hold them\)\.$/);
+  });
+
+  it('is an error for a window that ended before the event history begins, never ok', async () => {
+    await useEndpoint({ trailEvents: [trailEvent('old', 'ModifyDBInstance', 'jdoe', undefined, undefined, false, daysAgo(100))] });
+    const findings = await runCheck(cloudtrail, target, {}, { since: 86_400_000, until: daysAgo(95) });
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ status: 'error', summary: expect.stringMatching(/LookupEvents cannot see a window ending 2026-08-19T16:05:00\.000Z: query the trail's S3 logs \(Athena\) for it\.$/) });
+  });
+
   it('flags the recorded scenario: unknown actors investigate, read-only and other instances ignored', async () => {
     await useEndpoint();
     const findings = await runCheck(cloudtrail, target, { allowActors: ['terraform-ci'] });

@@ -3,7 +3,10 @@ import { fileURLToPath } from 'node:url';
 import failedAuth from '../../src/checks/daily/failed-auth.js';
 import { readLogFiles, type ReadStats } from '../../src/sources/logs/file-reader.js';
 import { RDS_LOG_LINE_PREFIX } from '../../src/target.js';
-import { runCheck } from '../helpers/run-check.js';
+import { pinClock, runCheck } from '../helpers/run-check.js';
+
+/** fixtures/record-logs.mjs wrote both logs at 2026-11-22 21:43 UTC: the runs here happen just after. */
+pinClock(new Date('2026-11-22T21:45:00Z'));
 
 /** Logs recorded from real servers by fixtures/record-logs.mjs: 4 + 4 failed logins each, and other FATAL lines. */
 describe.each(['rds-prefix-pg18.log', 'rds-prefix-pg15.log'])('daily.failed-auth on the recorded %s', (name) => {
@@ -19,7 +22,7 @@ describe.each(['rds-prefix-pg18.log', 'rds-prefix-pg15.log'])('daily.failed-auth
   });
 
   it('counts the eight failures and nothing else, per user and address', async () => {
-    const findings = await runCheck(failedAuth, { logFiles: [path] }, {}, { since: 10 * 365 * 86400_000 });
+    const findings = await runCheck(failedAuth, { logFiles: [path] }, {}, { since: 24 * 3600_000 });
     expect(findings[0]).toMatchObject({ status: 'monitor', value: 8 });
     expect(findings[0]!.evidence.map((row) => [row.by, row.name, row.count])).toEqual([
       ['user', 'admin', 4],

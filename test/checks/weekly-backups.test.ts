@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import backups from '../../src/checks/weekly/backups.js';
-import { SANDBOX_INSTANCE, fixture } from '../../src/sandbox/aws-scenario.js';
-import { runCheck, statuses } from '../helpers/run-check.js';
+import { AWS_RECORDED_AT, SANDBOX_INSTANCE, fixture } from '../../src/sandbox/aws-scenario.js';
+import { pinClock, runCheck, statuses } from '../helpers/run-check.js';
 import { endpointLifecycle, useEndpoint } from '../helpers/aws.js';
 
 endpointLifecycle();
+pinClock(AWS_RECORDED_AT);
 const target = { rdsInstance: SANDBOX_INSTANCE };
 const week = { since: 7 * 86_400_000 };
 
@@ -62,5 +63,24 @@ describe('weekly.backups', () => {
     endpoint.inject('DescribeDBSnapshots', 'access-denied', Infinity);
     const findings = await runCheck(backups, target, {}, week);
     expect(findings[0]!.summary).toMatch(/^AWS denied rds:DescribeDBSnapshots \(AccessDenied\)/);
+  });
+});
+
+describe('weekly.backups over a past window (--until)', () => {
+  const week = 7 * 86_400_000;
+
+  it('counts only the automated snapshots inside the window, and the days retention still keeps', async () => {
+    await useEndpoint({ snapshotShares: {} });
+    // The window 2026-11-13T16:05 .. 2026-11-20T16:05 seen on 2026-11-22: six daily snapshots (11-15 to 11-20) inside it;
+    // retention (7 days) guarantees the days from 11-15T16:05 on, so five are expected.
+    const findings = await runCheck(backups, target, {}, { since: week, until: new Date('2026-11-20T16:05:00Z') });
+    expect(findings.map((f) => [f.status, f.title])).toEqual([['ok', '6 automated snapshots on 6 days, retention 7 days']]);
+  });
+
+  it('expects no daily backup in a window that ended before the retention began, and says so', async () => {
+    await useEndpoint({ snapshotShares: {} });
+    const findings = await runCheck(backups, target, {}, { since: week, until: new Date('2026-11-08T00:00:00Z') });
+    expect(findings.map((f) => f.status)).toEqual(['ok']);
+    expect(findings[0]!.summary).toMatch(/The window ended before the 7-day retention began, so its daily backups can no longer be counted\./);
   });
 });

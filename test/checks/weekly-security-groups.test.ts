@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import securityGroups from '../../src/checks/weekly/security-groups.js';
-import { SANDBOX_INSTANCE, fixture } from '../../src/sandbox/aws-scenario.js';
-import { runCheck, statuses } from '../helpers/run-check.js';
+import { AWS_RECORDED_AT, SANDBOX_INSTANCE, fixture } from '../../src/sandbox/aws-scenario.js';
+import { pinClock, runCheck, statuses } from '../helpers/run-check.js';
 import { endpointLifecycle, useEndpoint } from '../helpers/aws.js';
 
 endpointLifecycle();
+pinClock(AWS_RECORDED_AT);
 const target = { rdsInstance: SANDBOX_INSTANCE };
 
 /** The recorded group with its ingress rules replaced (EC2 query protocol XML, as the fixture). */

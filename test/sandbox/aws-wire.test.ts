@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
-import { SANDBOX_INSTANCE, SANDBOX_REGION, filterPatternMatcher, logEventsOf } from '../../src/sandbox/aws-scenario.js';
+import { AWS_RECORDED_AT, SANDBOX_INSTANCE, SANDBOX_REGION, filterPatternMatcher, logEventsOf } from '../../src/sandbox/aws-scenario.js';
 import { endpointLifecycle, useEndpoint } from '../helpers/aws.js';
 import { filterPatternFor } from '../../src/sources/logs/cloudwatch-reader.js';
 
@@ -37,11 +37,12 @@ describe('the local AWS endpoint, read back through the real SDK', () => {
   it('serves CloudTrail times as epoch seconds, parsed to dates in the window', async () => {
     await useEndpoint();
     const client = new CloudTrailClient({ region: SANDBOX_REGION });
-    const reply = await client.send(new LookupEventsCommand({ StartTime: new Date(Date.now() - 86400_000), EndTime: new Date() }));
+    const recorded = AWS_RECORDED_AT.getTime();
+    const reply = await client.send(new LookupEventsCommand({ StartTime: new Date(recorded - 86400_000), EndTime: AWS_RECORDED_AT }));
     expect(reply.Events!.length).toBe(7);
     for (const event of reply.Events!) {
-      expect(event.EventTime!.getTime()).toBeGreaterThan(Date.now() - 86400_000);
-      expect(event.EventTime!.getTime()).toBeLessThan(Date.now());
+      expect(event.EventTime!.getTime()).toBeGreaterThan(recorded - 86400_000);
+      expect(event.EventTime!.getTime()).toBeLessThan(recorded);
     }
     client.destroy();
   });

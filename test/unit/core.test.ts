@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { exitCode, type Status } from '../../src/status.js';
 import { parseConfigText, resolveCheckOptions } from '../../src/config.js';
 import { CHECKS } from '../../src/checks/index.js';
-import { windowSince } from '../../src/time.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { reviewWindow } from '../../src/time.js';
+import { pinnedClock } from '../../src/clock.js';
 import { targetsOf } from '../../src/commands/review.js';
 
 const f = (...statuses: Status[]) => statuses.map((status) => ({ status }));
@@ -42,14 +46,57 @@ describe('config', () => {
 
 describe('time windows', () => {
   const now = new Date('2026-11-22T12:00:00Z');
-  it('reads durations and ISO times', () => {
-    expect(windowSince('24h', now).from).toEqual(new Date('2026-11-21T12:00:00Z'));
-    expect(windowSince('7d', now).from).toEqual(new Date('2026-11-15T12:00:00Z'));
-    expect(windowSince('2026-11-20T00:00:00Z', now).from).toEqual(new Date('2026-11-20T00:00:00Z'));
+  const at = (text: string) => new Date(text);
+  it('reads --since as a duration back from now, or an ISO time', () => {
+    expect(reviewWindow({}, '24h', now)).toEqual({ from: at('2026-11-21T12:00:00Z'), to: now });
+    expect(reviewWindow({ since: '7d' }, '24h', now).from).toEqual(at('2026-11-15T12:00:00Z'));
+    expect(reviewWindow({ since: '2026-11-20T00:00:00Z' }, '24h', now).from).toEqual(at('2026-11-20T00:00:00Z'));
+    expect(reviewWindow({ since: '2026-11-20' }, '24h', now).from).toEqual(at('2026-11-20T00:00:00Z'));
+    expect(reviewWindow({ since: '2026-11-20T01:00:00+01:00' }, '24h', now).from).toEqual(at('2026-11-20T00:00:00Z'));
   });
-  it('rejects anything else', () => {
-    expect(() => windowSince('yesterday', now)).toThrow(/neither a duration/);
-    expect(() => windowSince('2027-01-01', now)).toThrow(/past ISO-8601/);
+  it('ends the window at --until, and counts a relative --since back from it', () => {
+    expect(reviewWindow({ since: '2026-11-20T00:00:00Z', until: '2026-11-21T12:00:00Z' }, '24h', now)).toEqual({ from: at('2026-11-20T00:00:00Z'), to: at('2026-11-21T12:00:00Z') });
+    expect(reviewWindow({ until: '2026-11-21T06:00:00Z' }, '24h', now)).toEqual({ from: at('2026-11-20T06:00:00Z'), to: at('2026-11-21T06:00:00Z') });
+    expect(reviewWindow({ since: '2h', until: '6h' }, '24h', now)).toEqual({ from: at('2026-11-22T04:00:00Z'), to: at('2026-11-22T06:00:00Z') });
+  });
+  it('cuts an --until in the future at now', () => {
+    expect(reviewWindow({ since: '2026-11-22T00:00:00Z', until: '2026-11-22T23:59:59Z' }, '24h', now)).toEqual({ from: at('2026-11-22T00:00:00Z'), to: now });
+  });
+  it.each([
+    [{ since: 'yesterday' }, /--since "yesterday" is neither a duration back from now .* nor a real ISO-8601 time/],
+    [{ until: 'noon' }, /--until "noon" is neither a duration back from now/],
+    [{ since: '2026-02-30' }, /--since "2026-02-30" is neither .* a real ISO-8601 time/],
+    [{ since: '2026-11-20T25:00:00Z' }, /a real ISO-8601 time/],
+    [{ since: '2027-01-01' }, /--since 2027-01-01T00:00:00.000Z is in the future/],
+    [{ since: '2026-11-21T00:00:00Z', until: '2026-11-20T00:00:00Z' }, /--since 2026-11-21T00:00:00.000Z is not before --until 2026-11-20T00:00:00.000Z/],
+    [{ since: '9999999999999d' }, /--since "9999999999999d" reaches back more than 100 years/],
+  ])('rejects %j with one sentence', (flags, message) => {
+    expect(() => reviewWindow(flags, '24h', now)).toThrow(message);
+  });
+});
+
+describe('the one clock', () => {
+  it('a pinned clock starts at its instant and runs on', async () => {
+    const clock = pinnedClock(new Date('2026-11-22T16:05:00Z'));
+    const first = clock();
+    expect(first.getTime()).toBeGreaterThanOrEqual(Date.parse('2026-11-22T16:05:00Z'));
+    expect(first.getTime()).toBeLessThan(Date.parse('2026-11-22T16:05:01Z'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(clock().getTime()).toBeGreaterThan(first.getTime());
+  });
+
+  it('nothing under src/ reads the wall clock but src/clock.ts', () => {
+    const root = fileURLToPath(new URL('../../src/', import.meta.url));
+    const readers = readdirSync(root, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.ts') && file !== 'clock.ts')
+      .flatMap((file) =>
+        readFileSync(join(root, file), 'utf8')
+          .split('\n')
+          .map((line, i) => [`${file}:${i + 1}`, line] as const)
+          .filter(([, line]) => /Date\.now\(\)|new Date\(\)|performance\.now\(\)/.test(line))
+          .map(([where]) => where),
+      );
+    expect(readers).toEqual([]);
   });
 });
 

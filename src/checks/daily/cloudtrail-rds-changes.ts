@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { defineCheck, matchesAny, type FindingDraft } from '../types.js';
 import { allPages } from '../../sources/aws.js';
 import type { CheckContext } from '../../context.js';
+import { cloudTrailReach } from '../../sources/cloudtrail-history.js';
+import type { TimeWindow } from '../../time.js';
 
 export type ChangeCategory = 'instance' | 'security-group' | 'parameter-group' | 'snapshot' | 'other';
 
@@ -39,6 +41,7 @@ export default defineCheck({
     area: 'change-control',
     cadence: 'daily',
     sources: ['cloudtrail', 'rds'],
+    sees: 'window',
     runbook: 'Daily Security Checks §4: Review Recent CloudTrail Events',
     remediation:
       'Confirm each change with the person named as actor and the change ticket; revert what nobody can explain and rotate the credentials of an unknown actor. Add known automation (Terraform role, backup role) to allowActors.',
@@ -47,7 +50,8 @@ export default defineCheck({
     /** Actors (user name or ARN, * as wildcard) whose changes are expected. */
     allowActors: z.array(z.string()).default([]),
   }),
-  async collect(ctx): Promise<TrailEvent[]> {
+  async collect(ctx): Promise<{ events: TrailEvent[]; blind?: string }> {
+    const reach = cloudTrailReach(ctx.window, ctx.now);
     const instance = await ctx.rdsInstance();
     const groupIds = (instance.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId!).filter(Boolean);
     const related = [
@@ -55,22 +59,23 @@ export default defineCheck({
       ...(instance.DBParameterGroups ?? []).map((g) => g.DBParameterGroupName!).filter(Boolean),
       ...groupIds,
     ];
-    const rdsEvents = await lookup(ctx, { AttributeKey: 'EventSource', AttributeValue: 'rds.amazonaws.com' });
-    const groupEvents = (await Promise.all(groupIds.map((id) => lookup(ctx, { AttributeKey: 'ResourceName', AttributeValue: id })))).flat();
+    const rdsEvents = await lookup(ctx, reach.window, { AttributeKey: 'EventSource', AttributeValue: 'rds.amazonaws.com' });
+    const groupEvents = (await Promise.all(groupIds.map((id) => lookup(ctx, reach.window, { AttributeKey: 'ResourceName', AttributeValue: id })))).flat();
     const seen = new Set<string>();
-    return [...rdsEvents.filter((e) => related.some((name) => e.text.includes(name))), ...groupEvents]
+    const events = [...rdsEvents.filter((e) => related.some((name) => e.text.includes(name))), ...groupEvents]
       .filter((e) => !seen.has(e.event.id) && seen.add(e.event.id))
       .map((e) => e.event)
       .sort((a, b) => (a.time?.getTime() ?? 0) - (b.time?.getTime() ?? 0));
+    return { events, blind: reach.blind };
   },
-  evaluate(events: TrailEvent[], options): FindingDraft[] {
+  evaluate({ events, blind }, options): FindingDraft[] {
     const unexpected = events.filter((e) => !matchesAny(e.actor, options.allowActors) && !matchesAny(e.arn, options.allowActors));
     const expected = events.filter((e) => !unexpected.includes(e));
     const findings: FindingDraft[] = unexpected.map((event) => ({
       status: event.category === 'other' ? 'monitor' : 'investigate',
       resource: event.id,
       title: `${event.name} by ${event.actor}${event.errorCode ? ` (failed: ${event.errorCode})` : ''}`,
-      summary: `${labelOf(event.category)} at ${event.time?.toISOString() ?? 'unknown time'} from ${event.sourceIp ?? 'unknown address'}.`,
+      summary: `${labelOf(event.category)} at ${event.time?.toISOString() ?? 'unknown time'} from ${event.sourceIp ?? 'unknown address'}.${blind ? ` ${blind}` : ''}`,
       value: event.name,
       expected: 'changes only by allow-listed actors',
       evidence: [{ eventId: event.id, time: event.time ?? null, event: event.name, actor: event.actor, arn: event.arn ?? null, sourceIp: event.sourceIp ?? null, error: event.errorCode ?? null }],
@@ -80,7 +85,7 @@ export default defineCheck({
         status: 'ok',
         resource: 'cloudtrail',
         title: expected.length ? `${expected.length} changes, all by allow-listed actors` : 'No RDS or security group change in the window',
-        summary: 'Read-only calls are not counted.',
+        summary: `Read-only calls are not counted.${blind ? ` ${blind}` : ''}`,
         value: 0,
         evidence: expected.map((e) => ({ eventId: e.id, time: e.time ?? null, event: e.name, actor: e.actor })),
       });
@@ -94,11 +99,11 @@ function labelOf(category: ChangeCategory): string {
 }
 
 /** Mutating events for one lookup attribute in the window; CloudTrail allows one attribute per call. */
-async function lookup(ctx: CheckContext, attribute: { AttributeKey: 'EventSource' | 'ResourceName'; AttributeValue: string }) {
+async function lookup(ctx: CheckContext, window: TimeWindow, attribute: { AttributeKey: 'EventSource' | 'ResourceName'; AttributeValue: string }) {
   const { sdk, client } = await ctx.aws().cloudtrail();
   const pages = await allPages(
     'cloudtrail:LookupEvents',
-    sdk.paginateLookupEvents({ client }, { LookupAttributes: [attribute], StartTime: ctx.window.from, EndTime: ctx.window.to }),
+    sdk.paginateLookupEvents({ client }, { LookupAttributes: [attribute], StartTime: window.from, EndTime: window.to }),
   );
   return pages
     .flatMap((page) => page.Events ?? [])

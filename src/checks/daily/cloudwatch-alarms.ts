@@ -20,6 +20,7 @@ export default defineCheck({
     area: 'monitoring',
     cadence: 'daily',
     sources: ['cloudwatch'],
+    sees: 'present',
     runbook: 'Daily Security Checks §1: Check CloudWatch Alarms',
     remediation: 'Open the alarm, read its reason and follow the matching response (dbsec respond high-cpu | high-connections | failed-auth).',
   },

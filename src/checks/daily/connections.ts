@@ -11,6 +11,7 @@ export default defineCheck({
     area: 'connections',
     cadence: 'daily',
     sources: ['postgres'],
+    sees: 'present',
     runbook: 'Daily Security Checks §3: Check Current Database Connections',
     remediation:
       'Find the application or client behind the connections (respond high-connections), fix connection leaks or add a pooler; require SSL for every TCP client (hostssl rules, rds.force_ssl=1).',

@@ -19,6 +19,7 @@ export default defineCheck({
     area: 'performance',
     cadence: 'daily',
     sources: ['cloudwatch'],
+    sees: 'window',
     runbook: 'Daily Security Checks §5: Check Database Performance',
     remediation: 'Find the queries behind the load (dbsec respond high-cpu): a runaway or unexpected query can be a denial of service or data being pulled out.',
   },
@@ -30,7 +31,7 @@ export default defineCheck({
     /** Which statistic of each period is held against the thresholds. */
     statistic: z.enum(['Average', 'Maximum']).default('Average'),
   }),
-  async collect(ctx, options): Promise<{ instance: string; points: Datapoint[] }> {
+  async collect(ctx, options): Promise<{ instance: string; span: string; points: Datapoint[] }> {
     const instance = requireInstanceId(ctx.target);
     const { sdk, client } = await ctx.aws().cloudwatch();
     const reply = await awsCall('cloudwatch:GetMetricStatistics', () =>
@@ -39,8 +40,9 @@ export default defineCheck({
           Namespace: 'AWS/RDS',
           MetricName: 'CPUUtilization',
           Dimensions: [{ Name: 'DBInstanceIdentifier', Value: instance }],
-          StartTime: new Date(ctx.now.getTime() - durationMs(options.lookback)!),
-          EndTime: ctx.now,
+          // The runbook's last hour, ending where the window ends (--until), never reaching back before --since.
+          StartTime: new Date(Math.max(ctx.window.from.getTime(), ctx.window.to.getTime() - durationMs(options.lookback)!)),
+          EndTime: ctx.window.to,
           Period: options.period,
           Statistics: ['Average', 'Maximum'],
         }),
@@ -51,11 +53,12 @@ export default defineCheck({
       .filter((p) => p.Timestamp && p.Average !== undefined && p.Maximum !== undefined)
       .map((p) => ({ time: p.Timestamp!, average: round(p.Average!), maximum: round(p.Maximum!) }))
       .sort((a, b) => a.time.getTime() - b.time.getTime());
-    return { instance, points };
+    const span = ctx.window.to.getTime() >= ctx.now.getTime() - 60_000 ? `last ${options.lookback}` : `${options.lookback} to ${ctx.window.to.toISOString()}`;
+    return { instance, span, points };
   },
-  evaluate({ instance, points }, options): FindingDraft[] {
+  evaluate({ instance, span, points }, options): FindingDraft[] {
     if (points.length === 0) {
-      throw new DbsecError(`CloudWatch has no CPUUtilization datapoints for ${instance} in the last ${options.lookback}: check the instance id and region, or whether the instance is stopped.`);
+      throw new DbsecError(`CloudWatch has no CPUUtilization datapoints for ${instance} in the ${span}: check the instance id and region, or whether the instance is stopped.`);
     }
     const key = options.statistic === 'Average' ? 'average' : 'maximum';
     const peak = points.reduce((best, p) => (p[key] > best[key] ? p : best));
@@ -63,7 +66,7 @@ export default defineCheck({
       {
         status: levelAbove(peak[key], options),
         resource: instance,
-        title: `CPU at most ${peak[key]}% (${options.statistic.toLowerCase()} of ${options.period / 60}-minute periods, last ${options.lookback})`,
+        title: `CPU at most ${peak[key]}% (${options.statistic.toLowerCase()} of ${options.period / 60}-minute periods, ${span})`,
         summary: `Highest period at ${peak.time.toISOString()}: average ${peak.average}%, maximum ${peak.maximum}%.`,
         value: peak[key],
         expected: `below ${options.monitorAbove}%`,

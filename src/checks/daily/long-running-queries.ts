@@ -14,6 +14,7 @@ export default defineCheck({
     area: 'connections',
     cadence: 'daily',
     sources: ['postgres'],
+    sees: 'present',
     runbook: 'Daily Security Checks §3: Check for long-running queries',
     remediation:
       'Ask the owner what the query does; if it is runaway or unknown, cancel it with SELECT pg_cancel_backend(pid) or end it with pg_terminate_backend(pid). Set idle_in_transaction_session_timeout for applications that leave transactions open.',

@@ -71,6 +71,7 @@ export default defineCheck({
     area: 'access-control',
     cadence: 'monthly',
     sources: ['postgres'],
+    sees: 'present',
     runbook: 'Monthly Security Audit §2: Access Control Audit',
     remediation:
       'REVOKE CREATE ON DATABASE/SCHEMA … FROM PUBLIC; give the application role only the privileges it needs (REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA … FROM app) and let a separate migration role own the tables; remove WITH ADMIN OPTION from roles that need not grant membership.',

@@ -18,6 +18,7 @@ export default defineCheck({
     area: 'monitoring',
     cadence: 'monthly',
     sources: ['cloudwatch'],
+    sees: 'present',
     runbook: 'Monthly Security Audit §1: alarms behind the daily check',
     remediation:
       'Create the missing alarm on the AWS/RDS metric with the DBInstanceIdentifier dimension and an SNS action (aws cloudwatch put-metric-alarm); fix alarms stuck in INSUFFICIENT_DATA (wrong dimension or metric name).',

@@ -25,6 +25,7 @@ export default defineCheck({
     area: 'compliance',
     cadence: 'monthly',
     sources: ['config'],
+    sees: 'present',
     runbook: 'Monthly Security Audit §6: Compliance Check',
     remediation: 'Work through the non-compliant controls in the order listed; each row names the remediation of its check. AWS Config rule results are fixed where the rule points.',
     rollup: true,

@@ -47,6 +47,7 @@ export default defineCheck({
     area: 'encryption',
     cadence: 'monthly',
     sources: ['rds', 'kms', 'postgres'],
+    sees: 'present',
     runbook: 'Monthly Security Audit §4: Encryption Verification',
     remediation:
       "At rest: an unencrypted instance can only be encrypted by restoring an encrypted snapshot copy (aws rds copy-db-snapshot --kms-key-id …); use a customer managed KMS key with rotation on (aws kms enable-key-rotation). In transit: set rds.force_ssl = 1 in the parameter group; self-hosted, set ssl = on and change pg_hba 'host' rules for remote addresses to 'hostssl'.",

@@ -35,6 +35,7 @@ export default defineCheck({
     area: 'configuration',
     cadence: 'monthly',
     sources: ['rds'],
+    sees: 'present',
     runbook: 'Monthly Security Audit §1: Full Configuration Review',
     remediation:
       'Change the setting with aws rds modify-db-instance (for example --no-publicly-accessible, --deletion-protection, --backup-retention-period 7), in the Terraform that owns the instance so the fix survives the next apply.',

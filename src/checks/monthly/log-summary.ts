@@ -30,6 +30,7 @@ export default defineCheck({
     area: 'monitoring',
     cadence: 'monthly',
     sources: ['logs'],
+    sees: 'window',
     runbook: 'Monthly Security Audit §5: Review and Analyze Logs',
     remediation:
       'Explain each rise: failed logins by user and address (dbsec daily, dbsec respond failed-auth), DROP/ALTER against change tickets (dbsec weekly), new connection sources against the deployment history.',

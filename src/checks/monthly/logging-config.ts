@@ -38,6 +38,7 @@ export default defineCheck({
     area: 'monitoring',
     cadence: 'monthly',
     sources: ['rds', 'logs', 'postgres'],
+    sees: 'present',
     runbook: 'Monthly Security Audit §5: Review and Analyze Logs (prerequisites)',
     remediation:
       "Set log_connections = 1, log_disconnections = 1 and log_statement = ddl (or load pgaudit with pgaudit.log = 'ddl,role') in the instance's parameter group; export the postgresql log (aws rds modify-db-instance --cloudwatch-logs-export-configuration '{\"EnableLogTypes\":[\"postgresql\"]}') and keep it at least 30 days (aws logs put-retention-policy --retention-in-days 30). Self-hosted: the same settings in postgresql.conf, then SELECT pg_reload_conf().",

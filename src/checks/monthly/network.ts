@@ -29,6 +29,7 @@ export default defineCheck({
     area: 'network',
     cadence: 'monthly',
     sources: ['rds', 'ec2'],
+    sees: 'present',
     runbook: 'Monthly Security Audit §3: Network Security Assessment',
     remediation:
       'Keep the DB subnet group on private subnets whose route tables send 0.0.0.0/0 to a NAT gateway or nowhere, never to an internet gateway (aws rds modify-db-subnet-group); enable VPC flow logs for the VPC (aws ec2 create-flow-logs --resource-type VPC --traffic-type ALL).',

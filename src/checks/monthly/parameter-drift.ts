@@ -30,6 +30,7 @@ export default defineCheck({
     area: 'configuration',
     cadence: 'monthly',
     sources: ['rds', 'postgres'],
+    sees: 'present',
     runbook: 'Monthly Security Audit §1: Full Configuration Review (parameter groups)',
     remediation:
       'Reboot the instance in a maintenance window when parameters are pending-reboot (aws rds reboot-db-instance); for a value overridden outside the group, find the ALTER DATABASE/ALTER ROLE … SET (SELECT * FROM pg_db_role_setting) and reset it, so the parameter group stays the one source of truth.',

@@ -12,6 +12,7 @@ export default defineCheck({
     area: 'alert-response',
     cadence: 'respond',
     sources: ['postgres'],
+    sees: 'present',
     runbook: 'Security Alert Response §1: High Connection Count Alert, steps 1–3',
     remediation:
       'If one address or role floods the server, terminate its sessions (dbsec respond high-connections --client-addr ADDR --execute) and revoke its security group rule; if an application leaks connections, restart it and fix its pool.',

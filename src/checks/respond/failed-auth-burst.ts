@@ -10,6 +10,7 @@ export default defineCheck({
     area: 'alert-response',
     cadence: 'respond',
     sources: ['logs'],
+    sees: 'window',
     runbook: 'Security Alert Response §2: Failed Authentication Alert',
     remediation:
       'Block the address (security group, or a reject line in pg_hba.conf), lock a targeted account (ALTER ROLE … NOLOGIN) until its owner confirms, rotate its password, and look for a success from the same address.',

@@ -12,6 +12,7 @@ export default defineCheck({
     area: 'alert-response',
     cadence: 'respond',
     sources: ['postgres'],
+    sees: 'present',
     runbook: 'Security Alert Response §3: High CPU Alert',
     remediation: 'Cancel a runaway query (SELECT pg_cancel_backend(pid)) or terminate its session (dbsec respond high-cpu --pid PID --execute); then find why it ran away (missing index, a changed plan, an attack).',
   },

@@ -7,6 +7,7 @@ import type { Level } from '../../status.js';
 
 interface BackupData {
   instance: string;
+  /** Whole days of the window that the backup retention still covers (negative: none). */
   windowDays: number;
   retentionDays: number;
   allocatedStorage?: number;
@@ -26,6 +27,7 @@ export default defineCheck({
     area: 'backup',
     cadence: 'weekly',
     sources: ['rds'],
+    sees: 'window',
     runbook: 'Weekly Security Review §5: Check Backup Status',
     remediation:
       'Set BackupRetentionPeriod to 7 days or more (aws rds modify-db-instance --backup-retention-period 7), find why a daily snapshot is missing or failed, and make a public snapshot private: aws rds modify-db-snapshot-attribute --attribute-name restore --values-to-remove all.',
@@ -54,13 +56,15 @@ export default defineCheck({
       const restore = reply.DBSnapshotAttributesResult?.DBSnapshotAttributes?.find((a) => a.AttributeName === 'restore');
       shares[snapshot.DBSnapshotIdentifier!] = restore?.AttributeValues ?? [];
     }
+    // Automated snapshots older than the retention are gone: only the part of the window it still covers can hold them.
+    const kept = Math.max(ctx.window.from.getTime(), ctx.now.getTime() - (instance.BackupRetentionPeriod ?? 0) * DAY);
     return {
       instance: id,
-      windowDays: Math.floor((ctx.window.to.getTime() - ctx.window.from.getTime()) / DAY),
+      windowDays: Math.floor((ctx.window.to.getTime() - kept) / DAY),
       retentionDays: instance.BackupRetentionPeriod ?? 0,
       allocatedStorage: instance.AllocatedStorage,
       latestRestorable: instance.LatestRestorableTime,
-      automated: automated.filter((s) => s.SnapshotCreateTime && s.SnapshotCreateTime >= ctx.window.from),
+      automated: automated.filter((s) => s.SnapshotCreateTime && s.SnapshotCreateTime >= ctx.window.from && s.SnapshotCreateTime <= ctx.window.to),
       manual,
       shares,
     };
@@ -78,8 +82,9 @@ export default defineCheck({
       add('monitor', data.instance, 'Point-in-time restore is behind', `LatestRestorableTime is ${data.latestRestorable?.toISOString() ?? 'not set'}, more than ${options.maxRestoreLag} ago.`);
     }
     const days = new Set(data.automated.map((s) => s.SnapshotCreateTime!.toISOString().slice(0, 10)));
-    // A window of N whole days holds N daily backup windows, unless retention keeps fewer.
-    const expectedDays = Math.max(1, Math.min(data.windowDays, data.retentionDays));
+    // A window of N whole days holds N daily backup windows, unless retention keeps fewer; none when the window
+    // ended before the oldest snapshot retention keeps.
+    const expectedDays = data.windowDays < 0 ? 0 : Math.max(1, Math.min(data.windowDays, data.retentionDays));
     if (days.size < expectedDays) {
       add('investigate', data.instance, `Automated snapshots on ${days.size} days, expected ${expectedDays}`, 'A daily backup is missing in the window.', [...days].sort().map((day) => ({ day })));
     }
@@ -101,7 +106,7 @@ export default defineCheck({
         status: 'ok',
         resource: data.instance,
         title: `${data.automated.length} automated snapshots on ${days.size} days, retention ${data.retentionDays} days`,
-        summary: `All available and encrypted; no public snapshot; restorable to ${data.latestRestorable?.toISOString()}.`,
+        summary: `All available and encrypted; no public snapshot; restorable to ${data.latestRestorable?.toISOString()}.${expectedDays === 0 ? ` The window ended before the ${data.retentionDays}-day retention began, so its daily backups can no longer be counted.` : ''}`,
         value: 0,
         evidence: [...data.automated, ...data.manual].map(row),
       },

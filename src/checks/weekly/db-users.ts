@@ -49,6 +49,7 @@ export default defineCheck({
     area: 'access-control',
     cadence: 'weekly',
     sources: ['postgres', 'logs'],
+    sees: 'present',
     runbook: 'Weekly Security Review §1: Audit Database Users',
     remediation:
       'Remove superuser and powerful memberships from roles that do not need them (ALTER ROLE … NOSUPERUSER; REVOKE rds_superuser FROM …), set a password or NOLOGIN on login roles without one, and drop unused accounts. Add real administrators to `admins`.',

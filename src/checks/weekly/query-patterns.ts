@@ -55,6 +55,7 @@ export default defineCheck({
     area: 'activity',
     cadence: 'weekly',
     sources: ['postgres'],
+    sees: 'present',
     runbook: 'Weekly Security Review §3: Analyze Query Patterns',
     remediation:
       'Find the application sending a statement that looks injected (pg_stat_statements.userid, then its logs), fix the query to use bind parameters, and review who read the sensitive tables. Resetting the statistics each week is a separate, explicit step: SELECT pg_stat_statements_reset().',

@@ -20,6 +20,7 @@ export default defineCheck({
     area: 'network',
     cadence: 'weekly',
     sources: ['rds', 'ec2'],
+    sees: 'present',
     runbook: 'Weekly Security Review §2: Review Security Group Configuration',
     remediation:
       'Allow only the database port, only from the application security group: aws ec2 revoke-security-group-ingress --group-id SG --ip-permissions … for each rule found; keep temporary access in a separate, dated group.',

@@ -33,6 +33,7 @@ export default defineCheck({
     area: 'access-control',
     cadence: 'weekly',
     sources: ['postgres'],
+    sees: 'present',
     runbook: 'Weekly Security Review §1: Check user permissions',
     remediation:
       'REVOKE ALL ON <table> FROM PUBLIC; re-grant only what each application role needs, without WITH GRANT OPTION. List the roles whose grants are expected in `expectedGrantees`.',

@@ -62,9 +62,8 @@ describe('daily.failed-auth errors', () => {
 
   it('reads any log_line_prefix it is given', async () => {
     const path = join(dir, 'custom-prefix.log');
-    const now = new Date().toISOString().replace('T', ' ').slice(0, 23);
-    writeFileSync(path, `${now} UTC [4242] app@shop 10.1.2.3 FATAL:  password authentication failed for user "app"\n`);
-    const findings = await runCheck(failedAuth, { logFiles: [path], logLinePrefix: '%m [%p] %u@%d %h ' });
+    writeFileSync(path, '2026-11-22 10:00:00.123 UTC [4242] app@shop 10.1.2.3 FATAL:  password authentication failed for user "app"\n');
+    const findings = await runCheck(failedAuth, { logFiles: [path], logLinePrefix: '%m [%p] %u@%d %h ' }, {}, { now: new Date('2026-11-22T10:05:00Z') });
     expect(findings[0]).toMatchObject({ status: 'ok', value: 1 });
     expect(findings[0]!.evidence).toContainEqual(expect.objectContaining({ by: 'client', name: '10.1.2.3' }));
   });

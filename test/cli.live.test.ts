@@ -158,7 +158,8 @@ describe('other commands', () => {
       new Set(['monthly.access-control', 'monthly.alarm-coverage', 'monthly.compliance', 'monthly.encryption', 'monthly.instance-config', 'monthly.log-summary', 'monthly.logging-config', 'monthly.network', 'monthly.parameter-drift']),
     );
     expect(report.findings.find((f: { checkId: string }) => f.checkId === 'monthly.alarm-coverage').status).toBe('investigate');
-    const file = join(saveDir, `rds-config-${SANDBOX_INSTANCE}-${new Date().toISOString().slice(0, 10).replace(/-/g, '')}.json`);
+    // Named by the run's own clock (its report's startedAt), so the test cannot disagree with it across midnight.
+    const file = join(saveDir, `rds-config-${SANDBOX_INSTANCE}-${report.startedAt.slice(0, 10).replace(/-/g, '')}.json`);
     expect(run.stderr).toBe(`dbsec: ${SANDBOX_INSTANCE}: saved the instance configuration to ${file}.\n`);
     expect(JSON.parse(readFileSync(file, 'utf8')).DBInstances[0]).toMatchObject({ DBInstanceIdentifier: SANDBOX_INSTANCE, StorageEncrypted: true });
     expect(run.code).toBe(1);

@@ -168,7 +168,9 @@ describe.each(servers().map((server) => [server.flavor, server] as const))('mont
       const findings = await runCheck(logSummary, { logFiles }, {}, { since: 30 * 86400_000 });
       expect(findings.map((f) => [f.status, f.resource])).toEqual([['investigate', `${logFiles[0]} failedAuth`]]);
       expect(findings[0]!.summary).toContain('12 failed authentications (none before), 1 DROP statements (none before), 1 ALTER statements (none before)');
-      expect(findings[0]!.evidence).toEqual([expect.objectContaining({ day: new Date().toISOString().slice(0, 10), failedAuth: 12, drop: 1, alter: 1 })]);
+      // The day the server stamped on its lines, not a second reading of the clock (which may be past midnight).
+      const loggedDay = /^\d{4}-\d{2}-\d{2}/.exec(readFileSync(logFiles[0]!, 'utf8').split('\n').find((line) => line.includes('password authentication failed'))!)![0];
+      expect(findings[0]!.evidence).toEqual([expect.objectContaining({ day: loggedDay, failedAuth: 12, drop: 1, alter: 1 })]);
 
       const monitor = await runCheck(logSummary, { logFiles }, { investigateAbove: 5000 }, { since: 30 * 86400_000 });
       expect(statuses(monitor)).toEqual(['monitor']);
