@@ -5,6 +5,7 @@ import { processIo, type Io } from './io.js';
 import { redactSecrets } from './redact.js';
 import { EXIT, FAIL_ON } from './status.js';
 import { FORMATS } from './reports/formats.js';
+import { LOG_FORMATS } from './sources/logs/record.js';
 
 const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
@@ -62,8 +63,9 @@ function addTargetOptions(command: Command): Command {
     .option('--region <region>', 'AWS region (default: AWS_REGION)')
     .option('--profile <profile>', 'AWS profile from ~/.aws/config')
     .option('--log-group <name>', 'CloudWatch log group (default: /aws/rds/instance/ID/postgresql)')
-    .option('--log-file <path>', 'PostgreSQL stderr log file, plain or .gz (repeatable); used instead of CloudWatch', collect, undefined)
-    .option('--log-line-prefix <prefix>', "the server's log_line_prefix (default: RDS's '%t:%r:%u@%d:[%p]:')")
+    .option('--log-file <path>', 'PostgreSQL log file (stderr, csvlog or jsonlog), plain or .gz, - for stdin (repeatable, oldest first); used instead of CloudWatch', collect, undefined)
+    .addOption(new Option('--log-format <format>', 'the log format; auto looks at the first line').choices([...LOG_FORMATS]).default('auto'))
+    .option('--log-line-prefix <prefix>', "the server's log_line_prefix for stderr logs (default: RDS's '%t:%r:%u@%d:[%p]:')")
     .option('--concurrency <n>', 'checks run at once (default 4)')
     .option('-q, --quiet', 'no progress and, with --output, no table on the terminal')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)');
@@ -157,7 +159,6 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .addOption(new Option('--format <format>', 'report format; jsonl is one event per line for a SIEM').choices([...FORMATS, 'jsonl']).default('table'))
       .option('-o, --output <file>', 'write the report to FILE (the table still goes to the terminal)')
       .addOption(new Option('--fail-on <status>', 'lowest alert status that makes the exit code 1').choices([...FAIL_ON]).default('investigate'))
-      .addOption(new Option('--log-format <format>', 'the log format').choices(['auto', 'stderr', 'csvlog', 'jsonlog']).default('auto'))
       .option('--events', 'list every classified event, not only alerts')
       .option('--follow', 'keep reading: new lines of the files (rotation too) or new CloudWatch events; Ctrl-C prints the summary'),
   ))

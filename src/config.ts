@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { LOG_FORMATS } from './sources/logs/record.js';
 import { DbsecError, messageOf } from './errors.js';
 import type { Check } from './checks/types.js';
 import { durationMs } from './time.js';
@@ -15,6 +16,7 @@ const TargetSchema = z
     profile: z.string().min(1).optional(),
     logGroup: z.string().min(1).optional(),
     logFiles: z.array(z.string().min(1)).optional(),
+    logFormat: z.enum(LOG_FORMATS).optional(),
     logLinePrefix: z.string().min(1).optional(),
   })
   .strict();

@@ -5,15 +5,16 @@ import type { TimeWindow } from './time.js';
 import { AwsClients, type AwsSettings } from './sources/aws.js';
 import { openPgSession, type PgLimits, type PgSession } from './sources/postgres.js';
 import { describeRdsInstance, NO_RDS_INSTANCE, requireInstanceId } from './sources/rds-instance.js';
-import { readLogFiles, type ReadStats } from './sources/logs/file-reader.js';
-import { assertLogGroupExists, readLogGroup } from './sources/logs/cloudwatch-reader.js';
-import type { LogRecord } from './sources/logs/prefix.js';
+import { assertLogGroupExists } from './sources/logs/cloudwatch-reader.js';
+import { assertReadable, logInputs, type LogInput } from './sources/logs/pipeline.js';
+import { newLogStats, type LogRecord, type LogStats } from './sources/logs/record.js';
 import type { Finding } from './report.js';
 
 export interface LogScan {
   /** Where the lines came from, for the finding's resource. */
   origin: string;
-  stats: ReadStats;
+  /** Filled as the records are read: complete once the iteration ends. */
+  stats: LogStats;
   records: AsyncIterable<LogRecord>;
 }
 
@@ -80,13 +81,12 @@ export class TargetContext implements CheckContext {
 
   async scanLogs(phrases: readonly string[], window: TimeWindow = this.window): Promise<LogScan> {
     const { target } = this;
-    const stats: ReadStats = { lines: 0, records: 0, unparsed: 0 };
-    if (target.logFiles.length > 0) {
-      return { origin: target.logFiles.join(', '), stats, records: filterFileRecords(readLogFiles(target.logFiles, target.logLinePrefix, stats), phrases, window) };
-    }
-    if (!target.logGroup) throw new SourceMissing('no log source: pass --log-file PATH, or --rds-instance ID for its CloudWatch log group');
-    await this.memo('log-group-ready', () => this.assertLogGroupReady());
-    return { origin: target.logGroup, stats, records: readLogGroup(this.aws(), target.logGroup, window, phrases, target.logLinePrefix, stats) };
+    if (target.logFiles.length === 0 && !target.logGroup) throw new SourceMissing('no log source: pass --log-file PATH, or --rds-instance ID for its CloudWatch log group');
+    if (target.logFiles.length === 0) await this.memo('log-group-ready', () => this.assertLogGroupReady());
+    const origin = target.logFiles.length > 0 ? target.logFiles.join(', ') : target.logGroup!;
+    const inputs = logInputs({ files: target.logFiles, logGroup: target.logGroup, aws: () => this.aws(), format: target.logFormat, prefix: target.logLinePrefix, window, now: this.now, phrases });
+    const stats = newLogStats();
+    return { origin, stats, records: matching(inputs, phrases, origin, stats) };
   }
 
   /** A zero count means something only when the lines really reach the group. */
@@ -112,10 +112,16 @@ export class TargetContext implements CheckContext {
   }
 }
 
-async function* filterFileRecords(records: AsyncIterable<LogRecord>, phrases: readonly string[], window: TimeWindow): AsyncGenerator<LogRecord> {
-  for await (const record of records) {
-    if (record.time && (record.time < window.from || record.time > window.to)) continue;
-    if (phrases.length > 0 && !phrases.some((phrase) => record.message.includes(phrase))) continue;
-    yield record;
+/**
+ * The records holding one of the phrases, in any case (CloudWatch's filter is case-sensitive, so callers ask it for
+ * the usual spellings); a log none of whose lines could be read is an error, not a quiet log.
+ */
+async function* matching(inputs: LogInput[], phrases: readonly string[], origin: string, stats: LogStats): AsyncGenerator<LogRecord> {
+  const pattern = phrases.length > 0 ? new RegExp(phrases.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'i') : undefined;
+  for (const input of inputs) {
+    for await (const record of input.records(stats)) {
+      if (!pattern || pattern.test(record.message)) yield record;
+    }
   }
+  assertReadable(origin, stats);
 }

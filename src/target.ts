@@ -1,4 +1,5 @@
 import { redactSecrets } from './redact.js';
+import type { LogFormat } from './sources/logs/record.js';
 
 export const RDS_LOG_LINE_PREFIX = '%t:%r:%u@%d:[%p]:';
 
@@ -13,6 +14,8 @@ export interface Target {
   profile?: string;
   logGroup?: string;
   logFiles: string[];
+  /** The log's format; auto looks at the first line of each input. */
+  logFormat: LogFormat | 'auto';
   logLinePrefix: string;
 }
 
@@ -24,6 +27,7 @@ export interface TargetInput {
   profile?: string;
   logGroup?: string;
   logFiles?: string[];
+  logFormat?: LogFormat | 'auto';
   logLinePrefix?: string;
 }
 
@@ -45,6 +49,7 @@ export function resolveTarget(input: TargetInput, env: NodeJS.ProcessEnv, index 
     profile: input.profile,
     logGroup,
     logFiles: input.logFiles ?? [],
+    logFormat: input.logFormat ?? 'auto',
     logLinePrefix: input.logLinePrefix ?? RDS_LOG_LINE_PREFIX,
   };
 }

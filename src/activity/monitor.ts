@@ -1,7 +1,7 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { redactSecrets, truncate } from '../redact.js';
 import { classifySql, type ClassifyOptions, type Classified } from './classify.js';
-import type { LogEntry } from './entries.js';
+import type { LogRecord } from '../sources/logs/record.js';
 import { alertFor, type ActivityConfig, type Alert } from './rules.js';
 import { USE_CASES, type UseCase } from './use-cases.js';
 
@@ -54,6 +54,8 @@ function ordinary(sql: string): Classified {
 export interface MonitorOptions {
   config: ActivityConfig;
   onEvent(event: ActivityEvent): void;
+  /** Every classified statement, use case or not, with the record that logged it (the checks count commands). */
+  onStatement?(record: LogRecord, classified: Classified): void;
 }
 
 /**
@@ -89,7 +91,7 @@ export class ActivityMonitor {
     };
   }
 
-  handle(entry: LogEntry): void {
+  handle(entry: LogRecord): void {
     const { message } = entry;
     if (entry.level !== 'LOG') return;
     if (message.startsWith('connection authorized:')) return this.sessionStarted(entry);
@@ -103,7 +105,7 @@ export class ActivityMonitor {
     this.classifyAndEmit(entry, sql, parameters, 'log_statement');
   }
 
-  private sessionStarted(entry: LogEntry): void {
+  private sessionStarted(entry: LogRecord): void {
     const application = AUTHORIZED.exec(entry.message)?.[1];
     if (entry.pid === undefined || !application) return;
     this.applications.set(entry.pid, application);
@@ -113,7 +115,7 @@ export class ActivityMonitor {
   }
 
   /** AUDIT: TYPE,STATEMENT_ID,SUBSTATEMENT_ID,CLASS,COMMAND,OBJECT_TYPE,OBJECT_NAME,STATEMENT,PARAMETER[,ROWS] */
-  private audit(entry: LogEntry): void {
+  private audit(entry: LogRecord): void {
     this.summary.auditEntries++;
     let fields: string[];
     try {
@@ -150,9 +152,10 @@ export class ActivityMonitor {
     this.classifyAndEmit(entry, sql, parameter === '<not logged>' || parameter === '<none>' ? undefined : parameter, 'pgaudit');
   }
 
-  private classifyAndEmit(entry: LogEntry, sql: string, parameters: string | undefined, source: ActivityEvent['source']): void {
+  private classifyAndEmit(entry: LogRecord, sql: string, parameters: string | undefined, source: ActivityEvent['source']): void {
     for (const classified of this.classify(sql)) {
       this.summary.commands.set(classified.command, (this.summary.commands.get(classified.command) ?? 0) + 1);
+      this.options.onStatement?.(entry, classified);
       if (classified.useCase) this.emit(entry, classified, parameters, source);
       else this.summary.other++;
     }
@@ -194,7 +197,7 @@ export class ActivityMonitor {
   }
 
 
-  private emit(entry: LogEntry, classified: Classified, parameters: string | undefined | null, source: ActivityEvent['source']): void {
+  private emit(entry: LogRecord, classified: Classified, parameters: string | undefined | null, source: ActivityEvent['source']): void {
     const useCase = classified.useCase!;
     const application = entry.application ?? (entry.pid !== undefined ? this.applications.get(entry.pid) : undefined);
     const secretStatement = /\bPASSWORD\b/i.test(classified.statement);

@@ -9,12 +9,11 @@ import { FORMATTERS } from '../reports/index.js';
 import { safeText } from '../redact.js';
 import { exitCode, type FailOn } from '../status.js';
 import { describeTarget, type Target } from '../target.js';
-import type { Clock } from '../clock.js';
 import { reviewWindow, windowEnd, type TimeWindow } from '../time.js';
 import { assertLogGroupExists } from '../sources/logs/cloudwatch-reader.js';
-import { newEntryStats, readEntries, type EntryStats, type LogFormat } from '../activity/entries.js';
-import { openLog, readFailure } from '../sources/logs/file-reader.js';
-import { cloudWatchText, followFile } from '../activity/follow.js';
+import { readFailure } from '../sources/logs/file-reader.js';
+import { addLogStats, newLogStats, type LogStats } from '../sources/logs/record.js';
+import { assertReadable, logInputs, skippedInput } from '../sources/logs/pipeline.js';
 import { ActivityMonitor, type ActivityEvent, type ActivitySummary } from '../activity/monitor.js';
 import type { ActivityConfig } from '../activity/rules.js';
 import { USE_CASE_INFO, USE_CASES } from '../activity/use-cases.js';
@@ -29,12 +28,14 @@ export interface ActivityFlags extends TargetFlags {
   failOn: FailOn;
   events?: boolean;
   follow?: boolean;
-  logFormat: LogFormat | 'auto';
   quiet?: boolean;
   color?: boolean;
   notify?: string;
   notifyOn?: 'monitor' | 'investigate';
 }
+
+/** Only what activity monitoring reads from CloudWatch: statements, pgaudit, connections, the DETAIL with parameters. */
+const ACTIVITY_PHRASES = ['statement: ', 'execute ', 'AUDIT: ', 'connection authorized', 'Parameters: '];
 
 /** Alerts beyond this stay in jsonl only, so a report of a huge log stays readable and bounded. */
 const MAX_ALERT_FINDINGS = 1000;
@@ -69,7 +70,7 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
   const color = useColor(io, flags.color);
   const progress = !flags.quiet && !streaming && flags.format !== 'json' && io.stderr.isTTY ? await spinner(io.stderr as NodeJS.WriteStream, 'reading logs') : undefined;
   const problems: SourceProblem[] = [];
-  const stats = newEntryStats();
+  const stats = newLogStats();
   const span: Partial<TimeWindow> = {};
   try {
     const server = await ifConfigured(() => serverFacts(ctx)).catch((err) => {
@@ -87,20 +88,34 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
         else if (flags.follow && event.alert) io.stdout.write(`${alertLine(event)}\n`);
       },
     });
-    for (const { name, chunks } of sources(target, window, flags, ctx, io.now, abort.signal)) {
+    const inputs = logInputs({
+      files: target.logFiles,
+      logGroup: target.logGroup,
+      aws: () => ctx.aws(),
+      format: target.logFormat,
+      prefix: target.logLinePrefix,
+      window,
+      now,
+      phrases: ACTIVITY_PHRASES,
+      follow: flags.follow ? { clock: io.now, signal: abort.signal } : undefined,
+    });
+    for (const { name, records } of inputs) {
+      const read = newLogStats();
       try {
-        for await (const entry of readEntries(await chunks(), flags.logFormat, target.logLinePrefix, stats)) {
-          if (window && entry.time && (entry.time < window.from || entry.time > window.to) && !flags.follow) continue;
+        if (target.logFiles.length === 0) await assertLogGroupExists(ctx.aws(), name);
+        for await (const entry of records(read)) {
           if (entry.time) {
             if (!span.from || entry.time < span.from) span.from = entry.time;
             if (!span.to || entry.time > span.to) span.to = entry.time;
           }
           monitor.handle(entry);
-          if (progress && stats.entries % 5000 === 0) progress.text = `reading ${name}: ${(stats.bytes / 1e6).toFixed(0)} MB`;
+          if (progress && read.records % 5000 === 0) progress.text = `reading ${name}: ${((stats.bytes + read.bytes) / 1e6).toFixed(0)} MB`;
         }
+        assertReadable(name, read);
       } catch (err) {
         problems.push({ source: name, message: (err instanceof DbsecError ? err : readFailure(name, err)).message });
       }
+      addLogStats(stats, read);
       if (abort.signal.aborted) break;
     }
     progress?.stop();
@@ -132,24 +147,6 @@ function activityWindow(flags: ActivityFlags, target: Target, now: Date): TimeWi
   if (target.logFiles.length === 0 || flags.since !== undefined) return reviewWindow(flags, '24h', now);
   if (flags.until === undefined) return undefined;
   return { from: new Date(0), to: windowEnd(flags.until, now) };
-}
-
-function sources(target: Target, window: TimeWindow | undefined, flags: ActivityFlags, ctx: TargetContext, clock: Clock, signal: AbortSignal) {
-  if (target.logFiles.length > 0) {
-    return target.logFiles.map((path) => ({
-      name: path === '-' ? 'stdin' : path,
-      chunks: async () => (flags.follow ? followFile(path, signal) : ((await openLog(path)) as AsyncIterable<Buffer>)),
-    }));
-  }
-  return [
-    {
-      name: target.logGroup!,
-      chunks: async () => {
-        await assertLogGroupExists(ctx.aws(), target.logGroup!);
-        return cloudWatchText(ctx.aws(), target.logGroup!, window!, flags.follow ? clock : undefined, signal);
-      },
-    },
-  ];
 }
 
 interface ServerFacts {
@@ -193,7 +190,7 @@ interface BuildInput {
   now: Date;
   finishedAt: Date;
   monitor: ActivitySummary;
-  stats: EntryStats;
+  stats: LogStats;
   alerts: ActivityEvent[];
   events?: ActivityEvent[];
   problems: SourceProblem[];
@@ -218,13 +215,12 @@ function buildReport(input: BuildInput): Report {
   }));
   const totalAlerts = USE_CASES.reduce((n, u) => n + monitor.byUseCase[u].monitor + monitor.byUseCase[u].investigate, 0);
   const cut = totalAlerts > input.alerts.length ? ` The report shows the first ${input.alerts.length} of ${totalAlerts} alerts; --format jsonl streams them all.` : '';
-  const skipped = stats.skipped > 0 || stats.truncated > 0 ? ` ${stats.skipped} lines fit no entry and were skipped, ${stats.truncated} over-long lines were cut.` : '';
   findings.push({
     ...base,
     checkId: 'activity.summary',
     status: 'ok',
     title: `${monitor.statements} statements, ${USE_CASES.reduce((n, u) => n + monitor.byUseCase[u].events, 0)} events, ${totalAlerts} alerts`,
-    summary: safeText(`${stats.entries} entries (${stats.format ?? 'no'} format, ${(stats.bytes / 1e6).toFixed(1)} MB). ${blindSpots(monitor, input.server)}${skipped}${cut}`),
+    summary: safeText(`${stats.records} entries (${stats.format ?? 'no'} format, ${(stats.bytes / 1e6).toFixed(1)} MB). ${blindSpots(monitor, input.server)}${skippedInput(stats)}${cut}`),
     resource: describeTarget(target).logSource,
     value: totalAlerts,
     evidence: USE_CASES.map((u) => ({ useCase: u, events: monitor.byUseCase[u].events, monitor: monitor.byUseCase[u].monitor, investigate: monitor.byUseCase[u].investigate })),
@@ -249,13 +245,13 @@ function evidenceRow(event: ActivityEvent) {
   return { time: event.time, user: event.user, database: event.database, client: event.client, application: event.application, pid: event.pid, useCase: event.useCase, command: event.command, objects: event.objects.join(', '), notes: event.notes.join('; '), statement: event.statement, parameters: event.parameters };
 }
 
-function summaryJson(summary: ActivitySummary, stats: EntryStats) {
+function summaryJson(summary: ActivitySummary, stats: LogStats) {
   return {
     statements: summary.statements,
     auditEntries: summary.auditEntries,
     otherStatements: summary.other,
     byUseCase: summary.byUseCase,
-    input: { format: stats.format ?? null, bytes: stats.bytes, lines: stats.lines, entries: stats.entries, skipped: stats.skipped, truncated: stats.truncated },
+    input: { format: stats.format ?? null, bytes: stats.bytes, lines: stats.lines, entries: stats.records, skipped: stats.skipped, truncated: stats.truncated, outOfWindow: stats.outOfWindow, future: stats.future },
   };
 }
 

@@ -97,6 +97,8 @@ function proposalsFrom(alert: AlertName, report: Report): Array<{ why: string; c
       return [{ why: f.title, command: `dbsec respond high-cpu --pid ${pid} --execute` }];
     }
     const client = f.resource!.split(' ')[0]!;
+    // An address the log did not show (no %r in the prefix and no connection line) cannot be contained by address.
+    if (!/^[0-9a-f.:]+$/i.test(client)) return [{ why: f.title, command: `dbsec respond ${alert} --user <role> --execute    # the log shows no client address: log_connections on, or %r in log_line_prefix` }];
     const steps = [{ why: f.title, command: `dbsec respond ${alert} --client-addr ${client} --execute` }];
     steps.push({ why: 'block the address at the network', command: `aws ec2 revoke-security-group-ingress --group-id <rds-sg-id> --protocol tcp --port 5432 --cidr ${client}/32` });
     return steps;

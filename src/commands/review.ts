@@ -15,6 +15,7 @@ import { durationMs, parseDuration, reviewWindow, type TimeWindow } from '../tim
 import type { Report } from '../report.js';
 import type { ContextDeps } from '../context.js';
 import { pinnedClock } from '../clock.js';
+import type { LogFormat } from '../sources/logs/record.js';
 
 /** The flags every review command (daily, weekly, monthly) shares. */
 export interface ReviewFlags {
@@ -32,6 +33,7 @@ export interface ReviewFlags {
   profile?: string;
   logGroup?: string;
   logFile?: string[];
+  logFormat?: LogFormat | 'auto';
   logLinePrefix?: string;
   concurrency?: string;
   /** weekly: reset pg_stat_statements after the review (a dry run without --execute). */
@@ -48,7 +50,7 @@ export const DEFAULT_SINCE: Record<Cadence, string> = { daily: '24h', weekly: '7
 const TARGET_FLAGS = ['databaseUrl', 'rdsInstance', 'logGroup', 'logFile'] as const;
 
 /** The flags that name what to review; every command that reviews a target takes them. */
-export type TargetFlags = Pick<ReviewFlags, 'databaseUrl' | 'rdsInstance' | 'region' | 'profile' | 'logGroup' | 'logFile' | 'logLinePrefix'>;
+export type TargetFlags = Pick<ReviewFlags, 'databaseUrl' | 'rdsInstance' | 'region' | 'profile' | 'logGroup' | 'logFile' | 'logFormat' | 'logLinePrefix'>;
 
 /** Flags naming a database or instance make one target; otherwise the config's targets; otherwise libpq's env. */
 export function targetsOf(flags: TargetFlags, config: ConfigFile, env: NodeJS.ProcessEnv): Target[] {
@@ -59,11 +61,12 @@ export function targetsOf(flags: TargetFlags, config: ConfigFile, env: NodeJS.Pr
     profile: flags.profile,
     logGroup: flags.logGroup,
     logFiles: flags.logFile,
+    logFormat: flags.logFormat,
     logLinePrefix: flags.logLinePrefix,
   };
   if (TARGET_FLAGS.some((flag) => flags[flag] !== undefined) || !config.targets?.length) return [resolveTarget(fromFlags, env)];
   return config.targets.map((target, index) =>
-    resolveTarget({ ...target, region: target.region ?? flags.region, profile: target.profile ?? flags.profile, logLinePrefix: target.logLinePrefix ?? flags.logLinePrefix }, env, index),
+    resolveTarget({ ...target, region: target.region ?? flags.region, profile: target.profile ?? flags.profile, logFormat: target.logFormat ?? flags.logFormat, logLinePrefix: target.logLinePrefix ?? flags.logLinePrefix }, env, index),
   );
 }
 

@@ -70,7 +70,7 @@ export const EVIDENCE_ITEMS: EvidenceItem[] = [
       const scan = await ctx.scanLogs([], { from: new Date(options.until.getTime() - options.logDays * DAY), to: options.until });
       const events = [];
       for await (const record of scan.records) {
-        events.push({ time: record.time?.toISOString() ?? null, user: record.user ?? null, database: record.database ?? null, client: record.host ?? null, pid: record.pid ?? null, level: record.level, message: redactSecrets(record.message) });
+        events.push({ time: record.time?.toISOString() ?? null, user: record.user ?? null, database: record.database ?? null, client: record.client ?? null, pid: record.pid ?? null, level: record.level, message: redactSecrets(record.message) });
         if (events.length >= options.maxItems) break;
       }
       return { origin: scan.origin, events };

@@ -4,13 +4,14 @@ import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModule } from 'libpg-query';
-import { newEntryStats, readEntries, type LogFormat } from '../../src/activity/entries.js';
+import { readRecords } from '../../src/sources/logs/formats.js';
+import { newLogStats, type LogFormat } from '../../src/sources/logs/record.js';
 import { openLog } from '../../src/sources/logs/file-reader.js';
 import { ActivityMonitor, type ActivityEvent } from '../../src/activity/monitor.js';
 import type { ActivityConfig } from '../../src/activity/rules.js';
 import { USE_CASES } from '../../src/activity/use-cases.js';
 import { SCENARIO_SECRET } from '../../src/sandbox/activity-scenario.js';
-import { MAX_LINE_BYTES } from '../../src/activity/lines.js';
+import { MAX_LINE_BYTES } from '../../src/sources/logs/lines.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dbsec-activity-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,8 +25,8 @@ const PREFIX = '%t:%r:%u@%d:[%p]:';
 export async function classifyLog(path: string, config: ActivityConfig = SCENARIO_CONFIG, format: LogFormat | 'auto' = 'auto', prefix = PREFIX) {
   const events: ActivityEvent[] = [];
   const monitor = new ActivityMonitor({ config, onEvent: (e) => events.push(e) });
-  const stats = newEntryStats();
-  for await (const entry of readEntries((await openLog(path)) as AsyncIterable<Buffer>, format, prefix, stats)) monitor.handle(entry);
+  const stats = newLogStats();
+  for await (const entry of readRecords((await openLog(path)) as AsyncIterable<Buffer>, format, prefix, stats)) monitor.handle(entry);
   return { events, summary: monitor.summary, stats };
 }
 

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import failedAuth from '../../src/checks/daily/failed-auth.js';
-import { readLogFiles, type ReadStats } from '../../src/sources/logs/file-reader.js';
+import { readLogFiles } from '../../src/sources/logs/file-reader.js';
+import { newLogStats } from '../../src/sources/logs/record.js';
 import { RDS_LOG_LINE_PREFIX } from '../../src/target.js';
 import { pinClock, runCheck } from '../helpers/run-check.js';
+import { endpointLifecycle, useEndpoint } from '../helpers/aws.js';
+import { SANDBOX_INSTANCE } from '../../src/sandbox/aws-scenario.js';
 
 /** fixtures/record-logs.mjs wrote both logs at 2026-11-22 21:43 UTC: the runs here happen just after. */
 pinClock(new Date('2026-11-22T21:45:00Z'));
@@ -13,12 +16,18 @@ describe.each(['rds-prefix-pg18.log', 'rds-prefix-pg15.log'])('daily.failed-auth
   const path = fileURLToPath(new URL(`../../fixtures/logs/${name}`, import.meta.url));
 
   it('parses every line of the recorded log', async () => {
-    const stats: ReadStats = { lines: 0, records: 0, unparsed: 0 };
+    const stats = newLogStats();
     const levels = new Set<string>();
-    for await (const record of readLogFiles([path], RDS_LOG_LINE_PREFIX, stats)) levels.add(record.level);
-    expect(stats.unparsed).toBe(0);
+    const details: string[] = [];
+    for await (const record of readLogFiles([path], 'auto', RDS_LOG_LINE_PREFIX, stats)) {
+      levels.add(record.level);
+      if (record.level === 'FATAL' && record.detail) details.push(record.detail);
+    }
+    expect(stats.skipped).toBe(0);
     expect(stats.records).toBeGreaterThan(30);
-    for (const level of ['LOG', 'FATAL', 'DETAIL']) expect(levels).toContain(level);
+    expect([...levels].sort()).toEqual(['FATAL', 'LOG']);
+    // The DETAIL lines travel with the FATAL they explain (which pg_hba rule, or that the role does not exist).
+    expect(details).toContainEqual(expect.stringMatching(/^Role "admin" does not exist\./));
   });
 
   it('counts the eight failures and nothing else, per user and address', async () => {
@@ -34,5 +43,60 @@ describe.each(['rds-prefix-pg18.log', 'rds-prefix-pg15.log'])('daily.failed-auth
   it('keeps lines outside the window out of the count', async () => {
     const findings = await runCheck(failedAuth, { logFiles: [path] }, {}, { now: new Date('2020-01-02T00:00:00Z') });
     expect(findings[0]).toMatchObject({ status: 'ok', value: 0 });
+  });
+});
+
+/**
+ * One scenario (4 + 4 failed logins, and a FATAL that is not one) recorded by fixtures/record-logs.mjs from Debian's
+ * PostgreSQL 15 in every format the readers take (the RDS-prefixed log on 2026-11-22, the others on 2026-11-30):
+ * all read through the one pipeline, all agree.
+ */
+describe.each([
+  ['rds-prefix-pg15.log', new Date('2026-11-22T21:45:00Z'), undefined],
+  ['failed-logins-pg15.csv', new Date('2026-11-30T11:45:00Z'), undefined],
+  ['failed-logins-pg15.json', new Date('2026-11-30T11:45:00Z'), undefined],
+  ['debian-prefix-pg15.log', new Date('2026-11-30T11:45:00Z'), '%m [%p] %q%u@%d '],
+])('daily.failed-auth agrees on %s', (name, now, logLinePrefix) => {
+  const path = fileURLToPath(new URL(`../../fixtures/logs/${name}`, import.meta.url));
+
+  it('counts the same eight failures, per user and per client address', async () => {
+    const findings = await runCheck(failedAuth, { logFiles: [path], logLinePrefix }, {}, { now });
+    expect(findings[0]).toMatchObject({ status: 'monitor', value: 8 });
+    expect(findings[0]!.evidence.map((row) => [row.by, row.name, row.count])).toEqual([
+      ['user', 'admin', 4],
+      ['user', 'app_user', 4],
+      // Debian's prefix has no %r: the address comes from each session's "connection received" line.
+      ['client', '127.0.0.1', 8],
+    ]);
+    expect(findings[0]!.summary).not.toMatch(/skipped/);
+  });
+
+  it('finds the format from the first line, skips nothing, and keeps each DETAIL with its FATAL', async () => {
+    const stats = newLogStats();
+    const records = [];
+    for await (const record of readLogFiles([path], 'auto', logLinePrefix ?? RDS_LOG_LINE_PREFIX, stats)) records.push(record);
+    expect(stats.format).toBe(name.endsWith('.csv') ? 'csvlog' : name.endsWith('.json') ? 'jsonlog' : 'stderr');
+    expect(stats.skipped).toBe(0);
+    expect(records.filter((r) => r.level === 'FATAL').map((r) => r.detail ?? '')).toContainEqual(expect.stringMatching(/^Role "admin" does not exist\./));
+  });
+});
+
+it('a log none of whose lines fit the prefix is an error, never an empty log', async () => {
+  const path = fileURLToPath(new URL('../../fixtures/logs/debian-prefix-pg15.log', import.meta.url));
+  const findings = await runCheck(failedAuth, { logFiles: [path] }, {}, { now: new Date('2026-11-30T11:45:00Z') });
+  expect(findings[0]).toMatchObject({ status: 'error' });
+  expect(findings[0]!.summary).toMatch(/^None of the 56 lines of .*debian-prefix-pg15\.log matched the log_line_prefix; pass the server's prefix with --log-line-prefix\.$/);
+});
+
+describe('the Debian-prefixed log through CloudWatch Logs', () => {
+  endpointLifecycle();
+
+  it('asks for the sessions\' "connection received" lines too, and so knows every client address', async () => {
+    const path = fileURLToPath(new URL('../../fixtures/logs/debian-prefix-pg15.log', import.meta.url));
+    const endpoint = await useEndpoint({ logFile: path });
+    const findings = await runCheck(failedAuth, { rdsInstance: SANDBOX_INSTANCE, logLinePrefix: '%m [%p] %q%u@%d ' }, {}, { now: new Date('2026-11-30T11:45:00Z') });
+    expect(findings[0]).toMatchObject({ status: 'monitor', value: 8 });
+    expect(findings[0]!.evidence).toContainEqual(expect.objectContaining({ by: 'client', name: '127.0.0.1', count: 8 }));
+    expect(endpoint.requests.find((r) => r.operation === 'FilterLogEvents')!.input.filterPattern).toBe('?"authentication failed" ?"no pg_hba.conf entry" ?"connection received"');
   });
 });

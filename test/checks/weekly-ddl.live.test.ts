@@ -46,7 +46,7 @@ describe.each(servers().map((server) => [server.flavor, server] as const))('week
     await as(server, ROLES.app.name, ROLES.app.password, 'TRUNCATE t1; DROP TABLE t1');
     const log = await logSince(server, mark, join(dir, `${flavor}-ddl.log`));
     const findings = await runCheck(ddl, { databaseUrl: auditor(), logFiles: [log] }, { allowRoles: ['migrator'] });
-    expect(findings.map((f) => f.value)).toEqual(['ALTER TABLE', 'TRUNCATE', 'DROP TABLE']);
+    expect(findings.map((f) => f.value)).toEqual(['ALTER TABLE', 'TRUNCATE TABLE', 'DROP TABLE']);
     expect(new Set(statuses(findings))).toEqual(new Set(['investigate']));
     expect(findings[0]!.evidence[0]).toMatchObject({ user: ROLES.app.name, database: 'ddl_review', client: '127.0.0.1' });
     const allowed = await runCheck(ddl, { databaseUrl: auditor(), logFiles: [log] }, { allowRoles: [ROLES.app.name] });

@@ -9,7 +9,7 @@ describe('log_line_prefix parsing', () => {
     const record = rds.parse('2026-11-22 21:20:38 UTC:127.0.0.1(52792):postgres@postgres:[3423]:FATAL:  password authentication failed for user "postgres"');
     expect(record).toEqual({
       time: new Date('2026-11-22T21:20:38Z'),
-      host: '127.0.0.1',
+      client: '127.0.0.1',
       port: '52792',
       user: 'postgres',
       database: 'postgres',
@@ -20,9 +20,9 @@ describe('log_line_prefix parsing', () => {
   });
 
   it('handles IPv6 clients, background processes, [local] and a leading CloudWatch timestamp', () => {
-    expect(rds.parse('2026-11-22 10:00:00 UTC:2001:db8::1(5432):u@d:[7]:LOG:  x')).toMatchObject({ host: '2001:db8::1', port: '5432', user: 'u' });
+    expect(rds.parse('2026-11-22 10:00:00 UTC:2001:db8::1(5432):u@d:[7]:LOG:  x')).toMatchObject({ client: '2001:db8::1', port: '5432', user: 'u' });
     expect(rds.parse('2026-11-22 10:00:00 UTC::@:[389]:LOG:  checkpoint starting: time')).toMatchObject({ pid: 389, level: 'LOG' });
-    expect(rds.parse('2026-11-22 10:00:00 UTC:[local]:u@d:[8]:LOG:  x')).toMatchObject({ host: '[local]' });
+    expect(rds.parse('2026-11-22 10:00:00 UTC:[local]:u@d:[8]:LOG:  x')).toMatchObject({ client: '[local]' });
     expect(rds.parse('2026-11-22T10:00:00.000Z 2026-11-22 10:00:00 UTC:1.2.3.4(1):u@d:[9]:ERROR:  boom')).toMatchObject({ level: 'ERROR', message: 'boom' });
   });
 
@@ -46,7 +46,7 @@ describe('log_line_prefix parsing', () => {
 
 describe('authFailureOf', () => {
   it('reads password failures and pg_hba rejections, and nothing else', () => {
-    expect(authFailureOf({ level: 'FATAL', host: '10.0.0.5', message: 'password authentication failed for user "app"' })).toMatchObject({ user: 'app', client: '10.0.0.5', reason: 'password' });
+    expect(authFailureOf({ level: 'FATAL', client: '10.0.0.5', message: 'password authentication failed for user "app"' })).toMatchObject({ user: 'app', client: '10.0.0.5', reason: 'password' });
     expect(authFailureOf({ level: 'FATAL', message: 'no pg_hba.conf entry for host "203.0.113.9", user "x", database "y", no encryption' })).toMatchObject({ user: 'x', client: '203.0.113.9', reason: 'pg_hba' });
     expect(authFailureOf({ level: 'LOG', message: 'password authentication failed for user "app"' })).toBeUndefined();
     expect(authFailureOf({ level: 'FATAL', message: 'database "x" does not exist' })).toBeUndefined();

@@ -2,13 +2,13 @@ import { z } from 'zod';
 import { boundsOptions, defineCheck, type FindingDraft } from '../types.js';
 import { AUTH_FAILURE_PHRASES, authFailureOf, type AuthFailure } from '../../sources/logs/auth-failures.js';
 import { levelAbove } from '../../status.js';
-import { DbsecError } from '../../errors.js';
-import type { ReadStats } from '../../sources/logs/file-reader.js';
+import type { LogStats } from '../../sources/logs/record.js';
+import { skippedInput } from '../../sources/logs/pipeline.js';
 
 interface FailedAuthData {
   origin: string;
   failures: AuthFailure[];
-  stats: ReadStats;
+  stats: LogStats;
 }
 
 type Tally = {
@@ -42,12 +42,9 @@ export default defineCheck({
     return { origin: scan.origin, failures, stats: scan.stats };
   },
   evaluate(data: FailedAuthData, options): FindingDraft[] {
-    if (data.stats.lines > 0 && data.stats.records === 0) {
-      throw new DbsecError(`None of the ${data.stats.lines} lines of ${data.origin} matched the log_line_prefix; pass the server's prefix with --log-line-prefix.`);
-    }
     const count = data.failures.length;
     const evidence = [...tally(data.failures, 'user', options.top), ...tally(data.failures, 'client', options.top)];
-    const unparsed = data.stats.unparsed > 0 ? ` ${data.stats.unparsed} lines did not match the log_line_prefix and were skipped.` : '';
+    const unparsed = skippedInput(data.stats);
     const users = new Set(data.failures.map((f) => f.user)).size;
     const clients = new Set(data.failures.map((f) => f.client)).size;
     return [

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { boundsOptions, defineCheck, type FindingDraft } from '../types.js';
 import { AUTH_FAILURE_PHRASES, authFailureOf } from '../../sources/logs/auth-failures.js';
-import { loggedStatement } from '../../sources/logs/statements.js';
-import type { LogRecord } from '../../sources/logs/prefix.js';
+import { forEachLoggedStatement, keywordPhrases } from '../../sql/logged-statements.js';
+import type { LogRecord } from '../../sources/logs/record.js';
+import { skippedInput } from '../../sources/logs/pipeline.js';
 import type { Level } from '../../status.js';
 
 const METRICS = ['failedAuth', 'drop', 'alter', 'connections'] as const;
@@ -11,16 +12,16 @@ type Counts = Record<Metric, number>;
 
 const LABELS: Record<Metric, string> = { failedAuth: 'failed authentications', drop: 'DROP statements', alter: 'ALTER statements', connections: 'connections authorized' };
 
-/** FilterLogEvents matches phrases case-sensitively, so both spellings of the SQL keywords are asked for. */
-const PHRASES = [...AUTH_FAILURE_PHRASES, 'connection authorized', 'DROP', 'drop', 'ALTER', 'alter'];
-const STATEMENT_KEYWORD = /(?:^|;)\s*(DROP|ALTER)\b/gi;
+/** Candidates for the server-side filter; PostgreSQL's parser decides which lines hold a DROP or an ALTER. */
+const PHRASES = [...AUTH_FAILURE_PHRASES, 'connection authorized', ...keywordPhrases(['DROP', 'ALTER'])];
 
 interface SummaryData {
   origin: string;
   current: Counts;
   previous: Counts;
   byDay: Array<{ day: string } & Counts>;
-  unparsed: number;
+  /** What the read left out, as a sentence (or ''). */
+  skipped: string;
 }
 
 export default defineCheck({
@@ -48,20 +49,27 @@ export default defineCheck({
     const current = zero();
     const previous = zero();
     const days = new Map<string, Counts>();
-    for await (const record of scan.records) {
-      const counts = countsOf(record);
-      if (!counts || !record.time) continue;
+    const count = (record: LogRecord, metric: Metric) => {
+      if (!record.time) return;
       const inCurrent = record.time >= ctx.window.from;
-      add(inCurrent ? current : previous, counts);
+      (inCurrent ? current : previous)[metric]++;
       if (inCurrent) {
         const day = record.time.toISOString().slice(0, 10);
-        add(days.get(day) ?? days.set(day, zero()).get(day)!, counts);
+        (days.get(day) ?? days.set(day, zero()).get(day)!)[metric]++;
       }
-    }
+    };
+    const sessions = tap(scan.records, (record) => {
+      if (authFailureOf(record)) count(record, 'failedAuth');
+      else if (record.message.startsWith('connection authorized')) count(record, 'connections');
+    });
+    await forEachLoggedStatement(sessions, (record, { command }) => {
+      if (command.startsWith('DROP ')) count(record, 'drop');
+      else if (command.startsWith('ALTER ')) count(record, 'alter');
+    });
     const byDay = [...days].sort(([a], [b]) => a.localeCompare(b)).map(([day, counts]) => ({ day, ...counts }));
-    return { origin: scan.origin, current, previous, byDay, unparsed: scan.stats.unparsed };
+    return { origin: scan.origin, current, previous, byDay, skipped: skippedInput(scan.stats) };
   },
-  evaluate({ origin, current, previous, byDay, unparsed }, options): FindingDraft[] {
+  evaluate({ origin, current, previous, byDay, skipped }, options): FindingDraft[] {
     const rows = METRICS.map((metric) => {
       const growth = ((current[metric] - previous[metric]) / Math.max(previous[metric], 1)) * 100;
       const level: Level =
@@ -69,41 +77,32 @@ export default defineCheck({
       return { metric, current: current[metric], previous: previous[metric], growth, level };
     });
     const totals = rows.map((r) => `${r.current} ${LABELS[r.metric]} (${change(r)})`).join(', ');
-    const skippedLines = unparsed > 0 ? ` ${unparsed} lines did not match the log_line_prefix.` : '';
     const rising = rows.filter((r) => r.level !== 'ok');
     if (rising.length > 0) {
       return rising.map((r) => ({
         status: r.level,
         resource: `${origin} ${r.metric}`,
         title: `${r.current} ${LABELS[r.metric]}, ${change(r)} on the previous window`,
-        summary: `The previous window of the same length had ${r.previous}. Window totals: ${totals}.${skippedLines}`,
+        summary: `The previous window of the same length had ${r.previous}. Window totals: ${totals}.${skipped}`,
         value: r.current,
         expected: `growth at most ${options.monitorAbove}%`,
         evidence: byDay.map((d) => ({ ...d })),
       }));
     }
-    return [{ status: 'ok', resource: origin, title: 'No log metric rose beyond its bound', summary: `${totals}.${skippedLines}`, value: current.failedAuth, evidence: byDay.map((d) => ({ ...d })) }];
+    return [{ status: 'ok', resource: origin, title: 'No log metric rose beyond its bound', summary: `${totals}.${skipped}`, value: current.failedAuth, evidence: byDay.map((d) => ({ ...d })) }];
   },
 });
 
-function countsOf(record: LogRecord): Counts | undefined {
-  const counts = zero();
-  if (authFailureOf(record)) counts.failedAuth = 1;
-  else if (record.message.startsWith('connection authorized')) counts.connections = 1;
-  else {
-    const statement = loggedStatement(record.message);
-    if (!statement) return undefined;
-    for (const [, keyword] of statement.matchAll(STATEMENT_KEYWORD)) counts[keyword!.toLowerCase() as 'drop' | 'alter']++;
+/** The records as they pass, each shown to `see` first. */
+async function* tap(records: AsyncIterable<LogRecord>, see: (record: LogRecord) => void): AsyncGenerator<LogRecord> {
+  for await (const record of records) {
+    see(record);
+    yield record;
   }
-  return counts;
 }
 
 function zero(): Counts {
   return { failedAuth: 0, drop: 0, alter: 0, connections: 0 };
-}
-
-function add(into: Counts, counts: Counts): void {
-  for (const metric of METRICS) into[metric] += counts[metric];
 }
 
 function change(row: { current: number; previous: number; growth: number }): string {

@@ -3,11 +3,11 @@ import { defineCheck, matchesAny, type FindingDraft } from '../types.js';
 import { DbsecError, SourceMissing } from '../../errors.js';
 import { safeText } from '../../redact.js';
 import type { CheckContext } from '../../context.js';
-import { loggedStatement } from '../../sources/logs/statements.js';
+import { forEachLoggedStatement, keywordPhrases } from '../../sql/logged-statements.js';
 
-/** The runbook's three filter patterns. Full statement classification with PostgreSQL's parser is `dbsec activity`. */
-const DDL_PHRASES = ['DROP TABLE', 'ALTER TABLE', 'TRUNCATE'];
-const DDL = /\b(DROP\s+TABLE|ALTER\s+TABLE|TRUNCATE)\b/gi;
+/** The runbook's three filter patterns fetch candidates; PostgreSQL's parser (as in dbsec activity) decides. */
+const DDL_PHRASES = keywordPhrases(['DROP', 'ALTER', 'TRUNCATE']);
+const DDL_COMMANDS = new Set(['DROP TABLE', 'ALTER TABLE', 'TRUNCATE TABLE']);
 
 interface DdlEvent {
   time?: Date;
@@ -55,15 +55,10 @@ export default defineCheck({
     const logStatement = await logStatementSetting(ctx);
     const scan = await ctx.scanLogs(DDL_PHRASES);
     const events: DdlEvent[] = [];
-    for await (const record of scan.records) {
-      const statement = loggedStatement(record.message);
-      if (!statement) continue;
-      // One logged line may hold several statements ("TRUNCATE a; DROP TABLE b"): one event each.
-      for (const match of statement.matchAll(DDL)) {
-        const command = match[1]!.toUpperCase().replace(/\s+/g, ' ');
-        events.push({ time: record.time, user: record.user ?? '?', database: record.database ?? '?', client: record.host ?? 'local', command, statement });
-      }
-    }
+    // One logged line may hold several statements ("TRUNCATE a; DROP TABLE b"): the parser gives one event each.
+    await forEachLoggedStatement(scan.records, (record, { command, statement }) => {
+      if (DDL_COMMANDS.has(command)) events.push({ time: record.time, user: record.user ?? '?', database: record.database ?? '?', client: record.client ?? 'local', command, statement });
+    });
     return { origin: scan.origin, events, logStatement };
   },
   evaluate({ origin, events, logStatement }, options): FindingDraft[] {

@@ -1,4 +1,4 @@
-import type { LogRecord } from './prefix.js';
+import type { LogRecord } from './record.js';
 
 /** The phrases of a failed connection attempt, as PostgreSQL logs them at FATAL. */
 export const AUTH_FAILURE_PHRASES = ['authentication failed', 'no pg_hba.conf entry'] as const;
@@ -21,7 +21,7 @@ export function authFailureOf(record: LogRecord): AuthFailure | undefined {
     return {
       time: record.time,
       user: failed[2]!.replace(/""/g, '"'),
-      client: record.host || 'unknown',
+      client: record.client || 'unknown',
       reason: failed[1] === 'password' ? 'password' : 'other',
     };
   }

@@ -2,13 +2,13 @@ import { awsCall } from '../aws.js';
 import type { AwsClients } from '../aws.js';
 import { DbsecError } from '../../errors.js';
 import type { TimeWindow } from '../../time.js';
-import type { ReadStats } from './file-reader.js';
-import { compilePrefix, type LogRecord } from './prefix.js';
+import type { Clock } from '../../clock.js';
+import { FLUSH, sleep } from './follow.js';
 
 /** CloudWatch Logs filter pattern matching any of the phrases, e.g. ?"authentication failed" ?"no pg_hba.conf entry". */
 export function filterPatternFor(terms: readonly string[]): string | undefined {
   if (terms.length === 0) return undefined;
-  const quoted = terms.map((term) => `"${term.replace(/"/g, '\\"')}"`);
+  const quoted = terms.map((term) => `"${term.trim().replace(/"/g, '\\"')}"`);
   return quoted.length === 1 ? quoted[0] : quoted.map((q) => `?${q}`).join(' ');
 }
 
@@ -27,43 +27,48 @@ export async function assertLogGroupExists(aws: AwsClients, logGroup: string): P
   }
 }
 
+export interface CloudWatchReadOptions {
+  /** Server-side filter: only events holding one of these phrases (none: every event). */
+  phrases: readonly string[];
+  /** Keep polling for new events by the run's clock until the signal aborts (activity --follow). */
+  follow?: Clock;
+  signal?: AbortSignal;
+  pollMs?: number;
+}
+
 /**
- * Streams the events of a log group in the window, filtered server-side; FilterLogEvents times are epoch
- * milliseconds and a page may be empty yet carry a token, which the paginator follows.
+ * The events of a log group in the window as log text, for the same readers as a file: page by page (FilterLogEvents
+ * times are epoch milliseconds; a page may be empty yet carry a token, which the paginator follows), then with
+ * `follow` new ones every few seconds. Continuation lines get the TAB PostgreSQL writes in its own file.
  */
-export async function* readLogGroup(
-  aws: AwsClients,
-  logGroup: string,
-  window: TimeWindow,
-  terms: readonly string[],
-  logLinePrefix: string,
-  stats: ReadStats,
-): AsyncGenerator<LogRecord> {
+export async function* cloudWatchText(aws: AwsClients, logGroup: string, window: TimeWindow, options: CloudWatchReadOptions): AsyncGenerator<Buffer> {
   const { sdk, client } = await aws.logs();
-  const parser = compilePrefix(logLinePrefix);
-  const pages = sdk.paginateFilterLogEvents(
-    { client },
-    {
-      logGroupName: logGroup,
-      startTime: window.from.getTime(),
-      endTime: window.to.getTime(),
-      filterPattern: filterPatternFor(terms),
-    },
-  );
-  const iterator = pages[Symbol.asyncIterator]();
+  const { follow, signal } = options;
+  const filterPattern = filterPatternFor(options.phrases);
+  let from = window.from.getTime();
+  const seen = new Set<string>();
   for (;;) {
-    const next = await awsCall('logs:FilterLogEvents', () => iterator.next());
-    if (next.done) return;
-    for (const event of next.value.events ?? []) {
-      stats.lines++;
-      const record = parser.parse(event.message ?? '');
-      if (!record) {
-        stats.unparsed++;
-        continue;
+    const to = follow ? follow().getTime() : window.to.getTime();
+    const pages = sdk.paginateFilterLogEvents({ client }, { logGroupName: logGroup, startTime: from, endTime: to, filterPattern });
+    const iterator = pages[Symbol.asyncIterator]();
+    let newest = from;
+    for (;;) {
+      const next = await awsCall('logs:FilterLogEvents', () => iterator.next());
+      if (next.done) break;
+      const lines: string[] = [];
+      for (const event of next.value.events ?? []) {
+        if (event.eventId && seen.has(event.eventId)) continue;
+        if (event.eventId && follow) seen.add(event.eventId);
+        newest = Math.max(newest, event.timestamp ?? 0);
+        lines.push((event.message ?? '').replace(/\n(?!\t)/g, '\n\t'));
       }
-      stats.records++;
-      if (!record.time && event.timestamp !== undefined) record.time = new Date(event.timestamp);
-      yield record;
+      if (lines.length > 0) yield Buffer.from(`${lines.join('\n')}\n`);
     }
+    if (!follow || !signal || signal.aborted) return;
+    yield FLUSH;
+    from = newest;
+    if (seen.size > 100_000) seen.clear();
+    await sleep(options.pollMs ?? 5000, signal);
+    if (signal.aborted) return;
   }
 }

@@ -1,19 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { DbsecError, messageOf } from '../../errors.js';
-import { compilePrefix, type LogRecord } from './prefix.js';
-
-/** A record of one log line, with its continuation lines (TAB-led) joined; very long messages are cut. */
-const MAX_MESSAGE = 64 * 1024;
-
-export interface ReadStats {
-  lines: number;
-  records: number;
-  unparsed: number;
-}
+import { readRecords } from './formats.js';
+import type { LogFormat, LogRecord, LogStats } from './record.js';
 
 export async function isGzip(path: string): Promise<boolean> {
   const handle = await open(path, 'r');
@@ -46,34 +37,16 @@ export function readFailure(path: string, err: unknown): DbsecError {
 }
 
 /**
- * Streams the records of PostgreSQL stderr log files (plain or gzip) without loading them, parsing each line
- * with the log_line_prefix. Lines that fit no record are counted in stats.unparsed and skipped.
+ * Streams the records of log files (plain or gzip, each in any format) without loading them, one file after the
+ * other in the order given (rotation order: oldest first).
  */
-export async function* readLogFiles(paths: readonly string[], logLinePrefix: string, stats: ReadStats): AsyncGenerator<LogRecord> {
-  const parser = compilePrefix(logLinePrefix);
+export async function* readLogFiles(paths: readonly string[], format: LogFormat | 'auto', logLinePrefix: string, stats: LogStats): AsyncGenerator<LogRecord> {
   for (const path of paths) {
     const stream = await openLog(path);
-    const lines = createInterface({ input: stream, crlfDelay: Infinity });
-    let pending: LogRecord | undefined;
     try {
-      for await (const line of lines) {
-        stats.lines++;
-        if (line.startsWith('\t') && pending) {
-          if (pending.message.length < MAX_MESSAGE) pending.message = `${pending.message}\n${line.slice(1)}`.slice(0, MAX_MESSAGE);
-          continue;
-        }
-        const record = parser.parse(line.length > MAX_MESSAGE ? line.slice(0, MAX_MESSAGE) : line);
-        if (!record) {
-          if (line.trim() !== '') stats.unparsed++;
-          continue;
-        }
-        if (pending) yield pending;
-        stats.records++;
-        pending = record;
-      }
+      yield* readRecords(stream as AsyncIterable<Buffer>, format, logLinePrefix, stats);
     } catch (err) {
-      throw readFailure(path, err);
+      throw err instanceof DbsecError ? err : readFailure(path, err);
     }
-    if (pending) yield pending;
   }
 }

@@ -2,21 +2,9 @@
  * Turns a log_line_prefix (PostgreSQL's escapes, e.g. RDS's "%t:%r:%u@%d:[%p]:") into a regular expression
  * that splits a stderr log line into its fields. See postgresql.conf's log_line_prefix documentation.
  */
+import type { LogRecord } from './record.js';
 
-export interface LogRecord {
-  time?: Date;
-  host?: string;
-  port?: string;
-  user?: string;
-  database?: string;
-  pid?: number;
-  application?: string;
-  sessionId?: string;
-  level: string;
-  message: string;
-}
-
-type Field = keyof Omit<LogRecord, 'level' | 'message'> | 'remote' | 'timeText' | 'epoch' | 'skip';
+type Field = keyof Omit<LogRecord, 'level' | 'message' | 'detail' | 'hint' | 'context' | 'statement'> | 'remote' | 'timeText' | 'epoch' | 'skip';
 
 const TIMESTAMP = String.raw`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?(?: ?[A-Za-z][A-Za-z0-9+/_-]*|[+-]\d{2}(?::?\d{2})?)?`;
 const ESCAPES: Record<string, [string, Field]> = {
@@ -25,7 +13,7 @@ const ESCAPES: Record<string, [string, Field]> = {
   s: [`(?:${TIMESTAMP})`, 'skip'],
   n: [String.raw`(\d+(?:\.\d+)?)`, 'epoch'],
   r: [String.raw`(\[local\]|[^\s()]*\(\d+\)|[^\s()]*)`, 'remote'],
-  h: [String.raw`(\[local\]|[^\s]*?)`, 'host'],
+  h: [String.raw`(\[local\]|[^\s]*?)`, 'client'],
   u: ['(.*?)', 'user'],
   d: ['(.*?)', 'database'],
   a: ['(.*?)', 'application'],
@@ -95,7 +83,7 @@ function assign(record: LogRecord, field: Field, value: string): void {
       return;
     case 'remote': {
       const m = /^(.*)\((\d+)\)$/.exec(value);
-      record.host = m ? m[1] : value;
+      record.client = m ? m[1] : value;
       if (m) record.port = m[2];
       return;
     }
@@ -105,7 +93,7 @@ function assign(record: LogRecord, field: Field, value: string): void {
     case 'skip':
       return;
     default:
-      record[field as 'host' | 'user' | 'database' | 'application' | 'sessionId'] = value;
+      record[field as 'client' | 'user' | 'database' | 'application' | 'sessionId'] = value;
   }
 }
 

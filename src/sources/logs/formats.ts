@@ -1,45 +1,23 @@
 import { Readable } from 'node:stream';
 import { parse as csvParse } from 'csv-parse';
-import { DbsecError, messageOf } from '../errors.js';
-import { compilePrefix, parseLogTime } from '../sources/logs/prefix.js';
-import { boundedLines, MAX_LINE_BYTES, type LineStats } from './lines.js';
+import { DbsecError, messageOf } from '../../errors.js';
+import { compilePrefix, parseLogTime } from './prefix.js';
+import { boundedLines, MAX_LINE_BYTES } from './lines.js';
+import type { LogFormat, LogRecord, LogStats } from './record.js';
+import { SessionAttributes } from './sessions.js';
 
-/** One log entry in any format: a main line with its continuation lines and the DETAIL that follows it. */
-export interface LogEntry {
-  time?: Date;
-  user?: string;
-  database?: string;
-  client?: string;
-  pid?: number;
-  application?: string;
-  level: string;
-  message: string;
-  detail?: string;
-}
-
-export type LogFormat = 'stderr' | 'csvlog' | 'jsonlog';
-export const LOG_FORMATS = ['auto', 'stderr', 'csvlog', 'jsonlog'] as const;
-
-export interface EntryStats extends LineStats {
-  entries: number;
-  /** Lines or rows that fit no entry (another prefix, garbage, a broken CSV row or JSON object): counted, skipped. */
-  skipped: number;
-  format?: LogFormat;
-}
-
-export function newEntryStats(): EntryStats {
-  return { bytes: 0, lines: 0, truncated: 0, entries: 0, skipped: 0 };
-}
-
-/** Reads entries from one input; `format` auto looks at the first line. Damaged input is counted, never fatal. */
-export async function* readEntries(input: AsyncIterable<Buffer | string>, format: LogFormat | 'auto', prefix: string, stats: EntryStats): AsyncGenerator<LogEntry> {
+/**
+ * The records of one input in any format (`auto` looks at the first line), with the session's client and application
+ * filled in where the format's own fields lack them. Damaged input is counted in stats.skipped, never fatal.
+ */
+export async function* readRecords(input: AsyncIterable<Buffer | string>, format: LogFormat | 'auto', prefix: string, stats: LogStats): AsyncGenerator<LogRecord> {
   const { first, rest } = await peek(input);
   const chosen = format === 'auto' ? detectFormat(first) : format;
   stats.format = chosen;
   const all = prepend(first, rest);
-  if (chosen === 'csvlog') yield* csvEntries(all, stats);
-  else if (chosen === 'jsonlog') yield* jsonEntries(all, stats);
-  else yield* stderrEntries(all, prefix, stats);
+  const sessions = new SessionAttributes();
+  const records = chosen === 'csvlog' ? csvRecords(all, stats) : chosen === 'jsonlog' ? jsonRecords(all, stats) : stderrRecords(all, prefix, stats);
+  for await (const record of records) yield sessions.fill(record);
 }
 
 export function detectFormat(head: Buffer | undefined): LogFormat {
@@ -51,9 +29,16 @@ export function detectFormat(head: Buffer | undefined): LogFormat {
 
 const ATTACHED = new Set(['DETAIL', 'HINT', 'CONTEXT', 'STATEMENT', 'LOCATION', 'QUERY']);
 
-async function* stderrEntries(input: AsyncIterable<Buffer>, prefix: string, stats: EntryStats): AsyncGenerator<LogEntry> {
+function attach(record: LogRecord, level: string, message: string): void {
+  if (level === 'DETAIL') record.detail = message;
+  else if (level === 'HINT') record.hint = message;
+  else if (level === 'CONTEXT') record.context = message;
+  else if (level === 'STATEMENT') record.statement = message;
+}
+
+async function* stderrRecords(input: AsyncIterable<Buffer>, prefix: string, stats: LogStats): AsyncGenerator<LogRecord> {
   const parser = compilePrefix(prefix);
-  let pending: LogEntry | undefined;
+  let pending: LogRecord | undefined;
   for await (const line of boundedLines(input, stats)) {
     if (line.startsWith('\t') && pending) {
       if (pending.message.length < MAX_LINE_BYTES) pending.message += `\n${line.slice(1)}`;
@@ -70,22 +55,22 @@ async function* stderrEntries(input: AsyncIterable<Buffer>, prefix: string, stat
       if (line.trim() !== '') stats.skipped++;
       continue;
     }
-    // A DETAIL line belongs to the entry just before it from the same process (execute's parameters live there).
+    // DETAIL, HINT, CONTEXT and STATEMENT belong to the record just before them from the same process.
     if (pending && ATTACHED.has(record.level) && record.pid === pending.pid) {
-      if (record.level === 'DETAIL') pending.detail = record.message;
+      attach(pending, record.level, record.message);
       continue;
     }
     if (pending) yield pending;
-    stats.entries++;
-    pending = { time: record.time, user: record.user, database: record.database, client: record.host, pid: record.pid, application: record.application, level: record.level, message: record.message };
+    stats.records++;
+    pending = record;
   }
   if (pending) yield pending;
 }
 
 // csvlog columns (PostgreSQL 12–18): the ones dbsec reads, by position.
-const CSV = { time: 0, user: 1, database: 2, pid: 3, client: 4, level: 11, message: 13, detail: 14, application: 22 } as const;
+const CSV = { time: 0, user: 1, database: 2, pid: 3, client: 4, sessionId: 5, level: 11, message: 13, detail: 14, hint: 15, context: 18, statement: 19, application: 22 } as const;
 
-async function* csvEntries(input: AsyncIterable<Buffer>, stats: EntryStats): AsyncGenerator<LogEntry> {
+async function* csvRecords(input: AsyncIterable<Buffer>, stats: LogStats): AsyncGenerator<LogRecord> {
   const counted = countBytes(input, stats);
   const parser = Readable.from(counted).pipe(
     csvParse({ relax_quotes: true, relax_column_count: true, skip_records_with_error: true, max_record_size: MAX_LINE_BYTES, on_skip: () => void stats.skipped++ }),
@@ -97,7 +82,7 @@ async function* csvEntries(input: AsyncIterable<Buffer>, stats: EntryStats): Asy
         stats.skipped++;
         continue;
       }
-      stats.entries++;
+      stats.records++;
       yield {
         time: parseLogTime(row[CSV.time]!),
         user: row[CSV.user] || undefined,
@@ -107,6 +92,10 @@ async function* csvEntries(input: AsyncIterable<Buffer>, stats: EntryStats): Asy
         level: row[CSV.level]!,
         message: row[CSV.message]!,
         detail: row[CSV.detail] || undefined,
+        hint: row[CSV.hint] || undefined,
+        context: row[CSV.context] || undefined,
+        statement: row[CSV.statement] || undefined,
+        sessionId: row[CSV.sessionId] || undefined,
         application: row[CSV.application] || undefined,
       };
     }
@@ -115,7 +104,7 @@ async function* csvEntries(input: AsyncIterable<Buffer>, stats: EntryStats): Asy
   }
 }
 
-async function* jsonEntries(input: AsyncIterable<Buffer>, stats: EntryStats): AsyncGenerator<LogEntry> {
+async function* jsonRecords(input: AsyncIterable<Buffer>, stats: LogStats): AsyncGenerator<LogRecord> {
   for await (const line of boundedLines(input, stats)) {
     if (line.trim() === '') continue;
     let row: Record<string, unknown>;
@@ -129,7 +118,7 @@ async function* jsonEntries(input: AsyncIterable<Buffer>, stats: EntryStats): As
       stats.skipped++;
       continue;
     }
-    stats.entries++;
+    stats.records++;
     yield {
       time: typeof row.timestamp === 'string' ? parseLogTime(row.timestamp) : undefined,
       user: str(row.user),
@@ -139,6 +128,10 @@ async function* jsonEntries(input: AsyncIterable<Buffer>, stats: EntryStats): As
       level: row.error_severity,
       message: row.message,
       detail: str(row.detail),
+      hint: str(row.hint),
+      context: str(row.context),
+      statement: str(row.statement),
+      sessionId: str(row.session_id),
       application: str(row.application_name),
     };
   }
@@ -163,7 +156,7 @@ async function* prepend(first: Buffer | undefined, rest: AsyncIterator<Buffer | 
   }
 }
 
-async function* countBytes(input: AsyncIterable<Buffer>, stats: EntryStats): AsyncGenerator<Buffer> {
+async function* countBytes(input: AsyncIterable<Buffer>, stats: LogStats): AsyncGenerator<Buffer> {
   for await (const chunk of input) {
     stats.bytes += chunk.length;
     yield chunk;

@@ -1,0 +1,107 @@
+import type { Clock } from '../../clock.js';
+import { DbsecError } from '../../errors.js';
+import type { TimeWindow } from '../../time.js';
+import type { AwsClients } from '../aws.js';
+import { cloudWatchText } from './cloudwatch-reader.js';
+import { openLog, readFailure } from './file-reader.js';
+import { followFile } from './follow.js';
+import { readRecords } from './formats.js';
+import type { LogFormat, LogRecord, LogStats } from './record.js';
+
+/**
+ * The one road from a log to records, for every check and for `dbsec activity`: files (plain or .gz, in the order
+ * given), stdin ("-") or a CloudWatch log group; stderr with any log_line_prefix, csvlog or jsonlog; the same record
+ * model, window and counts whoever reads.
+ */
+export interface LogPlan {
+  files: readonly string[];
+  logGroup?: string;
+  aws?: () => AwsClients;
+  format: LogFormat | 'auto';
+  prefix: string;
+  /** Records outside it are counted and dropped; undefined reads whole files. */
+  window?: TimeWindow;
+  /** The run's time: records stamped after it are counted apart (clock skew, a wrong log_timezone). */
+  now: Date;
+  /** Server-side filter for CloudWatch Logs; the caller filters records itself. Empty: everything. */
+  phrases: readonly string[];
+  /** Keep reading what is appended (files, rotation too) or newly delivered (CloudWatch) until the signal aborts. */
+  follow?: { clock: Clock; signal: AbortSignal };
+}
+
+/** One input of a plan: a file, stdin or the log group, read when iterated. */
+export interface LogInput {
+  name: string;
+  records(stats: LogStats): AsyncIterable<LogRecord>;
+}
+
+/**
+ * With a log_line_prefix that has no client address (%r or %h), a session's "connection received" line travels with
+ * a CloudWatch filter: it carries the address the lines that matter leave out.
+ */
+function sessionPhrases(prefix: string): string[] {
+  return /%-?\d*[rh]/.test(prefix) ? [] : ['connection received'];
+}
+
+export function logInputs(plan: LogPlan): LogInput[] {
+  if (plan.files.length > 0) {
+    return plan.files.map((path) => ({
+      name: path === '-' ? 'stdin' : path,
+      records: (stats) => fileRecords(path, plan, stats),
+    }));
+  }
+  if (!plan.logGroup || !plan.aws || !plan.window) throw new DbsecError('No log to read: pass --log-file FILE (or - for stdin), or --rds-instance ID for its CloudWatch log group.');
+  const { logGroup, aws, window } = plan;
+  const phrases = plan.phrases.length > 0 ? [...new Set([...plan.phrases, ...sessionPhrases(plan.prefix)])] : [];
+  return [
+    {
+      name: logGroup,
+      records: (stats) => inWindow(readRecords(cloudWatchText(aws(), logGroup, window, { phrases, follow: plan.follow?.clock, signal: plan.follow?.signal }), plan.format, plan.prefix, stats), plan, stats),
+    },
+  ];
+}
+
+async function* fileRecords(path: string, plan: LogPlan, stats: LogStats): AsyncGenerator<LogRecord> {
+  const chunks = plan.follow && path !== '-' ? followFile(path, plan.follow.signal) : ((await openLog(path)) as AsyncIterable<Buffer>);
+  try {
+    yield* inWindow(readRecords(chunks, plan.format, plan.prefix, stats), plan, stats);
+  } catch (err) {
+    throw err instanceof DbsecError ? err : readFailure(path, err);
+  }
+}
+
+/** Clock skew a record may show before it counts as stamped in the future. */
+const FUTURE_SLACK_MS = 60_000;
+
+async function* inWindow(records: AsyncIterable<LogRecord>, plan: LogPlan, stats: LogStats): AsyncGenerator<LogRecord> {
+  const { window } = plan;
+  const future = plan.now.getTime() + FUTURE_SLACK_MS;
+  for await (const record of records) {
+    if (record.time && !plan.follow) {
+      if (record.time.getTime() > future) stats.future++;
+      if (window && (record.time < window.from || record.time > window.to)) {
+        stats.outOfWindow++;
+        continue;
+      }
+    }
+    yield record;
+  }
+}
+
+/** A log none of whose lines fit the format is a reading error, never an empty (and so "ok") log. */
+export function assertReadable(name: string, stats: LogStats): void {
+  if (stats.lines > 0 && stats.records === 0) {
+    const how = stats.format === 'stderr' || stats.format === undefined ? "matched the log_line_prefix; pass the server's prefix with --log-line-prefix" : `was a ${stats.format} record`;
+    throw new DbsecError(`None of the ${stats.lines} lines of ${name} ${how}.`);
+  }
+}
+
+/** "12 lines fit no record and were skipped; 3 records outside the window…": what a count left out, or ''. */
+export function skippedInput(stats: LogStats): string {
+  const parts = [
+    stats.skipped > 0 ? `${stats.skipped} line${stats.skipped === 1 ? '' : 's'} fit no record and ${stats.skipped === 1 ? 'was' : 'were'} skipped` : '',
+    stats.truncated > 0 ? `${stats.truncated} overlong line${stats.truncated === 1 ? ' was' : 's were'} cut` : '',
+    stats.future > 0 ? `${stats.future} record${stats.future === 1 ? ' is' : 's are'} stamped after the run's time (clock skew or log_timezone?)` : '',
+  ].filter(Boolean);
+  return parts.length ? ` ${parts.join('; ')}.` : '';
+}

@@ -1,0 +1,52 @@
+/**
+ * The one record model of every log reader (stderr with any log_line_prefix, csvlog, jsonlog; files, stdin,
+ * CloudWatch Logs): a main line with its continuation lines joined and the DETAIL that follows it.
+ */
+export interface LogRecord {
+  time?: Date;
+  user?: string;
+  database?: string;
+  /** The client address (%r or %h, csvlog's connection_from, jsonlog's remote_host; else the session's connection line). */
+  client?: string;
+  port?: string;
+  pid?: number;
+  /** The application name (%a, csvlog/jsonlog; else the session's `connection authorized` line). */
+  application?: string;
+  sessionId?: string;
+  level: string;
+  message: string;
+  /** The lines PostgreSQL attaches to a message: DETAIL (execute's parameters), HINT, CONTEXT, and an ERROR's STATEMENT. */
+  detail?: string;
+  hint?: string;
+  context?: string;
+  statement?: string;
+}
+
+export type LogFormat = 'stderr' | 'csvlog' | 'jsonlog';
+export const LOG_FORMATS = ['auto', 'stderr', 'csvlog', 'jsonlog'] as const;
+
+/** What a read saw: every count that skips input says how much it skipped. */
+export interface LogStats {
+  bytes: number;
+  lines: number;
+  /** Lines cut at the line size bound. */
+  truncated: number;
+  /** Records read (a main line with its continuation and attached lines). */
+  records: number;
+  /** Lines or rows that fit no record (another prefix, garbage, a broken CSV row or JSON object): counted, skipped. */
+  skipped: number;
+  /** Records outside the window, and those stamped after the run's time (clock skew, a wrong log_timezone). */
+  outOfWindow: number;
+  future: number;
+  format?: LogFormat;
+}
+
+export function newLogStats(): LogStats {
+  return { bytes: 0, lines: 0, truncated: 0, records: 0, skipped: 0, outOfWindow: 0, future: 0 };
+}
+
+/** Adds one input's counts to a run's. */
+export function addLogStats(total: LogStats, part: LogStats): void {
+  for (const key of ['bytes', 'lines', 'truncated', 'records', 'skipped', 'outOfWindow', 'future'] as const) total[key] += part[key];
+  total.format ??= part.format;
+}
