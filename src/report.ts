@@ -8,6 +8,8 @@ export interface Finding {
   summary: string;
   /** The exact resource the finding is about (alarm, pid, event id, log group…). */
   resource: string | null;
+  /** The same problem has the same fingerprint in every run: check, target, resource, identifying facts. */
+  fingerprint: string;
   value?: number | string;
   expected?: string;
   thresholds?: Record<string, unknown>;

@@ -1,8 +1,8 @@
 import pLimit from 'p-limit';
-import type { Check, FindingDraft } from './checks/types.js';
+import type { Check } from './checks/types.js';
 import { TargetContext, type CheckContext, type ContextDeps } from './context.js';
 import { DbsecError, SourceMissing, messageOf } from './errors.js';
-import { safeRow, safeText } from './redact.js';
+import { makeFinding } from './finding.js';
 import { makeReport, type Finding, type Report } from './report.js';
 import type { ResolvedCheckOptions } from './config.js';
 import { describeTarget, type Target } from './target.js';
@@ -66,21 +66,6 @@ export async function runChecks(plan: RunPlan): Promise<Report> {
   }
 }
 
-/** A check's draft as a finding: every string from the database, logs or AWS made safe for output. */
-export function toFinding(draft: FindingDraft, base: Pick<Finding, 'checkId' | 'target' | 'remediation' | 'runbook'>, thresholds?: Record<string, unknown>): Finding {
-  return {
-    ...base,
-    status: draft.status,
-    title: safeText(draft.title),
-    summary: safeText(draft.summary),
-    resource: safeText(draft.resource),
-    ...(draft.value !== undefined ? { value: typeof draft.value === 'string' ? safeText(draft.value) : draft.value } : {}),
-    ...(draft.expected !== undefined ? { expected: draft.expected } : {}),
-    ...(thresholds ? { thresholds } : {}),
-    evidence: (draft.evidence ?? []).map(safeRow),
-  };
-}
-
 /** Past this, a window's end is not "now": a check of present state says it cannot look back to it. */
 const PRESENT_SLACK_MS = 60_000;
 
@@ -100,19 +85,20 @@ async function runOne(check: Check<any, any>, options: Record<string, unknown>, 
   try {
     const data = await check.collect(ctx, options);
     const note = check.meta.sees === 'present' ? presentStateNote(ctx.window, ctx.now) : '';
-    return check.evaluate(data, options, { now: ctx.now }).map((draft) => toFinding(note ? { ...draft, summary: `${draft.summary} ${note}` } : draft, base, options));
+    return check.evaluate(data, options, { now: ctx.now }).map((draft) => makeFinding(note ? { ...draft, summary: `${draft.summary} ${note}` } : draft, base, options));
   } catch (err) {
     const skipped = err instanceof SourceMissing;
     if (!skipped && !(err instanceof DbsecError) && process.env.DBSEC_DEBUG) console.error(err);
     return [
-      {
-        ...base,
-        status: skipped ? 'skipped' : 'error',
-        title: `${check.meta.title}: ${skipped ? 'skipped' : 'could not run'}`,
-        summary: safeText(skipped ? `Skipped: ${messageOf(err)}.` : messageOf(err)),
-        resource: null,
-        evidence: [],
-      },
+      makeFinding(
+        {
+          status: skipped ? 'skipped' : 'error',
+          title: `${check.meta.title}: ${skipped ? 'skipped' : 'could not run'}`,
+          summary: skipped ? `Skipped: ${messageOf(err)}.` : messageOf(err),
+          resource: null,
+        },
+        base,
+      ),
     ];
   }
 }

@@ -19,13 +19,14 @@ const report: Report = {
       title: '31 failed connection attempts',
       summary: 'From a | pipe and <b>html</b>',
       resource: '/aws/rds/instance/prod-db/postgresql',
+      fingerprint: '0f3c2a1e5d4b4c3a9e8f7a6b5c4d3e21',
       value: 31,
       expected: 'at most 5',
       evidence: [{ by: 'user', name: 'app', count: 31 }],
       remediation: 'Block the address.',
       runbook: 'Daily Security Checks §2',
     },
-    { checkId: 'daily.cpu', target: 'prod', status: 'ok', title: 'CPU at most 12%', summary: 'fine', resource: 'prod-db', evidence: [], remediation: 'r', runbook: 'Daily Security Checks §5' },
+    { checkId: 'daily.cpu', target: 'prod', status: 'ok', title: 'CPU at most 12%', summary: 'fine', resource: 'prod-db', fingerprint: '1a2b3c4d11114a2b8c3d9e0f1a2b3c4d', evidence: [], remediation: 'r', runbook: 'Daily Security Checks §5' },
   ],
 };
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Level } from '../status.js';
+import type { FindingDraft } from '../finding.js';
 import type { CheckContext } from '../context.js';
 import { durationMs } from '../time.js';
 
@@ -26,17 +26,7 @@ export interface CheckMeta {
   rollup?: boolean;
 }
 
-/** What evaluate() returns; the runner adds check id, target, remediation and thresholds. */
-export interface FindingDraft {
-  status: Level;
-  /** The exact resource: alarm name, pid, event id, log group… */
-  resource: string;
-  title: string;
-  summary: string;
-  value?: number | string;
-  expected?: string;
-  evidence?: Array<Record<string, unknown>>;
-}
+export type { FindingDraft } from '../finding.js';
 
 export interface Check<Options extends Record<string, unknown> = Record<string, unknown>, Data = unknown> {
   meta: CheckMeta;

@@ -7,6 +7,7 @@ import { spinner } from '../progress.js';
 import { makeReport, type Finding, type Report } from '../report.js';
 import { FORMATTERS } from '../reports/index.js';
 import { safeText } from '../redact.js';
+import { makeFinding } from '../finding.js';
 import { exitCode, type FailOn } from '../status.js';
 import { describeTarget, type Target } from '../target.js';
 import { reviewWindow, windowEnd, type TimeWindow } from '../time.js';
@@ -199,39 +200,44 @@ interface BuildInput {
 
 function buildReport(input: BuildInput): Report {
   const { monitor, stats, target } = input;
-  const base = { target: target.name, thresholds: {} };
-  const findings: Finding[] = input.alerts.map((event) => ({
-    ...base,
-    checkId: `activity.${event.useCase}`,
-    status: event.alert!.status,
-    title: safeText(`${event.command} ${event.objects.join(', ')} by ${event.user ?? '?'}${event.database ? `@${event.database}` : ''}`.replace(/\s+/g, ' ')),
-    summary: safeText(event.statement || event.notes.join('; '), 300),
-    resource: safeText(`pid ${event.pid ?? '?'} at ${event.time ?? '?'}`),
-    value: event.alert!.rule,
-    expected: 'no alert under the rules',
-    evidence: [alertEvidence(event)],
-    remediation: USE_CASE_INFO[event.useCase].remediation,
-    runbook: `Seed 000: ${USE_CASE_INFO[event.useCase].seedName}`,
-  }));
+  const source = (checkId: string, remediation: string, runbook = 'Seed 000: Database Activity Monitoring') => ({ checkId, target: target.name, remediation, runbook });
+  const findings: Finding[] = input.alerts.map((event) =>
+    makeFinding(
+      {
+        status: event.alert!.status,
+        title: `${event.command} ${event.objects.join(', ')} by ${event.user ?? '?'}${event.database ? `@${event.database}` : ''}`.replace(/\s+/g, ' '),
+        // Redacted before it is cut, so a cut never leaves half a password behind.
+        summary: safeText(event.statement || event.notes.join('; '), 300),
+        resource: `pid ${event.pid ?? '?'} at ${event.time ?? '?'}`,
+        value: event.alert!.rule,
+        expected: 'no alert under the rules',
+        evidence: [alertEvidence(event)],
+      },
+      source(`activity.${event.useCase}`, USE_CASE_INFO[event.useCase].remediation, `Seed 000: ${USE_CASE_INFO[event.useCase].seedName}`),
+      {},
+    ),
+  );
   const totalAlerts = USE_CASES.reduce((n, u) => n + monitor.byUseCase[u].monitor + monitor.byUseCase[u].investigate, 0);
   const cut = totalAlerts > input.alerts.length ? ` The report shows the first ${input.alerts.length} of ${totalAlerts} alerts; --format jsonl streams them all.` : '';
-  findings.push({
-    ...base,
-    checkId: 'activity.summary',
-    status: 'ok',
-    title: `${monitor.statements} statements, ${USE_CASES.reduce((n, u) => n + monitor.byUseCase[u].events, 0)} events, ${totalAlerts} alerts`,
-    summary: safeText(`${stats.records} entries (${stats.format ?? 'no'} format, ${(stats.bytes / 1e6).toFixed(1)} MB). ${blindSpots(monitor, input.server)}${skippedInput(stats)}${cut}`),
-    resource: describeTarget(target).logSource,
-    value: totalAlerts,
-    evidence: USE_CASES.map((u) => ({ useCase: u, events: monitor.byUseCase[u].events, monitor: monitor.byUseCase[u].monitor, investigate: monitor.byUseCase[u].investigate })),
-    remediation: 'Each alert names its own remediation.',
-    runbook: 'Seed 000: Database Activity Monitoring',
-  });
+  findings.push(
+    makeFinding(
+      {
+        status: 'ok',
+        title: `${monitor.statements} statements, ${USE_CASES.reduce((n, u) => n + monitor.byUseCase[u].events, 0)} events, ${totalAlerts} alerts`,
+        summary: `${stats.records} entries (${stats.format ?? 'no'} format, ${(stats.bytes / 1e6).toFixed(1)} MB). ${blindSpots(monitor, input.server)}${skippedInput(stats)}${cut}`,
+        resource: describeTarget(target).logSource,
+        value: totalAlerts,
+        evidence: USE_CASES.map((u) => ({ useCase: u, events: monitor.byUseCase[u].events, monitor: monitor.byUseCase[u].monitor, investigate: monitor.byUseCase[u].investigate })),
+      },
+      source('activity.summary', 'Each alert names its own remediation.'),
+      {},
+    ),
+  );
   if (input.events) {
-    findings.push({ ...base, checkId: 'activity.events', status: 'ok', title: `${input.events.length} classified events`, summary: 'Every classified statement, in log order.', resource: null, evidence: input.events.map(evidenceRow), remediation: '-', runbook: 'Seed 000: Database Activity Monitoring' });
+    findings.push(makeFinding({ status: 'ok', title: `${input.events.length} classified events`, summary: 'Every classified statement, in log order.', resource: null, evidence: input.events.map(evidenceRow) }, source('activity.events', '-'), {}));
   }
   for (const problem of input.problems) {
-    findings.push({ ...base, checkId: 'activity.source', status: 'error', title: `${safeText(problem.source)} could not be read`, summary: safeText(problem.message), resource: safeText(problem.source), evidence: [], remediation: 'Fix the path, the file or the access named in the message.', runbook: 'Seed 000: Database Activity Monitoring' });
+    findings.push(makeFinding({ status: 'error', title: `${problem.source} could not be read`, summary: problem.message, resource: problem.source }, source('activity.source', 'Fix the path, the file or the access named in the message.'), {}));
   }
   return makeReport({ version: input.version, command: 'activity', startedAt: input.now, finishedAt: input.finishedAt, window: input.window, targets: [describeTarget(target)] }, findings);
 }

@@ -2,9 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { TargetContext } from '../context.js';
 import { DbsecError, messageOf } from '../errors.js';
 import type { Io } from '../io.js';
-import { safeText } from '../redact.js';
 import { makeReport, namedTarget, type Report } from '../report.js';
-import { toFinding } from '../runner.js';
+import { makeFinding } from '../finding.js';
 import { exitCode, type FailOn } from '../status.js';
 import { rdsParameters } from '../sources/parameters.js';
 import { captureBaseline, verifyBaseline, type Baseline } from '../baseline/capture.js';
@@ -110,6 +109,6 @@ async function readJson(path: string): Promise<unknown> {
 
 function toReport(drafts: FindingDraft[], meta: { version: string; command: string; target: string; from: string; to: string; now: Date }): Report {
   const base = { checkId: 'baseline.diff', target: meta.target, remediation: REMEDIATION, runbook: RUNBOOK };
-  const findings = drafts.map((draft) => toFinding({ ...draft, ...(draft.expected !== undefined ? { expected: safeText(draft.expected) } : {}) }, base));
+  const findings = drafts.map((draft) => makeFinding(draft, base));
   return makeReport({ version: meta.version, command: meta.command, startedAt: meta.now, finishedAt: meta.now, window: { from: new Date(meta.from), to: new Date(meta.to) }, targets: [namedTarget(meta.target)] }, findings);
 }

@@ -3,6 +3,7 @@ import { TargetContext } from '../context.js';
 import { DbsecError, messageOf } from '../errors.js';
 import type { Io } from '../io.js';
 import { safeText } from '../redact.js';
+import { makeFinding } from '../finding.js';
 import { makeReport, namedTarget, type Finding, type Report } from '../report.js';
 import { exitCode, type FailOn } from '../status.js';
 import type { Format } from '../reports/index.js';
@@ -61,20 +62,23 @@ function reviewReport(baseline: ReviewBaseline, readings: Map<string, Reading>, 
   const findings: Finding[] = baseline.items.map((item) => {
     const reading = readings.get(item.id)!;
     const expected = describeExpectation(item.expect);
-    const base = { checkId: `config.${item.id}`, target: meta.targetName, remediation: item.fix, runbook: `${baseline.engine} baseline, ${item.section}`, expected, evidence: [] };
+    const source = { checkId: `config.${item.id}`, target: meta.targetName, remediation: item.fix, runbook: `${baseline.engine} baseline, ${item.section}` };
     if ('skipped' in reading) {
-      return { ...base, status: 'skipped' as const, title: `${item.title}: not reviewed`, summary: safeText(`Skipped: ${reading.skipped}.`), resource: item.id };
+      return makeFinding({ status: 'skipped', title: `${item.title}: not reviewed`, summary: `Skipped: ${reading.skipped}.`, resource: item.id, expected }, source);
     }
     const shown = reading.value === '' ? '(none)' : Array.isArray(reading.value) ? reading.value.join(', ') : String(reading.value);
     const pass = meets(reading.value, item.expect);
-    return {
-      ...base,
-      status: pass ? ('ok' as const) : item.level,
-      title: safeText(`${item.title}${pass ? '' : `: ${shown}`}`, 200),
-      summary: safeText(pass ? `${shown} (expected ${expected}).` : `Expected ${expected}: ${item.why}`),
-      resource: item.id,
-      value: safeText(shown, 500),
-    };
+    return makeFinding(
+      {
+        status: pass ? 'ok' : item.level,
+        title: safeText(`${item.title}${pass ? '' : `: ${shown}`}`, 200),
+        summary: pass ? `${shown} (expected ${expected}).` : `Expected ${expected}: ${item.why}`,
+        resource: item.id,
+        value: safeText(shown, 500),
+        expected,
+      },
+      source,
+    );
   });
   return makeReport(
     { version: meta.version, command: `config (${baseline.engine}, ${meta.path.split('/').pop()})`, startedAt: meta.now, finishedAt: meta.finishedAt, window: { from: meta.now, to: meta.now }, targets: [namedTarget(meta.targetName)] },

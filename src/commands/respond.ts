@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import { TargetContext } from '../context.js';
 import { DbsecError, messageOf } from '../errors.js';
 import type { Io } from '../io.js';
-import { safeRow, safeText } from '../redact.js';
+import { makeFinding } from '../finding.js';
 import { sortFindings, summarize, type Finding, type Report } from '../report.js';
 import { exitCode } from '../status.js';
 import { selectSessions, terminateSessions, type Selector } from '../respond/containment.js';
@@ -44,17 +44,17 @@ export async function respond(alert: AlertName, flags: RespondFlags, io: Io, ver
 }
 
 async function contain(alert: AlertName, flags: RespondFlags, selector: Selector, selected: boolean, report: Report, io: Io): Promise<Finding> {
-  const base = { checkId: 'respond.containment', target: report.targets[0]?.name ?? '?', remediation: 'Review the sessions before you run the command; every action dbsec takes is appended to the action log.', runbook: ALERTS[alert].runbook, evidence: [] as Finding['evidence'] };
+  const source = { checkId: 'respond.containment', target: report.targets[0]?.name ?? '?', remediation: 'Review the sessions before you run the command; every action dbsec takes is appended to the action log.', runbook: ALERTS[alert].runbook };
+  const finding = (draft: Parameters<typeof makeFinding>[0]) => makeFinding(draft, source);
   if (!selected) {
     const proposals = proposalsFrom(alert, report);
-    return {
-      ...base,
+    return finding({
       status: proposals.length ? 'monitor' : 'ok',
       title: proposals.length ? `Proposed containment: ${proposals.length} step${proposals.length === 1 ? '' : 's'}` : 'No containment proposed',
       summary: proposals.length ? proposals.map((p) => p.command).join('  |  ') : 'The investigation found nothing to contain.',
       resource: null,
-      evidence: proposals.map((p) => safeRow({ step: p.why, command: p.command })),
-    };
+      evidence: proposals.map((p) => ({ step: p.why, command: p.command })),
+    });
   }
   const { target, config } = await singleTarget(flags, io, 'dbsec respond acts on one database: pass --database-url instead of a config with several targets.');
   const now = io.now();
@@ -62,27 +62,26 @@ async function contain(alert: AlertName, flags: RespondFlags, selector: Selector
   try {
     const pg = await ctx.pg();
     const { chosen, protectedSuperusers } = await selectSessions(pg, selector);
-    const rows = chosen.map((s) => safeRow({ pid: s.pid, user: s.user, client: s.client, application: s.application, state: s.state }));
+    const rows = chosen.map((s) => ({ pid: s.pid, user: s.user, client: s.client, application: s.application, state: s.state }));
     const note = protectedSuperusers.length ? ` ${protectedSuperusers.length} superuser session(s) left alone (--include-superusers to include them).` : '';
     if (!flags.execute) {
-      return { ...base, status: chosen.length ? 'monitor' : 'ok', title: `Dry run: would terminate ${chosen.length} session${chosen.length === 1 ? '' : 's'}`, summary: safeText(`Add --execute to run pg_terminate_backend on them.${note}`), resource: describeSelector(selector), evidence: rows };
+      return finding({ status: chosen.length ? 'monitor' : 'ok', title: `Dry run: would terminate ${chosen.length} session${chosen.length === 1 ? '' : 's'}`, summary: `Add --execute to run pg_terminate_backend on them.${note}`, resource: describeSelector(selector), evidence: rows });
     }
     if (chosen.length > 0 && !(await confirmed(chosen.length, flags, io))) {
-      return { ...base, status: 'monitor', title: 'Containment not confirmed: nothing was terminated', summary: 'Answer y, or pass --yes in scripts.', resource: describeSelector(selector), evidence: rows };
+      return finding({ status: 'monitor', title: 'Containment not confirmed: nothing was terminated', summary: 'Answer y, or pass --yes in scripts.', resource: describeSelector(selector), evidence: rows });
     }
     const results = await terminateSessions(pg, chosen, { path: flags.actionLog, command: `respond ${alert}`, clock: io.now });
     const failed = results.filter((r) => r.result.startsWith('failed'));
-    return {
-      ...base,
+    return finding({
       status: failed.length ? 'error' : 'ok',
       title: `Terminated ${results.filter((r) => r.result === 'terminated').length} of ${chosen.length} selected sessions`,
-      summary: safeText(`Logged to ${flags.actionLog}.${note}${failed.length ? ` ${failed.length} failed: ${failed[0]!.result} (pg_terminate_backend needs pg_signal_backend or superuser).` : ''}`),
+      summary: `Logged to ${flags.actionLog}.${note}${failed.length ? ` ${failed.length} failed: ${failed[0]!.result} (pg_terminate_backend needs pg_signal_backend or superuser).` : ''}`,
       resource: describeSelector(selector),
-      evidence: results.map((r) => safeRow({ pid: r.pid, user: r.user, client: r.client, application: r.application, result: r.result })),
-    };
+      evidence: results.map((r) => ({ pid: r.pid, user: r.user, client: r.client, application: r.application, result: r.result })),
+    });
   } catch (err) {
     if (err instanceof ConfirmationNeeded) throw err;
-    return { ...base, status: 'error', title: 'Containment could not run', summary: safeText(messageOf(err)), resource: describeSelector(selector) };
+    return finding({ status: 'error', title: 'Containment could not run', summary: messageOf(err), resource: describeSelector(selector) });
   } finally {
     await ctx.close();
   }

@@ -3,8 +3,8 @@ import { AwsClients, awsCall } from '../sources/aws.js';
 import { DbsecError, messageOf } from '../errors.js';
 import type { Io } from '../io.js';
 import { spinner } from '../progress.js';
-import { safeText } from '../redact.js';
-import { makeReport, namedTarget, type Finding } from '../report.js';
+import { makeFinding } from '../finding.js';
+import { makeReport, namedTarget } from '../report.js';
 import { exitCode, type FailOn } from '../status.js';
 import type { Format } from '../reports/index.js';
 import { emitReport } from './review.js';
@@ -33,7 +33,7 @@ interface DbSecret {
 }
 
 /** A finding before the report fills in check, target, remediation and runbook. */
-type Draft = Pick<Finding, 'status' | 'title' | 'summary' | 'resource'> & { evidence?: Finding['evidence'] };
+type Draft = Parameters<typeof makeFinding>[0];
 
 const RUNBOOK = 'Credential Rotation';
 const REMEDIATION = 'Check the rotation function’s CloudWatch logs; put the last good version back with aws secretsmanager update-secret-version-stage --version-stage AWSCURRENT --move-to-version-id OLD --remove-from-version-id NEW, then rotate again.';
@@ -71,7 +71,8 @@ export async function rotateCredentials(flags: RotateFlags, io: Io, version: str
   }
   const report = makeReport(
     { version, command: 'rotate-credentials', startedAt, finishedAt: io.now(), window: { from: startedAt, to: startedAt }, targets: [namedTarget(flags.secretId, region ?? null)] },
-    findings.map((f) => ({ checkId: 'rotate-credentials', target: flags.secretId, remediation: REMEDIATION, runbook: RUNBOOK, evidence: [], ...f, title: safeText(f.title), summary: safeText(f.summary) })),
+    // "rotate.credentials": the report schema's dotted check id (the command's own name has no dot).
+    findings.map((f) => makeFinding(f, { checkId: 'rotate.credentials', target: flags.secretId, remediation: REMEDIATION, runbook: RUNBOOK })),
   );
   await emitReport(report, flags, io);
   return exitCode(report.findings, flags.failOn);
@@ -114,7 +115,7 @@ async function rotate(aws: AwsClients, flags: RotateFlags, io: Io, before: strin
     results.push(
       oldLogin === true
         ? { status: 'investigate', title: `The old password of ${old.username} still works`, summary: 'The secret changed but the database password did not: the rotation function did not set it.', resource: `${old.host}:${old.port}` }
-        : { status: 'ok', title: `The old password of ${old.username} is refused`, summary: safeText(String(oldLogin)), resource: `${old.host}:${old.port}` },
+        : { status: 'ok', title: `The old password of ${old.username} is refused`, summary: String(oldLogin), resource: `${old.host}:${old.port}` },
     );
   }
   return results;
