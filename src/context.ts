@@ -6,7 +6,7 @@ import { AwsClients, type AwsSettings } from './sources/aws.js';
 import { openPgSession, type PgLimits, type PgSession } from './sources/postgres.js';
 import { describeRdsInstance, NO_RDS_INSTANCE, requireInstanceId } from './sources/rds-instance.js';
 import { assertLogGroupExists } from './sources/logs/cloudwatch-reader.js';
-import { assertReadable, logInputs, type LogInput } from './sources/logs/pipeline.js';
+import { assertReadable, logInputs, phrasePattern, type LogInput } from './sources/logs/pipeline.js';
 import { newLogStats, type LogRecord, type LogStats } from './sources/logs/record.js';
 import type { Finding } from './report.js';
 
@@ -117,10 +117,10 @@ export class TargetContext implements CheckContext {
  * the usual spellings); a log none of whose lines could be read is an error, not a quiet log.
  */
 async function* matching(inputs: LogInput[], phrases: readonly string[], origin: string, stats: LogStats): AsyncGenerator<LogRecord> {
-  const pattern = phrases.length > 0 ? new RegExp(phrases.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'i') : undefined;
+  const pattern = phrases.length > 0 ? phrasePattern(phrases) : undefined;
   for (const input of inputs) {
-    for await (const record of input.records(stats)) {
-      if (!pattern || pattern.test(record.message)) yield record;
+    for await (const batch of input.batches(stats)) {
+      for (const record of batch) if (!pattern || pattern.test(record.message)) yield record;
     }
   }
   assertReadable(origin, stats);

@@ -39,6 +39,7 @@ const AUTHORIZED = /^connection authorized: user=\S+ database=\S+(?: application
 /** Statements that can be no use case at all: not worth the parser. */
 const NEVER_INTERESTING = /^\s*(?:BEGIN|END|COMMIT|ROLLBACK|START\s+TRANSACTION|SAVEPOINT|RELEASE|SHOW|FETCH|CLOSE|DISCARD|LISTEN|UNLISTEN|NOTIFY|CHECKPOINT|VACUUM|ANALYZE)\b/i;
 const PLAIN_DML = /^\s*(?:SELECT|UPDATE|INSERT|DELETE)\b/i;
+const CALL_OR_SECOND_STATEMENT = /\(|;(?!\s*$)/;
 /** Statements whose use case cannot depend on their literals (set_config's first argument is the exception). */
 const SHAPE_CACHEABLE = /^\s*(?:SELECT|UPDATE|INSERT|DELETE|WITH|VALUES)\b/i;
 const LITERALS = /'(?:[^']|'')*'|\b\d+(?:\.\d+)?\b/g;
@@ -47,8 +48,18 @@ const CACHE_LIMIT = 50_000;
 /** The parser needs ~1 ms per kB; a statement beyond this is reported unparsed rather than stall the stream. */
 const MAX_PARSE_CHARS = 200_000;
 
-function ordinary(sql: string): Classified {
-  return { useCase: null, command: sql.trimStart().split(/\s/, 1)[0]!.toUpperCase(), objects: [], notes: [], highRisk: false, statement: sql };
+const FIRST_WORD = /^\s*([A-Za-z]+)/;
+const ORDINARY = new Map<string, Classified[]>();
+
+/**
+ * A statement of no use case, as one shared classification per command word: no event ever shows it, and a busy
+ * log has millions. Its statement text is left empty.
+ */
+function ordinary(sql: string): Classified[] {
+  const command = (FIRST_WORD.exec(sql)?.[1] ?? '?').toUpperCase();
+  let shared = ORDINARY.get(command);
+  if (!shared) ORDINARY.set(command, (shared = [Object.freeze({ useCase: null, command, objects: [], notes: [], highRisk: false, statement: '' })]));
+  return shared;
 }
 
 export interface MonitorOptions {
@@ -75,8 +86,11 @@ export class ActivityMonitor {
   private readonly lastAudit = new Map<number, string>();
   private readonly lastAuditText = new Map<number, string>();
   private readonly cache = new Map<string, Classified[]>();
-  /** Shapes (literals blanked) of reads and writes already found to be no use case: real workloads repeat them. */
-  private readonly ordinaryShapes = new Set<string>();
+  /**
+   * Shapes (literals blanked) of reads and writes already found to be no use case, with their classification:
+   * real workloads repeat them. The statement text kept is the first one of the shape (no event shows it).
+   */
+  private readonly ordinaryShapes = new Map<string, Classified[]>();
   private readonly classifyOptions: ClassifyOptions;
   private readonly bulkRows: number;
 
@@ -162,9 +176,11 @@ export class ActivityMonitor {
   }
 
   private classify(sql: string): Classified[] {
-    if (NEVER_INTERESTING.test(sql) || this.plainDml(sql)) return [ordinary(sql)];
+    if (NEVER_INTERESTING.test(sql) || this.plainDml(sql)) return ordinary(sql);
+    // Reads and writes repeat by shape, with other literals each time: one lookup by shape, none by text.
     const shape = SHAPE_CACHEABLE.test(sql) && !/set_config/i.test(sql) ? sql.replace(LITERALS, '?') : undefined;
-    if (shape !== undefined && this.ordinaryShapes.has(shape)) return [ordinary(sql)];
+    const known = shape === undefined ? undefined : this.ordinaryShapes.get(shape);
+    if (known) return known;
     const cached = this.cache.get(sql);
     if (cached) return cached;
     let result: Classified[];
@@ -174,7 +190,7 @@ export class ActivityMonitor {
       result = classifySql(sql, this.classifyOptions);
       if (shape !== undefined && result.every((c) => c.useCase === null)) {
         if (this.ordinaryShapes.size >= CACHE_LIMIT) this.ordinaryShapes.clear();
-        this.ordinaryShapes.add(shape);
+        this.ordinaryShapes.set(shape, result);
       }
     }
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
@@ -184,7 +200,8 @@ export class ActivityMonitor {
 
   /** A read or write with no call, no INTO and no second statement can be a use case only through views or sensitive tables. */
   private plainDml(sql: string): boolean {
-    return PLAIN_DML.test(sql) && !/[(;]/.test(sql) && !/\binto\b/i.test(sql) && this.classifyOptions.views.size === 0 && this.classifyOptions.sensitiveTables.length === 0;
+    // A call needs "(", a second statement a ";" before the end (one closing ";" is harmless).
+    return PLAIN_DML.test(sql) && !CALL_OR_SECOND_STATEMENT.test(sql) && !/\binto\b/i.test(sql) && this.classifyOptions.views.size === 0 && this.classifyOptions.sensitiveTables.length === 0;
   }
 
   /** A pid is reused by a later session: what was known about the old one goes. */

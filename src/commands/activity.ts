@@ -72,7 +72,7 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
   const progress = !flags.quiet && !streaming && flags.format !== 'json' && io.stderr.isTTY ? await spinner(io.stderr as NodeJS.WriteStream, 'reading logs') : undefined;
   const problems: SourceProblem[] = [];
   const stats = newLogStats();
-  const span: Partial<TimeWindow> = {};
+  const span = { from: Infinity, to: -Infinity };
   try {
     const server = await ifConfigured(() => serverFacts(ctx)).catch((err) => {
       problems.push({ source: 'database', message: messageOf(err) });
@@ -100,17 +100,20 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
       phrases: ACTIVITY_PHRASES,
       follow: flags.follow ? { clock: io.now, signal: abort.signal } : undefined,
     });
-    for (const { name, records } of inputs) {
+    for (const { name, batches } of inputs) {
       const read = newLogStats();
       try {
         if (target.logFiles.length === 0) await assertLogGroupExists(ctx.aws(), name);
-        for await (const entry of records(read)) {
-          if (entry.time) {
-            if (!span.from || entry.time < span.from) span.from = entry.time;
-            if (!span.to || entry.time > span.to) span.to = entry.time;
+        for await (const batch of batches(read)) {
+          for (const entry of batch) {
+            if (entry.time) {
+              const time = entry.time.getTime();
+              if (time < span.from) span.from = time;
+              if (time > span.to) span.to = time;
+            }
+            monitor.handle(entry);
           }
-          monitor.handle(entry);
-          if (progress && read.records % 5000 === 0) progress.text = `reading ${name}: ${((stats.bytes + read.bytes) / 1e6).toFixed(0)} MB`;
+          if (progress) progress.text = `reading ${name}: ${((stats.bytes + read.bytes) / 1e6).toFixed(0)} MB`;
         }
         assertReadable(name, read);
       } catch (err) {
@@ -120,7 +123,7 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
       if (abort.signal.aborted) break;
     }
     progress?.stop();
-    const covered = window ?? { from: span.from ?? now, to: span.to ?? now };
+    const covered = window ?? (span.from <= span.to ? { from: new Date(span.from), to: new Date(span.to) } : { from: now, to: now });
     const report = buildReport({ version, target, window: covered, now, finishedAt: io.now(), monitor: monitor.summary, stats, alerts, events: flags.events ? events : undefined, problems, server });
     if (flags.format === 'jsonl') {
       io.stdout.write(`${JSON.stringify({ type: 'summary', ...summaryJson(monitor.summary, stats), problems })}\n`);

@@ -26,7 +26,7 @@ export async function classifyLog(path: string, config: ActivityConfig = SCENARI
   const events: ActivityEvent[] = [];
   const monitor = new ActivityMonitor({ config, onEvent: (e) => events.push(e) });
   const stats = newLogStats();
-  for await (const entry of readRecords((await openLog(path)) as AsyncIterable<Buffer>, format, prefix, stats)) monitor.handle(entry);
+  for await (const batch of readRecords((await openLog(path)) as AsyncIterable<Buffer>, format, prefix, stats)) batch.forEach((entry) => monitor.handle(entry));
   return { events, summary: monitor.summary, stats };
 }
 

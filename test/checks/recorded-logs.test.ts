@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import failedAuth from '../../src/checks/daily/failed-auth.js';
-import { readLogFiles } from '../../src/sources/logs/file-reader.js';
 import { newLogStats } from '../../src/sources/logs/record.js';
+import { openLog, readLogFiles } from '../../src/sources/logs/file-reader.js';
+import { readRecords } from '../../src/sources/logs/formats.js';
+import { phrasePattern } from '../../src/sources/logs/pipeline.js';
 import { RDS_LOG_LINE_PREFIX } from '../../src/target.js';
 import { pinClock, runCheck } from '../helpers/run-check.js';
 import { endpointLifecycle, useEndpoint } from '../helpers/aws.js';
@@ -19,9 +21,11 @@ describe.each(['rds-prefix-pg18.log', 'rds-prefix-pg15.log'])('daily.failed-auth
     const stats = newLogStats();
     const levels = new Set<string>();
     const details: string[] = [];
-    for await (const record of readLogFiles([path], 'auto', RDS_LOG_LINE_PREFIX, stats)) {
-      levels.add(record.level);
-      if (record.level === 'FATAL' && record.detail) details.push(record.detail);
+    for await (const batch of readLogFiles([path], 'auto', RDS_LOG_LINE_PREFIX, stats)) {
+      for (const record of batch) {
+        levels.add(record.level);
+        if (record.level === 'FATAL' && record.detail) details.push(record.detail);
+      }
     }
     expect(stats.skipped).toBe(0);
     expect(stats.records).toBeGreaterThan(30);
@@ -74,7 +78,7 @@ describe.each([
   it('finds the format from the first line, skips nothing, and keeps each DETAIL with its FATAL', async () => {
     const stats = newLogStats();
     const records = [];
-    for await (const record of readLogFiles([path], 'auto', logLinePrefix ?? RDS_LOG_LINE_PREFIX, stats)) records.push(record);
+    for await (const batch of readLogFiles([path], 'auto', logLinePrefix ?? RDS_LOG_LINE_PREFIX, stats)) records.push(...batch);
     expect(stats.format).toBe(name.endsWith('.csv') ? 'csvlog' : name.endsWith('.json') ? 'jsonlog' : 'stderr');
     expect(stats.skipped).toBe(0);
     expect(records.filter((r) => r.level === 'FATAL').map((r) => r.detail ?? '')).toContainEqual(expect.stringMatching(/^Role "admin" does not exist\./));
@@ -98,5 +102,31 @@ describe('the Debian-prefixed log through CloudWatch Logs', () => {
     expect(findings[0]).toMatchObject({ status: 'monitor', value: 8 });
     expect(findings[0]!.evidence).toContainEqual(expect.objectContaining({ by: 'client', name: '127.0.0.1', count: 8 }));
     expect(endpoint.requests.find((r) => r.operation === 'FilterLogEvents')!.input.filterPattern).toBe('?"authentication failed" ?"no pg_hba.conf entry" ?"connection received"');
+  });
+});
+
+describe('reading only the lines a check wants', () => {
+  const read = async (name: string, prefix: string) => {
+    const stats = newLogStats();
+    const records = [];
+    const input = (await openLog(fileURLToPath(new URL(`../../fixtures/logs/${name}`, import.meta.url)))) as AsyncIterable<Buffer>;
+    for await (const batch of readRecords(input, 'auto', prefix, stats, phrasePattern(['authentication failed']))) records.push(...batch);
+    return { stats, records };
+  };
+
+  it('passes over the other lines unparsed, yet keeps each DETAIL with its FATAL', async () => {
+    const { stats, records } = await read('rds-prefix-pg15.log', RDS_LOG_LINE_PREFIX);
+    expect(stats.passedOver).toBeGreaterThan(10);
+    expect(stats.skipped).toBe(0);
+    const failures = records.filter((r) => r.level === 'FATAL' && /authentication failed/.test(r.message));
+    expect(failures).toHaveLength(8);
+    expect(failures.every((r) => r.detail)).toBe(true);
+  });
+
+  it('parses every line while none has fit the prefix, so a wrong prefix is still seen as unreadable', async () => {
+    const { stats, records } = await read('debian-prefix-pg15.log', RDS_LOG_LINE_PREFIX);
+    expect(records).toEqual([]);
+    expect(stats.passedOver).toBe(0);
+    expect(stats.skipped).toBe(stats.lines);
   });
 });

@@ -21,7 +21,8 @@ export async function openLog(path: string): Promise<Readable> {
   if (path === '-') return process.stdin;
   try {
     const gzip = await isGzip(path);
-    const raw = createReadStream(path);
+    // Large reads: fewer trips through the event loop per megabyte.
+    const raw = createReadStream(path, { highWaterMark: 256 * 1024 });
     return gzip ? raw.pipe(createGunzip()).on('error', (err) => raw.destroy(err)) : raw;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -40,7 +41,7 @@ export function readFailure(path: string, err: unknown): DbsecError {
  * Streams the records of log files (plain or gzip, each in any format) without loading them, one file after the
  * other in the order given (rotation order: oldest first).
  */
-export async function* readLogFiles(paths: readonly string[], format: LogFormat | 'auto', logLinePrefix: string, stats: LogStats): AsyncGenerator<LogRecord> {
+export async function* readLogFiles(paths: readonly string[], format: LogFormat | 'auto', logLinePrefix: string, stats: LogStats): AsyncGenerator<LogRecord[]> {
   for (const path of paths) {
     const stream = await openLog(path);
     try {

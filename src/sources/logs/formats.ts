@@ -1,23 +1,40 @@
 import { Readable } from 'node:stream';
 import { parse as csvParse } from 'csv-parse';
 import { DbsecError, messageOf } from '../../errors.js';
-import { compilePrefix, parseLogTime } from './prefix.js';
-import { boundedLines, MAX_LINE_BYTES } from './lines.js';
+import { compilePrefix, parseLogTime, type PrefixParser } from './prefix.js';
+import { LineSplitter, MAX_LINE_BYTES } from './lines.js';
 import type { LogFormat, LogRecord, LogStats } from './record.js';
 import { SessionAttributes } from './sessions.js';
 
 /**
- * The records of one input in any format (`auto` looks at the first line), with the session's client and application
- * filled in where the format's own fields lack them. Damaged input is counted in stats.skipped, never fatal.
+ * The records of one input in any format (`auto` looks at the first line), in batches as the input's chunks arrive,
+ * with the session's client and application filled in where the format's own fields lack them. Lines are split and
+ * parsed synchronously per chunk. Damaged input is counted in stats.skipped, never fatal.
  */
-export async function* readRecords(input: AsyncIterable<Buffer | string>, format: LogFormat | 'auto', prefix: string, stats: LogStats): AsyncGenerator<LogRecord> {
+export async function* readRecords(input: AsyncIterable<Buffer>, format: LogFormat | 'auto', prefix: string, stats: LogStats, wanted?: RegExp): AsyncGenerator<LogRecord[]> {
   const { first, rest } = await peek(input);
   const chosen = format === 'auto' ? detectFormat(first) : format;
   stats.format = chosen;
   const all = prepend(first, rest);
   const sessions = new SessionAttributes();
-  const records = chosen === 'csvlog' ? csvRecords(all, stats) : chosen === 'jsonlog' ? jsonRecords(all, stats) : stderrRecords(all, prefix, stats);
-  for await (const record of records) yield sessions.fill(record);
+  const filled = (batch: LogRecord[]) => {
+    for (const record of batch) sessions.fill(record);
+    return batch;
+  };
+  if (chosen === 'csvlog') {
+    for await (const batch of csvRecords(all, stats)) yield filled(batch);
+    return;
+  }
+  const out: LogRecord[] = [];
+  const parser = chosen === 'jsonlog' ? new JsonLines(stats, out) : new StderrLines(compilePrefix(prefix), stats, out, wanted);
+  const splitter = new LineSplitter(stats, (line) => parser.line(line));
+  for await (const chunk of all) {
+    splitter.push(chunk);
+    if (out.length > 0) yield filled(out.splice(0));
+  }
+  splitter.end();
+  parser.end();
+  if (out.length > 0) yield filled(out.splice(0));
 }
 
 export function detectFormat(head: Buffer | undefined): LogFormat {
@@ -36,90 +53,94 @@ function attach(record: LogRecord, level: string, message: string): void {
   else if (level === 'STATEMENT') record.statement = message;
 }
 
-async function* stderrRecords(input: AsyncIterable<Buffer>, prefix: string, stats: LogStats): AsyncGenerator<LogRecord> {
-  const parser = compilePrefix(prefix);
-  let pending: LogRecord | undefined;
-  for await (const line of boundedLines(input, stats)) {
-    if (line.startsWith('\t') && pending) {
-      if (pending.message.length < MAX_LINE_BYTES) pending.message += `\n${line.slice(1)}`;
-      continue;
+/**
+ * stderr lines: the log_line_prefix, TAB-led continuation lines, and the lines PostgreSQL attaches to a message.
+ * With `wanted` (the phrases a reader asked for, and the session lines), once a line of the input has fit the prefix,
+ * a line holding none of them is passed over without the prefix's regular expression, with its continuation lines;
+ * the line after a wanted record is always read, since DETAIL, HINT and STATEMENT lines belong to it.
+ */
+class StderrLines {
+  private pending?: LogRecord;
+  private pendingWanted = false;
+  private passing = false;
+  private fitted = 0;
+
+  constructor(
+    private readonly parser: PrefixParser,
+    private readonly stats: LogStats,
+    private readonly out: LogRecord[],
+    private readonly wanted?: RegExp,
+  ) {}
+
+  line(line: string): void {
+    const { pending } = this;
+    if (line.charCodeAt(0) === 9) {
+      if (pending) {
+        if (pending.message.length < MAX_LINE_BYTES) pending.message += `\n${line.slice(1)}`;
+        return;
+      }
+      if (this.passing) {
+        this.stats.passedOver++;
+        return;
+      }
     }
     if (line === '') {
       // PostgreSQL never writes an empty line (a statement's own blank lines get a TAB): it is a flush from --follow.
-      if (pending) yield pending;
-      pending = undefined;
-      continue;
+      this.end();
+      return;
     }
-    const record = parser.parse(line);
+    if (this.wanted && this.fitted > 0 && !(pending && this.pendingWanted) && !this.wanted.test(line)) {
+      this.end();
+      this.passing = true;
+      this.stats.passedOver++;
+      return;
+    }
+    this.passing = false;
+    const record = this.parser.parse(line);
     if (!record) {
-      if (line.trim() !== '') stats.skipped++;
-      continue;
+      if (line.trim() !== '') this.stats.skipped++;
+      return;
     }
     // DETAIL, HINT, CONTEXT and STATEMENT belong to the record just before them from the same process.
     if (pending && ATTACHED.has(record.level) && record.pid === pending.pid) {
       attach(pending, record.level, record.message);
-      continue;
+      return;
     }
-    if (pending) yield pending;
-    stats.records++;
-    pending = record;
+    if (pending) this.out.push(pending);
+    this.stats.records++;
+    this.fitted++;
+    this.pending = record;
+    this.pendingWanted = !this.wanted || this.wanted.test(record.message);
   }
-  if (pending) yield pending;
-}
 
-// csvlog columns (PostgreSQL 12–18): the ones dbsec reads, by position.
-const CSV = { time: 0, user: 1, database: 2, pid: 3, client: 4, sessionId: 5, level: 11, message: 13, detail: 14, hint: 15, context: 18, statement: 19, application: 22 } as const;
-
-async function* csvRecords(input: AsyncIterable<Buffer>, stats: LogStats): AsyncGenerator<LogRecord> {
-  const counted = countBytes(input, stats);
-  const parser = Readable.from(counted).pipe(
-    csvParse({ relax_quotes: true, relax_column_count: true, skip_records_with_error: true, max_record_size: MAX_LINE_BYTES, on_skip: () => void stats.skipped++ }),
-  );
-  try {
-    for await (const row of parser as AsyncIterable<string[]>) {
-      stats.lines++;
-      if (row.length <= CSV.message || !row[CSV.level]) {
-        stats.skipped++;
-        continue;
-      }
-      stats.records++;
-      yield {
-        time: parseLogTime(row[CSV.time]!),
-        user: row[CSV.user] || undefined,
-        database: row[CSV.database] || undefined,
-        pid: Number(row[CSV.pid]) || undefined,
-        client: row[CSV.client]?.replace(/:\d+$/, '') || undefined,
-        level: row[CSV.level]!,
-        message: row[CSV.message]!,
-        detail: row[CSV.detail] || undefined,
-        hint: row[CSV.hint] || undefined,
-        context: row[CSV.context] || undefined,
-        statement: row[CSV.statement] || undefined,
-        sessionId: row[CSV.sessionId] || undefined,
-        application: row[CSV.application] || undefined,
-      };
-    }
-  } catch (err) {
-    throw new DbsecError(`The csvlog input could not be read past row ${stats.lines}: ${messageOf(err)}.`);
+  end(): void {
+    if (this.pending) this.out.push(this.pending);
+    this.pending = undefined;
   }
 }
 
-async function* jsonRecords(input: AsyncIterable<Buffer>, stats: LogStats): AsyncGenerator<LogRecord> {
-  for await (const line of boundedLines(input, stats)) {
-    if (line.trim() === '') continue;
+/** jsonlog: one JSON object per line (PostgreSQL 15+). */
+class JsonLines {
+  constructor(
+    private readonly stats: LogStats,
+    private readonly out: LogRecord[],
+  ) {}
+
+  line(line: string): void {
+    if (line.trim() === '') return;
     let row: Record<string, unknown>;
     try {
       row = JSON.parse(line);
     } catch {
-      stats.skipped++;
-      continue;
+      this.stats.skipped++;
+      return;
     }
     if (typeof row.message !== 'string' || typeof row.error_severity !== 'string') {
-      stats.skipped++;
-      continue;
+      this.stats.skipped++;
+      return;
     }
-    stats.records++;
-    yield {
+    this.stats.records++;
+    this.out.push({
       time: typeof row.timestamp === 'string' ? parseLogTime(row.timestamp) : undefined,
       user: str(row.user),
       database: str(row.dbname),
@@ -133,26 +154,73 @@ async function* jsonRecords(input: AsyncIterable<Buffer>, stats: LogStats): Asyn
       statement: str(row.statement),
       sessionId: str(row.session_id),
       application: str(row.application_name),
-    };
+    });
   }
+
+  end(): void {}
+}
+
+// csvlog columns (PostgreSQL 12–18): the ones dbsec reads, by position.
+const CSV = { time: 0, user: 1, database: 2, pid: 3, client: 4, sessionId: 5, level: 11, message: 13, detail: 14, hint: 15, context: 18, statement: 19, application: 22 } as const;
+const CSV_BATCH = 1000;
+
+/** csvlog: quoted fields may hold newlines, so csv-parse reads the rows. */
+async function* csvRecords(input: AsyncIterable<Buffer>, stats: LogStats): AsyncGenerator<LogRecord[]> {
+  const counted = countBytes(input, stats);
+  const parser = Readable.from(counted).pipe(
+    csvParse({ relax_quotes: true, relax_column_count: true, skip_records_with_error: true, max_record_size: MAX_LINE_BYTES, on_skip: () => void stats.skipped++ }),
+  );
+  let batch: LogRecord[] = [];
+  try {
+    for await (const row of parser as AsyncIterable<string[]>) {
+      stats.lines++;
+      if (row.length <= CSV.message || !row[CSV.level]) {
+        stats.skipped++;
+        continue;
+      }
+      stats.records++;
+      batch.push({
+        time: parseLogTime(row[CSV.time]!),
+        user: row[CSV.user] || undefined,
+        database: row[CSV.database] || undefined,
+        pid: Number(row[CSV.pid]) || undefined,
+        client: row[CSV.client]?.replace(/:\d+$/, '') || undefined,
+        level: row[CSV.level]!,
+        message: row[CSV.message]!,
+        detail: row[CSV.detail] || undefined,
+        hint: row[CSV.hint] || undefined,
+        context: row[CSV.context] || undefined,
+        statement: row[CSV.statement] || undefined,
+        sessionId: row[CSV.sessionId] || undefined,
+        application: row[CSV.application] || undefined,
+      });
+      if (batch.length >= CSV_BATCH) {
+        yield batch;
+        batch = [];
+      }
+    }
+  } catch (err) {
+    throw new DbsecError(`The csvlog input could not be read past row ${stats.lines}: ${messageOf(err)}.`);
+  }
+  if (batch.length > 0) yield batch;
 }
 
 function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-async function peek(input: AsyncIterable<Buffer | string>): Promise<{ first?: Buffer; rest: AsyncIterator<Buffer | string> }> {
+async function peek(input: AsyncIterable<Buffer>): Promise<{ first?: Buffer; rest: AsyncIterator<Buffer> }> {
   const rest = input[Symbol.asyncIterator]();
   const next = await rest.next();
-  return { first: next.done ? undefined : Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value), rest };
+  return { first: next.done ? undefined : next.value, rest };
 }
 
-async function* prepend(first: Buffer | undefined, rest: AsyncIterator<Buffer | string>): AsyncGenerator<Buffer> {
+async function* prepend(first: Buffer | undefined, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
   if (first) yield first;
   for (;;) {
     const next = await rest.next();
     if (next.done) return;
-    yield Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
+    yield next.value;
   }
 }
 

@@ -23,16 +23,19 @@ export interface LogPlan {
   window?: TimeWindow;
   /** The run's time: records stamped after it are counted apart (clock skew, a wrong log_timezone). */
   now: Date;
-  /** Server-side filter for CloudWatch Logs; the caller filters records itself. Empty: everything. */
+  /**
+   * What the caller looks for: the server-side filter for CloudWatch Logs, and for stderr logs the lines worth
+   * parsing (any case; session lines always). The caller filters records itself. Empty: everything.
+   */
   phrases: readonly string[];
   /** Keep reading what is appended (files, rotation too) or newly delivered (CloudWatch) until the signal aborts. */
   follow?: { clock: Clock; signal: AbortSignal };
 }
 
-/** One input of a plan: a file, stdin or the log group, read when iterated. */
+/** One input of a plan: a file, stdin or the log group, read when iterated, in batches of records. */
 export interface LogInput {
   name: string;
-  records(stats: LogStats): AsyncIterable<LogRecord>;
+  batches(stats: LogStats): AsyncIterable<LogRecord[]>;
 }
 
 /**
@@ -47,7 +50,7 @@ export function logInputs(plan: LogPlan): LogInput[] {
   if (plan.files.length > 0) {
     return plan.files.map((path) => ({
       name: path === '-' ? 'stdin' : path,
-      records: (stats) => fileRecords(path, plan, stats),
+      batches: (stats) => fileRecords(path, plan, stats),
     }));
   }
   if (!plan.logGroup || !plan.aws || !plan.window) throw new DbsecError('No log to read: pass --log-file FILE (or - for stdin), or --rds-instance ID for its CloudWatch log group.');
@@ -56,35 +59,51 @@ export function logInputs(plan: LogPlan): LogInput[] {
   return [
     {
       name: logGroup,
-      records: (stats) => inWindow(readRecords(cloudWatchText(aws(), logGroup, window, { phrases, follow: plan.follow?.clock, signal: plan.follow?.signal }), plan.format, plan.prefix, stats), plan, stats),
+      batches: (stats) => inWindow(readRecords(cloudWatchText(aws(), logGroup, window, { phrases, follow: plan.follow?.clock, signal: plan.follow?.signal }), plan.format, plan.prefix, stats), plan, stats),
     },
   ];
 }
 
-async function* fileRecords(path: string, plan: LogPlan, stats: LogStats): AsyncGenerator<LogRecord> {
+async function* fileRecords(path: string, plan: LogPlan, stats: LogStats): AsyncGenerator<LogRecord[]> {
   const chunks = plan.follow && path !== '-' ? followFile(path, plan.follow.signal) : ((await openLog(path)) as AsyncIterable<Buffer>);
   try {
-    yield* inWindow(readRecords(chunks, plan.format, plan.prefix, stats), plan, stats);
+    yield* inWindow(readRecords(chunks, plan.format, plan.prefix, stats, wantedLines(plan.phrases)), plan, stats);
   } catch (err) {
     throw err instanceof DbsecError ? err : readFailure(path, err);
   }
 }
 
+/** Lines a session's client, application and end are read from: always parsed, for SessionAttributes. */
+const SESSION_LINES = ['connection received: ', 'connection authorized: ', 'disconnection: '];
+
+/** Any of the phrases, in any case (CloudWatch's own filter is case-sensitive: callers ask it for the usual spellings). */
+export function phrasePattern(phrases: readonly string[]): RegExp {
+  return new RegExp(phrases.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'i');
+}
+
+/** The lines worth parsing for these phrases; undefined (every line) when the caller wants all. */
+function wantedLines(phrases: readonly string[]): RegExp | undefined {
+  return phrases.length === 0 ? undefined : phrasePattern([...phrases, ...SESSION_LINES]);
+}
+
 /** Clock skew a record may show before it counts as stamped in the future. */
 const FUTURE_SLACK_MS = 60_000;
 
-async function* inWindow(records: AsyncIterable<LogRecord>, plan: LogPlan, stats: LogStats): AsyncGenerator<LogRecord> {
-  const { window } = plan;
+async function* inWindow(batches: AsyncIterable<LogRecord[]>, plan: LogPlan, stats: LogStats): AsyncGenerator<LogRecord[]> {
+  if (plan.follow) return yield* batches;
   const future = plan.now.getTime() + FUTURE_SLACK_MS;
-  for await (const record of records) {
-    if (record.time && !plan.follow) {
-      if (record.time.getTime() > future) stats.future++;
-      if (window && (record.time < window.from || record.time > window.to)) {
-        stats.outOfWindow++;
-        continue;
-      }
-    }
-    yield record;
+  const from = plan.window?.from.getTime() ?? -Infinity;
+  const to = plan.window?.to.getTime() ?? Infinity;
+  for await (const batch of batches) {
+    const kept = batch.filter((record) => {
+      if (!record.time) return true;
+      const time = record.time.getTime();
+      if (time > future) stats.future++;
+      if (time >= from && time <= to) return true;
+      stats.outOfWindow++;
+      return false;
+    });
+    if (kept.length > 0) yield kept;
   }
 }
 

@@ -6,13 +6,16 @@ import type { LogRecord } from './record.js';
 
 type Field = keyof Omit<LogRecord, 'level' | 'message' | 'detail' | 'hint' | 'context' | 'statement'> | 'remote' | 'timeText' | 'epoch' | 'skip';
 
+/** Escapes whose value runs up to whatever follows: a lazy .*?, or when a literal character follows, a faster [^c]*. */
+const RUNS_TO_NEXT = new Set(['u', 'd', 'a', 'i', 'b', 'L']);
+
 const TIMESTAMP = String.raw`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?(?: ?[A-Za-z][A-Za-z0-9+/_-]*|[+-]\d{2}(?::?\d{2})?)?`;
 const ESCAPES: Record<string, [string, Field]> = {
   t: [`(${TIMESTAMP})`, 'timeText'],
   m: [`(${TIMESTAMP})`, 'timeText'],
   s: [`(?:${TIMESTAMP})`, 'skip'],
   n: [String.raw`(\d+(?:\.\d+)?)`, 'epoch'],
-  r: [String.raw`(\[local\]|[^\s()]*\(\d+\)|[^\s()]*)`, 'remote'],
+  r: [String.raw`(\[local\]|[^\s()]*)(?:\((\d+)\))?`, 'remote'],
   h: [String.raw`(\[local\]|[^\s]*?)`, 'client'],
   u: ['(.*?)', 'user'],
   d: ['(.*?)', 'database'],
@@ -53,9 +56,13 @@ export function compilePrefix(prefix: string): PrefixParser {
     if (escape === '%') pattern += '%';
     else if (escape === 'q') sessionOnlyFrom = pattern.length; // background processes print nothing after %q
     else if (escape && ESCAPES[escape]) {
-      const [fragment, field] = ESCAPES[escape]!;
+      const [lazy, field] = ESCAPES[escape]!;
+      const next = prefix[i + 1];
+      // "[^@]*" before "@" matches what ".*?" would on a line that parses, without the backtracking.
+      const fragment = RUNS_TO_NEXT.has(escape) && next !== undefined && next !== '%' && !pad ? lazy.replace('.*?', `[^${escapeRegex(next)}\n]*`) : lazy;
       pattern += pad ? ` *${fragment} *` : fragment;
-      if (field !== 'skip') fields.push(field);
+      if (field === 'remote') fields.push('client', 'port');
+      else if (field !== 'skip') fields.push(field);
     }
   }
   if (sessionOnlyFrom >= 0) pattern = `${pattern.slice(0, sessionOnlyFrom)}(?:${pattern.slice(sessionOnlyFrom)})?`;
@@ -66,14 +73,16 @@ export function compilePrefix(prefix: string): PrefixParser {
       const match = regex.exec(line);
       if (!match) return undefined;
       const record: LogRecord = { level: match[fields.length + 1]!, message: match[fields.length + 2]! };
-      fields.forEach((field, index) => assign(record, field, match[index + 1] ?? ''));
+      for (let index = 0; index < fields.length; index++) {
+        const value = match[index + 1];
+        if (value) assign(record, fields[index]!, value);
+      }
       return record;
     },
   };
 }
 
 function assign(record: LogRecord, field: Field, value: string): void {
-  if (value === '') return;
   switch (field) {
     case 'timeText':
       record.time = parseLogTime(value);
@@ -81,19 +90,13 @@ function assign(record: LogRecord, field: Field, value: string): void {
     case 'epoch':
       record.time = new Date(Number(value) * 1000);
       return;
-    case 'remote': {
-      const m = /^(.*)\((\d+)\)$/.exec(value);
-      record.client = m ? m[1] : value;
-      if (m) record.port = m[2];
-      return;
-    }
     case 'pid':
       record.pid = Number(value);
       return;
     case 'skip':
       return;
     default:
-      record[field as 'client' | 'user' | 'database' | 'application' | 'sessionId'] = value;
+      record[field as 'client' | 'port' | 'user' | 'database' | 'application' | 'sessionId'] = value;
   }
 }
 
@@ -101,12 +104,14 @@ function assign(record: LogRecord, field: Field, value: string): void {
 let lastTimeText = '';
 let lastTime: Date | undefined;
 
+/** The Date returned is shared by the records of the same second: records' times are never mutated. */
 export function parseLogTime(text: string): Date | undefined {
   // A busy log writes many lines in the same second: the last answer is usually the right one.
-  if (text === lastTimeText) return lastTime && new Date(lastTime.getTime());
-  lastTimeText = text;
-  lastTime = parseTime(text);
-  return lastTime && new Date(lastTime.getTime());
+  if (text !== lastTimeText) {
+    lastTimeText = text;
+    lastTime = parseTime(text);
+  }
+  return lastTime;
 }
 
 function parseTime(text: string): Date | undefined {

@@ -38,15 +38,17 @@ export interface LogStats {
   /** Records outside the window, and those stamped after the run's time (clock skew, a wrong log_timezone). */
   outOfWindow: number;
   future: number;
+  /** Lines passed over unparsed because they hold none of the phrases the reader asked for (stderr only). */
+  passedOver: number;
   format?: LogFormat;
 }
 
 export function newLogStats(): LogStats {
-  return { bytes: 0, lines: 0, truncated: 0, records: 0, skipped: 0, outOfWindow: 0, future: 0 };
+  return { bytes: 0, lines: 0, truncated: 0, records: 0, skipped: 0, outOfWindow: 0, future: 0, passedOver: 0 };
 }
 
 /** Adds one input's counts to a run's. */
 export function addLogStats(total: LogStats, part: LogStats): void {
-  for (const key of ['bytes', 'lines', 'truncated', 'records', 'skipped', 'outOfWindow', 'future'] as const) total[key] += part[key];
+  for (const key of ['bytes', 'lines', 'truncated', 'records', 'skipped', 'outOfWindow', 'future', 'passedOver'] as const) total[key] += part[key];
   total.format ??= part.format;
 }
