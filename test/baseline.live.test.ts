@@ -40,13 +40,13 @@ describe.each(servers().map((server) => [server.flavor, server] as const))('dbse
   });
 
   it('captures a stable, hashed, signed snapshot and finds nothing changed right after', async () => {
-    const run = await dbsec(['baseline', 'capture', '--database-url', url, '--out', file, '--sign-key-env', 'BASELINE_KEY'], KEY);
+    const run = await dbsec(['baseline', 'capture', '--database-url', url, '-o', file, '--sign-key-env', 'BASELINE_KEY'], KEY);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/functions, .* roles, .* grants, .* settings, .* pg_hba rules; SHA-256 [0-9a-f]{64}, signed\.\n$/);
     const baseline = JSON.parse(readFileSync(file, 'utf8'));
     expect(baseline.content.functions['public.balance(integer)']).toMatchObject({ language: 'sql', securityDefiner: false, bodySha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     const again = join(dir, `${flavor}-again.json`);
-    await dbsec(['baseline', 'capture', '--database-url', url, '--out', again]);
+    await dbsec(['baseline', 'capture', '--database-url', url, '-o', again]);
     expect(JSON.parse(readFileSync(again, 'utf8')).contentSha256).toBe(baseline.contentSha256);
     const diff = await dbsec(['baseline', 'diff', file, '--database-url', url, '--sign-key-env', 'BASELINE_KEY', '--format', 'json'], KEY);
     expect(diff.code).toBe(0);
@@ -107,7 +107,7 @@ describe('dbsec baseline with an RDS instance', () => {
       }
     };
     const file = join(dir, 'rds.json');
-    await run({}, ['baseline', 'capture', '--database-url', server!.url(), '--rds-instance', SANDBOX_INSTANCE, '--out', file]);
+    await run({}, ['baseline', 'capture', '--database-url', server!.url(), '--rds-instance', SANDBOX_INSTANCE, '-o', file]);
     expect(JSON.parse(readFileSync(file, 'utf8')).content.rdsParameters['rds.force_ssl']).toEqual({ value: '1' });
     const diff = await run({ 'rds.force_ssl': '0' }, ['baseline', 'diff', file, '--database-url', server!.url(), '--rds-instance', SANDBOX_INSTANCE, '--format', 'json']);
     expect(JSON.parse(diff.stdout).findings.map((f: { resource: string; summary: string }) => [f.resource, f.summary])).toEqual([['rdsParameters rds.force_ssl', 'Moved from 1 to 0.']]);
@@ -119,8 +119,8 @@ describe('dbsec baseline diff of two files', () => {
     const [a, b] = servers();
     const fileA = join(dir, 'major-a.json');
     const fileB = join(dir, 'major-b.json');
-    await dbsec(['baseline', 'capture', '--database-url', a!.url(), '--out', fileA]);
-    await dbsec(['baseline', 'capture', '--database-url', b!.url(), '--out', fileB]);
+    await dbsec(['baseline', 'capture', '--database-url', a!.url(), '-o', fileA]);
+    await dbsec(['baseline', 'capture', '--database-url', b!.url(), '-o', fileB]);
     const run = await dbsec(['baseline', 'diff', fileA, fileB, '--format', 'json']);
     expect(run.stderr).toMatch(/warning: the baseline is from PostgreSQL \d+\.\d+ and is compared with \d+\.\d+/);
     expect(JSON.parse(run.stdout).command).toBe('baseline diff');

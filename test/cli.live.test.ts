@@ -234,7 +234,7 @@ describe('other commands', () => {
 
   it('dbsec evidence collect writes every item and a manifest that sha256sum and evidence verify accept; verify finds tampering', async () => {
     const out = join(dir, 'evidence-full');
-    const run = await dbsec(['evidence', 'collect', '--rds-instance', SANDBOX_INSTANCE, '--database-url', databaseUrl, '--out', out], awsEnv);
+    const run = await dbsec(['evidence', 'collect', '--rds-instance', SANDBOX_INSTANCE, '--database-url', databaseUrl, '-o', out], awsEnv);
     expect(run.code).toBe(0);
     expect(run.stdout.match(/^  collected /gm)).toHaveLength(7);
     const manifest = readFileSync(join(out, 'MANIFEST.sha256'), 'utf8');
@@ -253,7 +253,7 @@ describe('other commands', () => {
     const verify = await dbsec(['evidence', 'verify', out]);
     expect(verify.code).toBe(1);
     expect(verify.stdout).toBe('CHANGED  audit-roles.json\nMISSING  audit-kms-config.json\nADDED    planted.json\nNOT OK: 6 files unchanged, 1 changed, 1 missing, 1 added (' + join(out, 'MANIFEST.sha256') + ').\n');
-    const again = await dbsec(['evidence', 'collect', '--rds-instance', SANDBOX_INSTANCE, '--out', out], awsEnv);
+    const again = await dbsec(['evidence', 'collect', '--rds-instance', SANDBOX_INSTANCE, '-o', out], awsEnv);
     expect(again).toMatchObject({ code: 2, stderr: expect.stringContaining('evidence is never overwritten') });
   });
 
@@ -261,7 +261,7 @@ describe('other commands', () => {
     const out = join(dir, 'evidence-partial');
     endpoint.inject('DescribeKey', 'access-denied', Infinity);
     try {
-      const run = await dbsec(['evidence', 'collect', '--rds-instance', SANDBOX_INSTANCE, '--out', out], awsEnv);
+      const run = await dbsec(['evidence', 'collect', '--rds-instance', SANDBOX_INSTANCE, '-o', out], awsEnv);
       expect(run.code).toBe(3);
       expect(run.stdout).toMatch(/MISSING {4}audit-kms-config.json {2}.*kms:DescribeKey/);
       expect(run.stdout).toMatch(/MISSING {4}audit-roles.json {2}not configured: no database configured/);

@@ -42,10 +42,10 @@ describe('dbsec incident', () => {
   const out = join(dir, 'INC-7');
 
   it('start preserves every item, seals it, and with --execute waits for the RDS snapshot', async () => {
-    const dry = await dbsec(['incident', 'start', '--id', 'INC-6', '--out', join(dir, 'INC-6'), ...target()]);
+    const dry = await dbsec(['incident', 'start', '--id', 'INC-6', '-o', join(dir, 'INC-6'), ...target()]);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/snapshot {3}dry run: would create the RDS snapshot incident-INC-6-\d{8}-\d{6} of dbsec-demo-db; add --execute/);
-    const run = await dbsec(['incident', 'start', '--id', 'INC-7', '--severity', 'critical', '--out', out, '--execute', ...target()]);
+    const run = await dbsec(['incident', 'start', '--id', 'INC-7', '--severity', 'critical', '-o', out, '--execute', ...target()]);
     expect(run.code).toBe(0);
     expect(run.stdout.match(/^ {2}collected /gm)).toHaveLength(9);
     const incident = JSON.parse(readFileSync(join(out, 'incident.json'), 'utf8'));
@@ -65,7 +65,7 @@ describe('dbsec incident', () => {
         return c;
       }),
     );
-    const args = ['incident', 'contain', '--id', 'INC-7', '--dir', out, '--user', 'inc_mallory', '--revoke-cidr', '0.0.0.0/0', ...target()];
+    const args = ['incident', 'contain', out, '--id', 'INC-7', '--user', 'inc_mallory', '--revoke-cidr', '0.0.0.0/0', ...target()];
     const dry = await dbsec(args);
     expect(dry.stdout).toContain('  - ALTER ROLE "inc_mallory" NOLOGIN\n');
     expect(dry.stdout).toContain('Dry run: add --execute');
@@ -83,7 +83,7 @@ describe('dbsec incident', () => {
   });
 
   it('report writes the timeline and the checklists, marking what dbsec verified', async () => {
-    const run = await dbsec(['incident', 'report', '--id', 'INC-7', '--dir', out]);
+    const run = await dbsec(['incident', 'report', out, '--id', 'INC-7']);
     expect(run.code).toBe(0);
     const text = readFileSync(join(out, 'incident-report.md'), 'utf8');
     expect(text).toContain('# Incident INC-7 (critical)');
@@ -103,6 +103,6 @@ describe('dbsec incident', () => {
     appendFileSync(join(out, 'sessions.json'), ' ');
     const tampered = await dbsec(['incident', 'verify', out]);
     expect(tampered).toMatchObject({ code: 1, stdout: expect.stringContaining('CHANGED  sessions.json') });
-    expect(await dbsec(['incident', 'start', '--id', 'INC-7', '--out', out, ...target()])).toMatchObject({ code: 2, stderr: expect.stringContaining('evidence is never overwritten') });
+    expect(await dbsec(['incident', 'start', '--id', 'INC-7', '-o', out, ...target()])).toMatchObject({ code: 2, stderr: expect.stringContaining('evidence is never overwritten') });
   });
 });

@@ -140,8 +140,8 @@ describe('--since and --until on the other commands', () => {
     [['activity', '--log-file', join(dir, 'any.log'), '--follow', '--until', '1h'], /^dbsec: --follow reads what is logged from now on, so it takes no --until: drop one of them\.\n$/],
     [['report', 'compliance', '--month', '2026-10', '--since', '7d'], /^dbsec: Give either --month or --since\/--until, not both\.\n$/],
     [['report', 'compliance', '--until', '2026-11-01T00:00:00Z'], /^dbsec: --until needs --since with report compliance: say where the period starts, or use --month\.\n$/],
-    [['incident', 'start', '--id', 'INC-1', '--out', join(dir, 'inc'), '--log-file', '-', '--since', '2026-11-22T00:00:00Z', '--until', '2026-11-21T00:00:00Z'], /^dbsec: --since 2026-11-22T00:00:00\.000Z is not before --until 2026-11-21T00:00:00\.000Z/],
-    [['evidence', 'collect', '--out', join(dir, 'ev'), '--rds-instance', SANDBOX_INSTANCE, '--until', 'last week'], /^dbsec: --until "last week" is neither a duration back from now/],
+    [['incident', 'start', '--id', 'INC-1', '-o', join(dir, 'inc'), '--log-file', '-', '--since', '2026-11-22T00:00:00Z', '--until', '2026-11-21T00:00:00Z'], /^dbsec: --since 2026-11-22T00:00:00\.000Z is not before --until 2026-11-21T00:00:00\.000Z/],
+    [['evidence', 'collect', '-o', join(dir, 'ev'), '--rds-instance', SANDBOX_INSTANCE, '--until', 'last week'], /^dbsec: --until "last week" is neither a duration back from now/],
   ])('%j exits 2 with one sentence', async (args, message) => {
     const io = bufferIo(AWS_RECORDED_AT);
     expect(await main(['node', 'dbsec', ...args], io)).toBe(2);
@@ -152,10 +152,24 @@ describe('--since and --until on the other commands', () => {
     await useEndpoint({ trailEvents: TRAIL });
     const out = join(dir, 'evidence-until');
     const io = bufferIo(AWS_RECORDED_AT);
-    await main(['node', 'dbsec', 'evidence', 'collect', '--rds-instance', SANDBOX_INSTANCE, '--out', out, '--until', UNTIL, '--trail-days', '2'], io);
+    await main(['node', 'dbsec', 'evidence', 'collect', '--rds-instance', SANDBOX_INSTANCE, '-o', out, '--until', UNTIL, '--trail-since', '2d'], io);
     const { readFileSync } = await import('node:fs');
     const trail = JSON.parse(readFileSync(join(out, 'audit-cloudtrail-rds-events.json'), 'utf8'));
     expect(trail.Events.map((e: { EventId: string }) => e.EventId).sort()).toEqual(['early', 'in-1', 'in-2']);
-    expect(JSON.parse(readFileSync(join(out, 'collection.json'), 'utf8')).options).toMatchObject({ until: '2026-11-21T12:00:00.000Z', trailDays: 2 });
+    expect(JSON.parse(readFileSync(join(out, 'collection.json'), 'utf8')).options).toMatchObject({ trailWindow: { from: '2026-11-19T12:00:00.000Z', to: '2026-11-21T12:00:00.000Z' }, logWindow: { from: '2026-10-22T12:00:00.000Z', to: '2026-11-21T12:00:00.000Z' } });
+  });
+
+  it('takes the spellings of earlier versions (--out, --trail-days, --log-days) with one deprecation line each', async () => {
+    await useEndpoint({ trailEvents: TRAIL });
+    const out = join(dir, 'evidence-old-flags');
+    const io = bufferIo(AWS_RECORDED_AT);
+    await main(['node', 'dbsec', 'evidence', 'collect', '--rds-instance', SANDBOX_INSTANCE, '--out', out, '--until', UNTIL, '--trail-days', '2', '--log-days', '7'], io);
+    expect(io.err().split('\n').filter((line) => line.includes('deprecated'))).toEqual([
+      'dbsec: --out is deprecated and will go; use -o/--output.',
+      'dbsec: --trail-days N is deprecated and will go; use --trail-since Nd.',
+      'dbsec: --log-days N is deprecated and will go; use --since Nd.',
+    ]);
+    const { readFileSync } = await import('node:fs');
+    expect(JSON.parse(readFileSync(join(out, 'collection.json'), 'utf8')).options).toMatchObject({ trailWindow: { from: '2026-11-19T12:00:00.000Z' }, logWindow: { from: '2026-11-14T12:00:00.000Z' } });
   });
 });

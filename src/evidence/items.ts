@@ -7,6 +7,7 @@ import { redactSecrets } from '../redact.js';
 import { instanceSecurityGroups } from '../sources/security-groups.js';
 import { describeKmsKeys } from '../sources/kms-keys.js';
 import { cloudTrailReach } from '../sources/cloudtrail-history.js';
+import type { TimeWindow } from '../time.js';
 
 /** One file of the runbook's audit evidence and how to fetch it; the content is written as JSON. */
 export interface EvidenceItem {
@@ -17,15 +18,12 @@ export interface EvidenceItem {
 
 export interface EvidenceOptions {
   now: Date;
-  /** Where the CloudTrail history and the log sample end: now, or an --until in the past. */
-  until: Date;
-  /** CloudTrail history to keep (the runbook: 90 days) and the log sample's window (30 days), back from until. */
-  trailDays: number;
-  logDays: number;
+  /** The CloudTrail history to keep (the runbook: 90 days) and the log sample's window (30 days). */
+  trailWindow: TimeWindow;
+  logWindow: TimeWindow;
   maxItems: number;
 }
 
-const DAY = 86_400_000;
 
 /** The runbook's "Audit Evidence Collection", plus the roles and privileges an access review asks for. */
 export const EVIDENCE_ITEMS: EvidenceItem[] = [
@@ -53,7 +51,7 @@ export const EVIDENCE_ITEMS: EvidenceItem[] = [
     file: 'audit-cloudtrail-rds-events.json',
     what: 'CloudTrail events of rds.amazonaws.com (LookupEvents)',
     async collect(ctx, options) {
-      const reach = cloudTrailReach({ from: new Date(options.until.getTime() - options.trailDays * DAY), to: options.until }, options.now);
+      const reach = cloudTrailReach(options.trailWindow, options.now);
       const { sdk, client } = await ctx.aws().cloudtrail();
       const pages = sdk.paginateLookupEvents(
         { client },
@@ -67,7 +65,7 @@ export const EVIDENCE_ITEMS: EvidenceItem[] = [
     file: 'audit-sample-logs.json',
     what: 'a sample of the PostgreSQL log (secrets redacted)',
     async collect(ctx, options) {
-      const scan = await ctx.scanLogs([], { from: new Date(options.until.getTime() - options.logDays * DAY), to: options.until });
+      const scan = await ctx.scanLogs([], options.logWindow);
       const events = [];
       for await (const record of scan.records) {
         events.push({ time: record.time?.toISOString() ?? null, user: record.user ?? null, database: record.database ?? null, client: record.client ?? null, pid: record.pid ?? null, level: record.level, message: redactSecrets(record.message) });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { reviewWindow } from '../../src/time.js';
 import { pinnedClock } from '../../src/clock.js';
-import { targetsOf } from '../../src/commands/review.js';
+import { targetsOf } from '../../src/commands/shared/targets.js';
 
 const f = (...statuses: Status[]) => statuses.map((status) => ({ status }));
 

@@ -1,23 +1,23 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadConfigFile } from '../config.js';
-import { TargetContext } from '../context.js';
-import { DbsecError } from '../errors.js';
-import { collectItems, prepareEvidenceDir, summaryOf, type Collected } from '../evidence/collect.js';
-import { EVIDENCE_ITEMS } from '../evidence/items.js';
-import { MANIFEST, verifyManifest, writeManifest } from '../evidence/manifest.js';
-import type { Io } from '../io.js';
-import { spinner } from '../progress.js';
-import { safeText } from '../redact.js';
-import { EXIT } from '../status.js';
-import { describeTarget } from '../target.js';
-import { reviewWindow } from '../time.js';
-import { contextDeps, targetsOf, type ReviewFlags } from './review.js';
+import { TargetContext } from '../../context.js';
+import { DbsecError } from '../../errors.js';
+import { collectItems, prepareEvidenceDir, summaryOf, type Collected } from '../../evidence/collect.js';
+import { EVIDENCE_ITEMS } from '../../evidence/items.js';
+import { MANIFEST, verifyManifest, writeManifest } from '../../evidence/manifest.js';
+import type { Io } from '../../io.js';
+import { spinner } from '../../progress.js';
+import { safeText } from '../../redact.js';
+import { EXIT } from '../../status.js';
+import { describeTarget } from '../../target.js';
+import { reviewWindow, type TimeWindow } from '../../time.js';
+import { configOf, contextDeps, targetsOf } from '../shared/targets.js';
+import type { TargetFlags, TerminalFlags, WindowFlags } from '../shared/flags.js';
 
-export interface EvidenceFlags extends Omit<ReviewFlags, 'format' | 'failOn' | 'since'> {
-  out: string;
-  trailDays: string;
-  logDays: string;
+export interface EvidenceFlags extends TargetFlags, WindowFlags, TerminalFlags {
+  output: string;
+  /** Start of the CloudTrail history kept (the runbook: 90 days back from --until). */
+  trailSince?: string;
   maxItems: string;
 }
 
@@ -26,21 +26,21 @@ export interface EvidenceFlags extends Omit<ReviewFlags, 'format' | 'failOn' | '
  * (a denied API, a source not configured) is listed in collection.json and on the terminal; the rest is kept.
  */
 export async function collectEvidence(flags: EvidenceFlags, io: Io, version: string): Promise<number> {
-  const config = flags.config ? await loadConfigFile(flags.config) : {};
+  const config = await configOf(flags);
   const targets = targetsOf(flags, config, io.env);
   const now = io.now();
-  const trailDays = positive(flags.trailDays, '--trail-days');
-  const until = reviewWindow({ until: flags.until, since: `${trailDays}d` }, `${trailDays}d`, now).to;
-  const options = { now, until, trailDays, logDays: positive(flags.logDays, '--log-days'), maxItems: positive(flags.maxItems, '--max-items') };
-  await prepareEvidenceDir(flags.out, '--out');
+  const logWindow = reviewWindow(flags, '30d', now);
+  const trailWindow = reviewWindow({ since: flags.trailSince, until: flags.until }, '90d', now);
+  const options = { now, logWindow, trailWindow, maxItems: positive(flags.maxItems, '--max-items') };
+  await prepareEvidenceDir(flags.output, '--output');
   const progress = !flags.quiet && io.stderr.isTTY ? await spinner(io.stderr as NodeJS.WriteStream, 'collecting evidence') : undefined;
   let collectedAny = false;
   let missingAny = false;
   try {
     for (const target of targets) {
-      const dir = targets.length > 1 ? join(flags.out, target.name.replace(/[^\w.-]+/g, '_')) : flags.out;
-      await prepareEvidenceDir(dir, '--out');
-      const ctx = new TargetContext(target, { from: new Date(until.getTime() - options.trailDays * 86_400_000), to: until }, now, contextDeps(config, io));
+      const dir = targets.length > 1 ? join(flags.output, target.name.replace(/[^\w.-]+/g, '_')) : flags.output;
+      await prepareEvidenceDir(dir, '--output');
+      const ctx = new TargetContext(target, logWindow, now, contextDeps(config, io));
       let results: Collected[];
       try {
         results = await collectItems(dir, EVIDENCE_ITEMS, ctx, options, (file) => {
@@ -49,7 +49,7 @@ export async function collectEvidence(flags: EvidenceFlags, io: Io, version: str
       } finally {
         await ctx.close();
       }
-      const record = { tool: { name: 'dbsec', version }, collectedAt: now.toISOString(), target: describeTarget(target), options: { until: until.toISOString(), trailDays: options.trailDays, logDays: options.logDays, maxItems: options.maxItems }, items: results };
+      const record = { tool: { name: 'dbsec', version }, collectedAt: now.toISOString(), target: describeTarget(target), options: { logWindow: isoWindow(logWindow), trailWindow: isoWindow(trailWindow), maxItems: options.maxItems }, items: results };
       await writeFile(join(dir, 'collection.json'), `${JSON.stringify(record, null, 2)}\n`);
       const files = results.filter((r) => r.collected).map((r) => r.file);
       await writeManifest(dir, [...files, 'collection.json']);
@@ -83,4 +83,8 @@ function positive(text: string, flag: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1) throw new DbsecError(`${flag} "${text}" must be a whole number above 0.`);
   return value;
+}
+
+function isoWindow(window: TimeWindow) {
+  return { from: window.from.toISOString(), to: window.to.toISOString() };
 }

@@ -1,15 +1,17 @@
 import { readFile } from 'node:fs/promises';
-import { TargetContext } from '../context.js';
-import { DbsecError, messageOf } from '../errors.js';
-import type { Io } from '../io.js';
-import { safeText } from '../redact.js';
-import { makeFinding } from '../finding.js';
-import { makeReport, namedTarget, type Finding, type Report } from '../report.js';
-import { exitCode, type FailOn } from '../status.js';
-import type { Format } from '../reports/index.js';
-import { builtInBaselinePath, describeExpectation, loadReviewBaseline, meets, type ReviewBaseline } from '../config-review/baseline-file.js';
-import { readConfigFiles, readPostgres, type Reading } from '../config-review/readers.js';
-import { contextDeps, emitReport, singleTarget, type TargetFlags } from './review.js';
+import { TargetContext } from '../../context.js';
+import { DbsecError, messageOf } from '../../errors.js';
+import type { Io } from '../../io.js';
+import { safeText } from '../../redact.js';
+import { makeFinding } from '../../finding.js';
+import { makeReport, namedTarget, type Finding, type Report } from '../../report.js';
+import { exitCode, type FailOn } from '../../status.js';
+import type { Format } from '../../reports/index.js';
+import { builtInBaselinePath, describeExpectation, loadReviewBaseline, meets, type ReviewBaseline } from '../../config-review/baseline-file.js';
+import { readConfigFiles, readPostgres, type Reading } from '../../config-review/readers.js';
+import { contextDeps, singleTarget } from '../shared/targets.js';
+import { emitReport } from '../shared/emit.js';
+import type { TargetFlags } from '../shared/flags.js';
 
 export interface ConfigReviewFlags extends TargetFlags {
   config?: string;

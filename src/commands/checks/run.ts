@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
-import { CHECKS } from '../checks/index.js';
-import type { Io } from '../io.js';
-import type { Format } from '../reports/formats.js';
+import { CHECKS } from '../../checks/index.js';
+import type { Io } from '../../io.js';
+import type { Format } from '../../reports/formats.js';
 
 /** dbsec checks: every check with its cadence, sources, what time it sees, runbook step and default thresholds. */
 export function listChecks(flags: { format: Format }, io: Io): number {

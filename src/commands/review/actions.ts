@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CheckContext } from '../context.js';
-import { messageOf } from '../errors.js';
+import type { CheckContext } from '../../context.js';
+import { messageOf } from '../../errors.js';
 
 /** What a review may do beyond reading, per target, after its checks ran: each one says what it did. */
 export interface ActionResult {

@@ -1,13 +1,13 @@
 import pg from 'pg';
-import { AwsClients, awsCall } from '../sources/aws.js';
-import { DbsecError, messageOf } from '../errors.js';
-import type { Io } from '../io.js';
-import { spinner } from '../progress.js';
-import { makeFinding } from '../finding.js';
-import { makeReport, namedTarget } from '../report.js';
-import { exitCode, type FailOn } from '../status.js';
-import type { Format } from '../reports/index.js';
-import { emitReport } from './review.js';
+import { AwsClients, awsCall } from '../../sources/aws.js';
+import { DbsecError, messageOf } from '../../errors.js';
+import type { Io } from '../../io.js';
+import { spinner } from '../../progress.js';
+import { makeFinding } from '../../finding.js';
+import { makeReport, namedTarget } from '../../report.js';
+import { exitCode, type FailOn } from '../../status.js';
+import type { Format } from '../../reports/index.js';
+import { emitReport } from '../shared/emit.js';
 
 export interface RotateFlags {
   secretId: string;

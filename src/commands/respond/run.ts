@@ -1,12 +1,14 @@
 import { createInterface } from 'node:readline/promises';
-import { TargetContext } from '../context.js';
-import { DbsecError, messageOf } from '../errors.js';
-import type { Io } from '../io.js';
-import { makeFinding } from '../finding.js';
-import { sortFindings, summarize, type Finding, type Report } from '../report.js';
-import { exitCode } from '../status.js';
-import { selectSessions, terminateSessions, type Selector } from '../respond/containment.js';
-import { collectReview, contextDeps, emitReport, notifyIfAsked, singleTarget, type ReviewFlags } from './review.js';
+import { TargetContext } from '../../context.js';
+import { DbsecError, messageOf } from '../../errors.js';
+import type { Io } from '../../io.js';
+import { makeFinding } from '../../finding.js';
+import { sortFindings, summarize, type Finding, type Report } from '../../report.js';
+import { exitCode } from '../../status.js';
+import { selectSessions, terminateSessions, type Selector } from '../../respond/containment.js';
+import { collectReview, type ReviewFlags } from '../review/run.js';
+import { contextDeps, singleTarget } from '../shared/targets.js';
+import { emitReport, notifyIfAsked } from '../shared/emit.js';
 
 export const ALERTS = {
   'high-connections': { checks: ['respond.connection-sources'], runbook: 'Security Alert Response §1: High Connection Count Alert' },

@@ -1,11 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { DbsecError, messageOf } from '../errors.js';
-import type { Io } from '../io.js';
-import type { Report } from '../report.js';
-import { formatComplianceReport } from '../reports/compliance.js';
-import { monthWindow, reviewWindow, type TimeWindow } from '../time.js';
-import { collectReview, type ReviewFlags } from './review.js';
+import { DbsecError, messageOf } from '../../errors.js';
+import type { Io } from '../../io.js';
+import type { Report } from '../../report.js';
+import { formatComplianceReport } from '../../reports/compliance.js';
+import { monthWindow, reviewWindow, type TimeWindow } from '../../time.js';
+import { collectReview, type ReviewFlags } from '../review/run.js';
 
 export interface ComplianceFlags extends Omit<ReviewFlags, 'format' | 'failOn'> {
   month?: string;

@@ -1,25 +1,27 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { TargetContext } from '../context.js';
-import { DbsecError, messageOf } from '../errors.js';
-import type { Io } from '../io.js';
-import { spinner } from '../progress.js';
-import { redactSecrets, safeText } from '../redact.js';
-import { EXIT } from '../status.js';
-import { describeTarget } from '../target.js';
-import { md } from '../reports/markdown.js';
-import { activitySnapshot } from '../sources/pg-activity.js';
-import { instanceSecurityGroups } from '../sources/security-groups.js';
-import { awsCall } from '../sources/aws.js';
-import { captureBaseline } from '../baseline/capture.js';
-import { collectItems, prepareEvidenceDir, summaryOf, type Collected } from '../evidence/collect.js';
-import { EVIDENCE_ITEMS, type EvidenceItem } from '../evidence/items.js';
-import { MANIFEST, verifyManifest, writeManifest } from '../evidence/manifest.js';
-import { logAction, osUser, selectSessions, terminateSessions, type ActionLog } from '../respond/containment.js';
-import { reviewWindow } from '../time.js';
-import { elapsedMs, type Clock } from '../clock.js';
-import { contextDeps, singleTarget, type TargetFlags } from './review.js';
+import { TargetContext } from '../../context.js';
+import { DbsecError, messageOf } from '../../errors.js';
+import type { Io } from '../../io.js';
+import { spinner } from '../../progress.js';
+import { redactSecrets, safeText } from '../../redact.js';
+import { EXIT } from '../../status.js';
+import { describeTarget } from '../../target.js';
+import { md } from '../../reports/markdown.js';
+import { activitySnapshot } from '../../sources/pg-activity.js';
+import { instanceSecurityGroups } from '../../sources/security-groups.js';
+import { awsCall } from '../../sources/aws.js';
+import { captureBaseline } from '../../baseline/capture.js';
+import { collectItems, prepareEvidenceDir, summaryOf, type Collected } from '../../evidence/collect.js';
+import { EVIDENCE_ITEMS, type EvidenceItem } from '../../evidence/items.js';
+import { MANIFEST, verifyManifest, writeManifest } from '../../evidence/manifest.js';
+import { logAction, osUser, selectSessions, terminateSessions, type ActionLog } from '../../respond/containment.js';
+import { reviewWindow } from '../../time.js';
+import { CLOUDTRAIL_HISTORY_DAYS } from '../../sources/cloudtrail-history.js';
+import { elapsedMs, type Clock } from '../../clock.js';
+import { contextDeps, singleTarget } from '../shared/targets.js';
+import type { TargetFlags } from '../shared/flags.js';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 /** Written after the evidence was sealed; verify names them apart rather than as tampering. */
@@ -28,7 +30,9 @@ const AFTER_SEAL = ['actions.jsonl', 'incident-report.md'];
 export interface IncidentFlags extends TargetFlags {
   config?: string;
   id: string;
-  out?: string;
+  /** incident start: the new evidence directory; incident report: the report file. */
+  output?: string;
+  /** incident contain and report: the evidence directory of incident start. */
   dir?: string;
   severity?: (typeof SEVERITIES)[number];
   since?: string;
@@ -39,7 +43,6 @@ export interface IncidentFlags extends TargetFlags {
   user?: string;
   clientAddr?: string;
   revokeCidr?: string;
-  output?: string;
   quiet?: boolean;
 }
 
@@ -55,17 +58,18 @@ const INCIDENT_ITEMS: EvidenceItem[] = [
 
 /** dbsec incident start: preserve the evidence, sealed with MANIFEST.sha256; with --execute a manual RDS snapshot. */
 export async function incidentStart(flags: IncidentFlags, io: Io, version: string): Promise<number> {
-  const out = flags.out!;
+  const out = flags.output!;
   const { target, config } = await oneTarget(flags, io);
   const now = io.now();
   const window = reviewWindow(flags, '24h', now);
-  await prepareEvidenceDir(out, '--out');
+  await prepareEvidenceDir(out, '-o/--output');
   const ctx = new TargetContext(target, window, now, contextDeps(config, io));
   const progress = !flags.quiet && io.stderr.isTTY ? await spinner(io.stderr as NodeJS.WriteStream, `incident ${flags.id}: preserving evidence`) : undefined;
   let results: Collected[];
   let snapshot: Record<string, unknown>;
   try {
-    results = await collectItems(out, INCIDENT_ITEMS, ctx, { now, until: window.to, trailDays: 90, logDays: (window.to.getTime() - window.from.getTime()) / 86_400_000, maxItems: 100_000 }, (file) => {
+    const trailWindow = { from: new Date(window.to.getTime() - CLOUDTRAIL_HISTORY_DAYS * 86_400_000), to: window.to };
+    results = await collectItems(out, INCIDENT_ITEMS, ctx, { now, trailWindow, logWindow: window, maxItems: 100_000 }, (file) => {
       if (progress) progress.text = `incident ${flags.id}: ${file}`;
     });
     snapshot = await takeSnapshot(ctx, flags, io.now, (text) => {
@@ -102,7 +106,7 @@ async function takeSnapshot(ctx: TargetContext, flags: IncidentFlags, clock: Clo
     } finally {
       clearInterval(timer);
     }
-    await logAction({ path: join(flags.out!, 'actions.jsonl'), command: `incident start ${flags.id}`, clock }, { actor: { os: osUser(), database: '-' }, action: 'rds:CreateDBSnapshot', target: { instance: ctx.target.rdsInstance, snapshot: id }, result: 'available' });
+    await logAction({ path: join(flags.output!, 'actions.jsonl'), command: `incident start ${flags.id}`, clock }, { actor: { os: osUser(), database: '-' }, action: 'rds:CreateDBSnapshot', target: { instance: ctx.target.rdsInstance, snapshot: id }, result: 'available' });
     return { status: 'available', id, message: `snapshot ${id} is available` };
   } catch (err) {
     return { status: 'failed', id, message: `snapshot ${id} failed: ${messageOf(err)}` };

@@ -1,17 +1,17 @@
-import { DbsecError, messageOf } from '../errors.js';
-import type { Io } from '../io.js';
-import type { Format } from '../reports/index.js';
-import { SANDBOX_INSTANCE, SANDBOX_REGION, sandboxAwsEnv, sandboxEndpoint } from '../sandbox/aws-scenario.js';
+import { DbsecError, messageOf } from '../../errors.js';
+import type { Io } from '../../io.js';
+import type { Format } from '../../reports/index.js';
+import { SANDBOX_INSTANCE, SANDBOX_REGION, sandboxAwsEnv, sandboxEndpoint } from '../../sandbox/aws-scenario.js';
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import { startPostgres } from '../sandbox/postgres.js';
-import { runActivityScenario } from '../sandbox/activity-scenario.js';
-import { ROLES, seedSchema, seedScenario } from '../sandbox/pg-scenario.js';
-import { runReview } from './review.js';
-import { elapsedMs } from '../clock.js';
-import type { ConfigFile } from '../config.js';
-import type { Cadence } from '../checks/types.js';
-import { spinner as startSpinner } from '../progress.js';
+import { startPostgres } from '../../sandbox/postgres.js';
+import { runActivityScenario } from '../../sandbox/activity-scenario.js';
+import { ROLES, seedSchema, seedScenario } from '../../sandbox/pg-scenario.js';
+import { runReview } from '../review/run.js';
+import { elapsedMs } from '../../clock.js';
+import type { ConfigFile } from '../../config.js';
+import type { Cadence } from '../../checks/types.js';
+import { spinner as startSpinner } from '../../progress.js';
 
 /** The demo's thresholds: the runbook's, but long queries count after 2 s so the demo need not wait 5 minutes. */
 export const DEMO_CONFIG: ConfigFile = {
@@ -77,7 +77,7 @@ async function activityDemo(flags: { format: Format; color?: boolean }, io: Io, 
     await runActivityScenario(server);
     await new Promise((resolve) => setTimeout(resolve, 300));
     spinner?.stop();
-    const { activity } = await import('./activity.js');
+    const { activity } = await import('../activity/run.js');
     const config = join(server.dataDir, '..', 'dbsec-demo.yaml');
     await writeFile(config, 'activity:\n  views: [act_customer_emails]\n  sensitiveTables: [act_customers]\n');
     return await activity({ logFile: [server.logFile], config, format: flags.format === 'json' ? 'json' : flags.format, failOn: 'investigate', logFormat: 'auto', color: flags.color, quiet: true }, io, version);

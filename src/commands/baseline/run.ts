@@ -1,20 +1,20 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { TargetContext } from '../context.js';
-import { DbsecError, messageOf } from '../errors.js';
-import type { Io } from '../io.js';
-import { makeReport, namedTarget, type Report } from '../report.js';
-import { makeFinding } from '../finding.js';
-import { exitCode, type FailOn } from '../status.js';
-import { rdsParameters } from '../sources/parameters.js';
-import { captureBaseline, verifyBaseline, type Baseline } from '../baseline/capture.js';
-import { diffBaselines } from '../baseline/diff.js';
-import type { FindingDraft } from '../checks/types.js';
-import { contextDeps, emitReport, singleTarget, type TargetFlags } from './review.js';
-import type { Format } from '../reports/index.js';
+import { readFile } from 'node:fs/promises';
+import { TargetContext } from '../../context.js';
+import { DbsecError, messageOf } from '../../errors.js';
+import type { Io } from '../../io.js';
+import { makeReport, namedTarget, type Report } from '../../report.js';
+import { makeFinding } from '../../finding.js';
+import { exitCode, type FailOn } from '../../status.js';
+import { rdsParameters } from '../../sources/parameters.js';
+import { captureBaseline, verifyBaseline, type Baseline } from '../../baseline/capture.js';
+import { diffBaselines } from '../../baseline/diff.js';
+import type { FindingDraft } from '../../checks/types.js';
+import { contextDeps, singleTarget } from '../shared/targets.js';
+import { emitReport, writeAtomically } from '../shared/emit.js';
+import type { TargetFlags } from '../shared/flags.js';
+import type { Format } from '../../reports/index.js';
 
 export interface BaselineFlags extends TargetFlags {
-  config?: string;
-  out?: string;
   signKeyEnv?: string;
   format: Format;
   output?: string;
@@ -27,16 +27,14 @@ const REMEDIATION =
   'Match each difference to a deployment or change ticket; restore what nobody changed on purpose (the function body from source control, REVOKE the grant, ALTER ROLE … NOSUPERUSER, ALTER SYSTEM RESET), then capture a new baseline once the state is the one you want.';
 const RUNBOOK = 'Seed 001: integrity after an incident (checksums, not dates and sizes)';
 
-/** dbsec baseline capture --out FILE */
+/** dbsec baseline capture -o FILE */
 export async function captureCommand(flags: BaselineFlags, io: Io): Promise<number> {
-  if (!flags.out) throw new DbsecError('Pass --out FILE for the baseline.');
+  if (!flags.output) throw new DbsecError('Pass -o FILE for the baseline.');
   const baseline = await live(flags, io);
-  await writeFile(flags.out, `${JSON.stringify(baseline, null, 2)}\n`).catch((err) => {
-    throw new DbsecError(`Cannot write the baseline to ${flags.out}: ${messageOf(err)}; check --out.`);
-  });
+  await writeAtomically(flags.output, `${JSON.stringify(baseline, null, 2)}\n`, '-o/--output');
   const c = baseline.content;
   const counts = [`${Object.keys(c.functions).length} functions`, `${Object.keys(c.roles).length} roles`, `${Object.keys(c.acls).length} grants`, `${Object.keys(c.settings).length} settings`, `${Object.keys(c.hbaRules).length} pg_hba rules`];
-  io.stdout.write(`Baseline of ${baseline.server.database} (PostgreSQL ${baseline.server.version}) written to ${flags.out}: ${counts.join(', ')}; SHA-256 ${baseline.contentSha256}${baseline.hmacSha256 ? ', signed' : ''}.\n`);
+  io.stdout.write(`Baseline of ${baseline.server.database} (PostgreSQL ${baseline.server.version}) written to ${flags.output}: ${counts.join(', ')}; SHA-256 ${baseline.contentSha256}${baseline.hmacSha256 ? ', signed' : ''}.\n`);
   for (const note of baseline.notes) io.stderr.write(`dbsec: note: ${note}.\n`);
   return 0;
 }

@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { FORMATS } from '../../reports/formats.js';
+import { EXIT_CODES, WINDOW_HELP, examples, withConnection, withLogs, withNotify, withReport, withTerminal, withWindow, type CommandContext } from '../shared/options.js';
+
+export function define(program: Command, { io, setExit, version }: CommandContext): void {
+  withTerminal(withNotify(withReport(withLogs(withConnection(withWindow(program.command('activity'), 'CloudWatch 24h, files whole'))), [...FORMATS, 'jsonl'])))
+    .description("database activity monitoring over the server's own logs: every statement classified with PostgreSQL's parser into the eleven use cases, alerts by rules")
+    .option('--events', 'list every classified event, not only alerts')
+    .option('--follow', 'keep reading: new lines of the files (rotation too) or new CloudWatch events; Ctrl-C prints the summary (not with --until)')
+    .addHelpText(
+      'after',
+      examples(
+        [
+          "dbsec activity --log-file /var/log/postgresql/postgresql-15-main.log --log-line-prefix '%m [%p] %q%u@%d '",
+          'dbsec activity --rds-instance prod-db --since 24h --format markdown -o activity-$(date +%F).md',
+          'dbsec activity --log-file /var/log/postgresql/postgresql.csv --follow --format jsonl | your-siem-shipper',
+          'zcat postgresql.log.1.gz | dbsec activity --log-file - --events',
+          'dbsec activity --log-file postgresql.log --since 2026-11-20T22:00:00Z --until 2026-11-21T02:00:00Z',
+        ],
+        '  (--format jsonl is one event per line for a SIEM)',
+        WINDOW_HELP,
+        EXIT_CODES,
+      ),
+    )
+    .action(async (flags) => setExit(await (await import('./run.js')).activity(flags, io, version)));
+}

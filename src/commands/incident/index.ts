@@ -1,0 +1,65 @@
+import { Option, type Command } from 'commander';
+import { DbsecError } from '../../errors.js';
+import { WINDOW_HELP, deprecated, examples, takeDeprecated, withConnection, withLogs, withTerminal, withWindow, type CommandContext } from '../shared/options.js';
+
+/** contain and report name the evidence directory as their argument; --dir is the spelling of earlier versions. */
+function evidenceDir<T extends { dir?: string }>(dir: string | undefined, flags: T, io: CommandContext['io']): T {
+  if (flags.dir !== undefined) io.stderr.write('dbsec: --dir is deprecated and will go; name the directory as the argument.\n');
+  const chosen = dir ?? flags.dir;
+  if (!chosen) throw new DbsecError('Name the evidence directory that incident start wrote, e.g. dbsec incident report incidents/INC-42 --id INC-42.');
+  return { ...flags, dir: chosen };
+}
+
+export function define(program: Command, { io, setExit, version }: CommandContext): void {
+  const incident = program.command('incident').description("the runbook's incident response: preserve evidence, contain, report, verify");
+  withTerminal(withLogs(withConnection(withWindow(incident.command('start'), '24h', 'start of the log kept'))))
+    .description('preserve the evidence: sessions, the logs of the window, a catalog baseline, CloudTrail RDS events, the instance configuration; with --execute a manual RDS snapshot')
+    .requiredOption('--id <id>', 'the incident id')
+    .option('-o, --output <dir>', 'a new directory for the evidence (sealed with MANIFEST.sha256)')
+    .addOption(deprecated('--out <dir>', '-o/--output'))
+    .addOption(new Option('--severity <level>', 'incident severity').choices(['critical', 'high', 'medium', 'low']).default('high'))
+    .option('--execute', 'also create the RDS snapshot incident-ID-YYYYMMDD-HHMMSS and wait until it is available')
+    .option('--wait <seconds>', 'longest wait for the snapshot', '1800')
+    .addHelpText(
+      'after',
+      examples(
+        ['dbsec incident start --id INC-42 --severity critical --rds-instance prod-db --database-url postgres://admin@db/app -o incidents/INC-42 --execute'],
+        WINDOW_HELP,
+        '\nExit codes: 0 all preserved; 3 some items missing (listed) or the snapshot failed; 2 nothing could be preserved or bad input.',
+      ),
+    )
+    .action(async (flags) => setExit(await (await import('./run.js')).incidentStart(takeDeprecated(flags, io, { out: { to: 'output', spelled: '--out', as: '-o/--output' } }), io, version)));
+  withConnection(incident.command('contain'))
+    .description('show, then with --execute apply, the containment dbsec can do safely: terminate sessions, ALTER ROLE … NOLOGIN, revoke a security group rule')
+    .argument('[dir]', 'the evidence directory of incident start (the action log goes there)')
+    .requiredOption('--id <id>', 'the incident id')
+    .addOption(deprecated('--dir <dir>', 'the directory as the argument'))
+    .option('--user <role>', "terminate the role's sessions and set it NOLOGIN")
+    .option('--client-addr <addr>', 'terminate the sessions from this address')
+    .option('--revoke-cidr <cidr>', "revoke the instance's security group rules admitting this CIDR on the database port")
+    .option('--execute', 'apply the steps (after confirmation on a terminal)')
+    .option('-y, --yes', 'confirm without asking (scripts)')
+    .addHelpText(
+      'after',
+      examples([
+        'dbsec incident contain incidents/INC-42 --id INC-42 --user mallory --revoke-cidr 203.0.113.9/32 --rds-instance prod-db --database-url postgres://admin@db/app',
+        'dbsec incident contain incidents/INC-42 --id INC-42 --user mallory --execute --yes --database-url postgres://admin@db/app',
+      ]),
+    )
+    .action(async (dir, flags) => setExit(await (await import('./run.js')).incidentContain(evidenceDir(dir, flags, io), io)));
+  incident
+    .command('report')
+    .description("write the incident report in Markdown: timeline, affected users, seed 001's checklist and the runbook's phases 2–5, with what dbsec verified")
+    .argument('[dir]', 'the evidence directory of incident start')
+    .requiredOption('--id <id>', 'the incident id')
+    .addOption(deprecated('--dir <dir>', 'the directory as the argument'))
+    .option('-o, --output <file>', 'where to write it (default DIR/incident-report.md)')
+    .addHelpText('after', examples(['dbsec incident report incidents/INC-42 --id INC-42']))
+    .action(async (dir, flags) => setExit(await (await import('./run.js')).incidentReport(evidenceDir(dir, flags, io), io)));
+  incident
+    .command('verify')
+    .description('re-hash the evidence against its MANIFEST.sha256 and report any change')
+    .argument('<dir>', 'the evidence directory')
+    .addHelpText('after', `${examples(['dbsec incident verify incidents/INC-42'])}\nExit codes: 0 intact; 1 a file changed, is missing or was added; 2 no readable manifest.`)
+    .action(async (dir) => setExit(await (await import('./run.js')).incidentVerify(dir, io)));
+}

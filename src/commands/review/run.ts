@@ -1,0 +1,74 @@
+import { CHECKS, checksFor } from '../../checks/index.js';
+import type { Cadence } from '../../checks/types.js';
+import { resolveCheckOptions, type ConfigFile } from '../../config.js';
+import { DbsecError } from '../../errors.js';
+import type { Io } from '../../io.js';
+import { terminalProgress } from '../../progress.js';
+import { runChecks } from '../../runner.js';
+import { EXIT, exitCode } from '../../status.js';
+import { reviewActions, runActions, type ActionResult } from './actions.js';
+import { safeText } from '../../redact.js';
+import { reviewWindow, type TimeWindow } from '../../time.js';
+import type { Report } from '../../report.js';
+import { pinnedClock } from '../../clock.js';
+import type { NotifyFlags, ReportFlags, TargetFlags, TerminalFlags, WindowFlags } from '../shared/flags.js';
+import { configOf, contextDeps, targetsOf } from '../shared/targets.js';
+import { emitReport, notifyIfAsked } from '../shared/emit.js';
+
+/** The flags every review command (daily, weekly, monthly) shares. */
+export interface ReviewFlags extends TargetFlags, WindowFlags, ReportFlags, NotifyFlags, TerminalFlags {
+  concurrency?: string;
+  /** weekly: reset pg_stat_statements after the review (a dry run without --execute). */
+  resetStats?: boolean;
+  execute?: boolean;
+  /** monthly: save DescribeDBInstances to DIR/rds-config-ID-YYYYMMDD.json. */
+  saveConfig?: string;
+}
+
+export const DEFAULT_SINCE: Record<Cadence, string> = { daily: '24h', weekly: '7d', monthly: '30d', respond: '1h' };
+
+export interface Review {
+  report: Report;
+  actions: ActionResult[];
+}
+
+/** Runs a cadence's checks over the flags' targets; `window` overrides --since (report compliance uses a month). */
+export async function collectReview(command: Cadence, flags: ReviewFlags, io: Io, version: string, overrides: { preset?: ConfigFile; window?: TimeWindow; checkIds?: string[]; label?: string } = {}): Promise<Review> {
+  const config = overrides.preset ?? (await configOf(flags));
+  const checks = checksFor(command).filter((check) => !overrides.checkIds || overrides.checkIds.includes(check.meta.id));
+  const options = resolveCheckOptions(CHECKS, config, flags.config ?? 'config');
+  const targets = targetsOf(flags, config, io.env);
+  const now = io.now();
+  const window = overrides.window ?? reviewWindow(flags, DEFAULT_SINCE[command], now);
+  const concurrency = flags.concurrency ? Number(flags.concurrency) : config.concurrency ?? 4;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
+    throw new DbsecError(`--concurrency "${flags.concurrency}" must be a whole number from 1 to 32.`);
+  }
+  const showProgress = !flags.quiet && flags.format !== 'json' && Boolean(io.stderr.isTTY);
+  const actions = reviewActions(flags, now);
+  const actionResults: ActionResult[] = [];
+  const report = await runChecks({
+    command: overrides.label ?? command,
+    version,
+    checks,
+    options,
+    targets,
+    window,
+    clock: pinnedClock(now, io.now),
+    concurrency,
+    deps: contextDeps(config, io),
+    progress: showProgress ? await terminalProgress(io.stderr as NodeJS.WriteStream, `dbsec ${command}`) : undefined,
+    afterTarget: actions.length > 0 ? (ctx) => runActions(actions, ctx, actionResults) : undefined,
+  });
+  return { report, actions: actionResults };
+}
+
+export async function runReview(command: Cadence, flags: ReviewFlags, io: Io, version: string, preset?: ConfigFile): Promise<number> {
+  const { report, actions } = await collectReview(command, flags, io, version, { preset });
+  await emitReport(report, flags, io);
+  await notifyIfAsked(report, flags, io);
+  for (const result of actions) io.stderr.write(`dbsec: ${result.target}: ${safeText(result.message)}\n`);
+  const code = exitCode(report.findings, flags.failOn);
+  return code === EXIT.clean && actions.some((r) => !r.ok) ? EXIT.checkErrors : code;
+}
+

@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { DbsecError, messageOf } from '../../errors.js';
+import { useColor, type Io } from '../../io.js';
+import { FORMATTERS } from '../../reports/index.js';
+import type { Report } from '../../report.js';
+import type { NotifyFlags, ReportFlags, TerminalFlags } from './flags.js';
+
+/**
+ * The one emit path: the chosen format to -o/--output (written atomically) or to stdout; with --output the terminal
+ * still gets the table unless --quiet.
+ */
+export async function emitReport(report: Report, flags: Pick<ReportFlags, 'format' | 'output'> & TerminalFlags, io: Io): Promise<void> {
+  if (flags.output) {
+    await writeAtomically(flags.output, FORMATTERS[flags.format](report, { color: false }), '--output');
+    if (!flags.quiet) io.stdout.write(FORMATTERS.table(report, { color: useColor(io, flags.color) }));
+    return;
+  }
+  io.stdout.write(FORMATTERS[flags.format](report, { color: useColor(io, flags.color) }));
+}
+
+/**
+ * Writes a file whole or not at all: into a temporary file beside it, then renamed over it, so a reader (or a full
+ * disk) never sees half a report and the previous good one stays until the new one is complete.
+ */
+export async function writeAtomically(path: string, text: string, flag: string): Promise<void> {
+  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await writeFile(temporary, text, { flag: 'wx' });
+    await rename(temporary, path);
+  } catch (err) {
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw new DbsecError(`Cannot write ${path}: ${messageOf(err)}; check ${flag}.`);
+  }
+}
+
+/** --notify: a failed notification is one line on stderr and changes neither the report nor the exit code. */
+export async function notifyIfAsked(report: Report, flags: NotifyFlags, io: Io): Promise<void> {
+  if (!flags.notify) return;
+  const { notify } = await import('../../notify.js');
+  const problem = await notify(report, { url: flags.notify, on: flags.notifyOn ?? 'investigate' });
+  if (problem) io.stderr.write(`dbsec: ${problem}\n`);
+}

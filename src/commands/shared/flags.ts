@@ -1,0 +1,43 @@
+import type { Format } from '../../reports/index.js';
+import type { LogFormat } from '../../sources/logs/record.js';
+import type { FailOn } from '../../status.js';
+
+/** The flags of each option group in options.ts, as commander hands them to a command. */
+export interface ConnectionFlags {
+  config?: string;
+  databaseUrl?: string;
+  rdsInstance?: string;
+  region?: string;
+  profile?: string;
+}
+
+export interface LogFlags {
+  logGroup?: string;
+  logFile?: string[];
+  logFormat?: LogFormat | 'auto';
+  logLinePrefix?: string;
+}
+
+/** What names the target(s) of a command. */
+export type TargetFlags = ConnectionFlags & LogFlags;
+
+export interface WindowFlags {
+  since?: string;
+  until?: string;
+}
+
+export interface ReportFlags {
+  format: Format;
+  output?: string;
+  failOn: FailOn;
+}
+
+export interface NotifyFlags {
+  notify?: string;
+  notifyOn?: 'monitor' | 'investigate';
+}
+
+export interface TerminalFlags {
+  quiet?: boolean;
+  color?: boolean;
+}
