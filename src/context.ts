@@ -1,5 +1,6 @@
 import type { DBInstance } from '@aws-sdk/client-rds';
-import { DbsecError, SourceMissing } from './errors.js';
+import { DbsecError, SourceMissing, ifConfigured } from './errors.js';
+import { KNOWN_LOG_LINE_PREFIXES, RDS_LOG_LINE_PREFIX } from './sources/logs/prefix.js';
 import type { Target } from './target.js';
 import type { TimeWindow } from './time.js';
 import { AwsClients, type AwsSettings } from './sources/aws.js';
@@ -84,9 +85,23 @@ export class TargetContext implements CheckContext {
     if (target.logFiles.length === 0 && !target.logGroup) throw new SourceMissing('no log source: pass --log-file PATH, or --rds-instance ID for its CloudWatch log group');
     if (target.logFiles.length === 0) await this.memo('log-group-ready', () => this.assertLogGroupReady());
     const origin = target.logFiles.length > 0 ? target.logFiles.join(', ') : target.logGroup!;
-    const inputs = logInputs({ files: target.logFiles, logGroup: target.logGroup, aws: () => this.aws(), format: target.logFormat, prefix: target.logLinePrefix, window, now: this.now, phrases });
+    const inputs = logInputs({ files: target.logFiles, logGroup: target.logGroup, aws: () => this.aws(), format: target.logFormat, prefix: await this.logLinePrefixes(), window, now: this.now, phrases });
     const stats = newLogStats();
     return { origin, stats, records: matching(inputs, phrases, origin, stats) };
+  }
+
+  /**
+   * The log_line_prefix to read stderr logs with: the one given; RDS's own for an RDS instance's CloudWatch log group
+   * (RDS does not let it change); else candidates for the log's first lines to choose from, the server's own setting
+   * first when a database is configured and answers.
+   */
+  logLinePrefixes(): Promise<string | string[]> {
+    const given = this.target.logLinePrefix ?? (this.target.logFiles.length === 0 && this.target.rdsInstance ? RDS_LOG_LINE_PREFIX : undefined);
+    if (given) return Promise.resolve(given);
+    return this.memo('log-line-prefixes', async () => {
+      const server = await ifConfigured(async () => (await (await this.pg()).query<{ prefix: string }>("SELECT current_setting('log_line_prefix') AS prefix"))[0]?.prefix).catch(() => undefined);
+      return server ? [server, ...KNOWN_LOG_LINE_PREFIXES.filter((p) => p !== server)] : [...KNOWN_LOG_LINE_PREFIXES];
+    });
   }
 
   /** A zero count means something only when the lines really reach the group. */

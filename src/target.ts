@@ -1,7 +1,6 @@
 import { redactSecrets } from './redact.js';
 import type { LogFormat } from './sources/logs/record.js';
 
-export const RDS_LOG_LINE_PREFIX = '%t:%r:%u@%d:[%p]:';
 
 /** One database to review: how to reach PostgreSQL, and optionally the RDS instance and its logs. */
 export interface Target {
@@ -16,7 +15,8 @@ export interface Target {
   logFiles: string[];
   /** The log's format; auto looks at the first line of each input. */
   logFormat: LogFormat | 'auto';
-  logLinePrefix: string;
+  /** The server's log_line_prefix for stderr logs; undefined: found from the log's first lines (and the server's setting). */
+  logLinePrefix?: string;
 }
 
 export interface TargetInput {
@@ -50,7 +50,7 @@ export function resolveTarget(input: TargetInput, env: NodeJS.ProcessEnv, index 
     logGroup,
     logFiles: input.logFiles ?? [],
     logFormat: input.logFormat ?? 'auto',
-    logLinePrefix: input.logLinePrefix ?? RDS_LOG_LINE_PREFIX,
+    logLinePrefix: input.logLinePrefix,
   };
 }
 

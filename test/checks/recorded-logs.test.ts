@@ -5,7 +5,7 @@ import { newLogStats } from '../../src/sources/logs/record.js';
 import { openLog, readLogFiles } from '../../src/sources/logs/file-reader.js';
 import { readRecords } from '../../src/sources/logs/formats.js';
 import { phrasePattern } from '../../src/sources/logs/pipeline.js';
-import { RDS_LOG_LINE_PREFIX } from '../../src/target.js';
+import { RDS_LOG_LINE_PREFIX } from '../../src/sources/logs/prefix.js';
 import { pinClock, runCheck } from '../helpers/run-check.js';
 import { endpointLifecycle, useEndpoint } from '../helpers/aws.js';
 import { SANDBOX_INSTANCE } from '../../src/sandbox/aws-scenario.js';
@@ -85,11 +85,18 @@ describe.each([
   });
 });
 
-it('a log none of whose lines fit the prefix is an error, never an empty log', async () => {
+it('finds the log_line_prefix from the first lines when none is given', async () => {
   const path = fileURLToPath(new URL('../../fixtures/logs/debian-prefix-pg15.log', import.meta.url));
   const findings = await runCheck(failedAuth, { logFiles: [path] }, {}, { now: new Date('2026-11-30T11:45:00Z') });
+  expect(findings[0]).toMatchObject({ status: 'monitor', value: 8 });
+  expect(findings[0]!.evidence).toContainEqual(expect.objectContaining({ by: 'client', name: '127.0.0.1', count: 8 }));
+});
+
+it('a log none of whose lines fit the prefix given is an error, never an empty log', async () => {
+  const path = fileURLToPath(new URL('../../fixtures/logs/debian-prefix-pg15.log', import.meta.url));
+  const findings = await runCheck(failedAuth, { logFiles: [path], logLinePrefix: RDS_LOG_LINE_PREFIX }, {}, { now: new Date('2026-11-30T11:45:00Z') });
   expect(findings[0]).toMatchObject({ status: 'error' });
-  expect(findings[0]!.summary).toMatch(/^None of the 56 lines of .*debian-prefix-pg15\.log matched the log_line_prefix; pass the server's prefix with --log-line-prefix\.$/);
+  expect(findings[0]!.summary).toMatch(/^None of the 56 lines of .*debian-prefix-pg15\.log matched the log_line_prefix; pass the server's prefix with --log-line-prefix \(SHOW log_line_prefix\)\.$/);
 });
 
 describe('the Debian-prefixed log through CloudWatch Logs', () => {

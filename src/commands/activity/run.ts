@@ -96,7 +96,7 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
       logGroup: target.logGroup,
       aws: () => ctx.aws(),
       format: target.logFormat,
-      prefix: target.logLinePrefix,
+      prefix: await ctx.logLinePrefixes(),
       window,
       now,
       phrases: ACTIVITY_PHRASES,
@@ -229,7 +229,7 @@ function buildReport(input: BuildInput): Report {
       {
         status: 'ok',
         title: `${monitor.statements} statements, ${USE_CASES.reduce((n, u) => n + monitor.byUseCase[u].events, 0)} events, ${totalAlerts} alerts`,
-        summary: `${stats.records} entries (${stats.format ?? 'no'} format, ${(stats.bytes / 1e6).toFixed(1)} MB). ${blindSpots(monitor, input.server)}${skippedInput(stats)}${cut}`,
+        summary: `${stats.records} entries (${stats.format ?? 'no'} format${stats.format === 'stderr' && stats.prefix ? ` with log_line_prefix '${stats.prefix}'` : ''}, ${(stats.bytes / 1e6).toFixed(1)} MB). ${blindSpots(monitor, input.server)}${skippedInput(stats)}${cut}`,
         resource: describeTarget(target).logSource,
         value: totalAlerts,
         evidence: USE_CASES.map((u) => ({ useCase: u, events: monitor.byUseCase[u].events, monitor: monitor.byUseCase[u].monitor, investigate: monitor.byUseCase[u].investigate })),

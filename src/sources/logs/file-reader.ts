@@ -41,7 +41,7 @@ export function readFailure(path: string, err: unknown): DbsecError {
  * Streams the records of log files (plain or gzip, each in any format) without loading them, one file after the
  * other in the order given (rotation order: oldest first).
  */
-export async function* readLogFiles(paths: readonly string[], format: LogFormat | 'auto', logLinePrefix: string, stats: LogStats): AsyncGenerator<LogRecord[]> {
+export async function* readLogFiles(paths: readonly string[], format: LogFormat | 'auto', logLinePrefix: string | readonly string[], stats: LogStats): AsyncGenerator<LogRecord[]> {
   for (const path of paths) {
     const stream = await openLog(path);
     try {

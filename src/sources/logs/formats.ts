@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { parse as csvParse } from 'csv-parse';
 import { DbsecError, messageOf } from '../../errors.js';
-import { compilePrefix, parseLogTime, type PrefixParser } from './prefix.js';
+import { choosePrefix, parseLogTime, type PrefixParser } from './prefix.js';
 import { LineSplitter, MAX_LINE_BYTES } from './lines.js';
 import type { LogFormat, LogRecord, LogStats } from './record.js';
 import { SessionAttributes } from './sessions.js';
@@ -11,7 +11,7 @@ import { SessionAttributes } from './sessions.js';
  * with the session's client and application filled in where the format's own fields lack them. Lines are split and
  * parsed synchronously per chunk. Damaged input is counted in stats.skipped, never fatal.
  */
-export async function* readRecords(input: AsyncIterable<Buffer>, format: LogFormat | 'auto', prefix: string, stats: LogStats, wanted?: RegExp): AsyncGenerator<LogRecord[]> {
+export async function* readRecords(input: AsyncIterable<Buffer>, format: LogFormat | 'auto', prefixes: string | readonly string[], stats: LogStats, wanted?: RegExp): AsyncGenerator<LogRecord[]> {
   const { first, rest } = await peek(input);
   const chosen = format === 'auto' ? detectFormat(first) : format;
   stats.format = chosen;
@@ -26,7 +26,7 @@ export async function* readRecords(input: AsyncIterable<Buffer>, format: LogForm
     return;
   }
   const out: LogRecord[] = [];
-  const parser = chosen === 'jsonlog' ? new JsonLines(stats, out) : new StderrLines(compilePrefix(prefix), stats, out, wanted);
+  const parser = chosen === 'jsonlog' ? new JsonLines(stats, out) : new StderrLines(stderrParser(prefixes, first, stats), stats, out, wanted);
   const splitter = new LineSplitter(stats, (line) => parser.line(line));
   for await (const chunk of all) {
     splitter.push(chunk);
@@ -35,6 +35,14 @@ export async function* readRecords(input: AsyncIterable<Buffer>, format: LogForm
   splitter.end();
   parser.end();
   if (out.length > 0) yield filled(out.splice(0));
+}
+
+/** The given log_line_prefix, or of several candidates the one that fits the head of the log best. */
+function stderrParser(prefixes: string | readonly string[], head: Buffer | undefined, stats: LogStats): PrefixParser {
+  const candidates = typeof prefixes === 'string' ? [prefixes] : prefixes;
+  const { prefix, parser } = choosePrefix(candidates, head?.toString('utf8', 0, Math.min(head.length, 256 * 1024)) ?? '');
+  stats.prefix = prefix;
+  return parser;
 }
 
 export function detectFormat(head: Buffer | undefined): LogFormat {

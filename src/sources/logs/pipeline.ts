@@ -18,7 +18,8 @@ export interface LogPlan {
   logGroup?: string;
   aws?: () => AwsClients;
   format: LogFormat | 'auto';
-  prefix: string;
+  /** The log_line_prefix for stderr logs, or candidates to choose from by the log's first lines. */
+  prefix: string | readonly string[];
   /** Records outside it are counted and dropped; undefined reads whole files. */
   window?: TimeWindow;
   /** The run's time: records stamped after it are counted apart (clock skew, a wrong log_timezone). */
@@ -42,8 +43,9 @@ export interface LogInput {
  * With a log_line_prefix that has no client address (%r or %h), a session's "connection received" line travels with
  * a CloudWatch filter: it carries the address the lines that matter leave out.
  */
-function sessionPhrases(prefix: string): string[] {
-  return /%-?\d*[rh]/.test(prefix) ? [] : ['connection received'];
+function sessionPhrases(prefix: string | readonly string[]): string[] {
+  const known = typeof prefix === 'string' ? prefix : prefix.length === 1 ? prefix[0]! : undefined;
+  return known !== undefined && /%-?\d*[rh]/.test(known) ? [] : ['connection received'];
 }
 
 export function logInputs(plan: LogPlan): LogInput[] {
@@ -110,7 +112,7 @@ async function* inWindow(batches: AsyncIterable<LogRecord[]>, plan: LogPlan, sta
 /** A log none of whose lines fit the format is a reading error, never an empty (and so "ok") log. */
 export function assertReadable(name: string, stats: LogStats): void {
   if (stats.lines > 0 && stats.records === 0) {
-    const how = stats.format === 'stderr' || stats.format === undefined ? "matched the log_line_prefix; pass the server's prefix with --log-line-prefix" : `was a ${stats.format} record`;
+    const how = stats.format === 'stderr' || stats.format === undefined ? "matched the log_line_prefix; pass the server's prefix with --log-line-prefix (SHOW log_line_prefix)" : `was a ${stats.format} record`;
     throw new DbsecError(`None of the ${stats.lines} lines of ${name} ${how}.`);
   }
 }

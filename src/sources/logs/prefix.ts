@@ -39,6 +39,35 @@ export interface PrefixParser {
   parse(line: string): LogRecord | undefined;
 }
 
+/** RDS's fixed prefix: dbsec's default for CloudWatch and the first guess for a file. */
+export const RDS_LOG_LINE_PREFIX = '%t:%r:%u@%d:[%p]:';
+
+/**
+ * The prefixes dbsec tries on a stderr log when none is given: RDS's, Debian's and PostgreSQL's defaults, and the
+ * one pgBadger's documentation recommends. The server's own setting comes first when a database is configured.
+ */
+export const KNOWN_LOG_LINE_PREFIXES = [RDS_LOG_LINE_PREFIX, '%m [%p] %q%u@%d ', '%m [%p] ', '%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ', '%t [%p]: [%l-1] ', '%t [%p]: '];
+
+/** Lines of a log's head a prefix is tried on before the reader settles on one. */
+const SAMPLE_LINES = 500;
+
+/**
+ * The candidate that parses most of the head of a log (its first lines, continuations left out), with its parser;
+ * the first candidate on a tie or when none fits, so the error names the prefix that was asked for.
+ */
+export function choosePrefix(candidates: readonly string[], head: string): { prefix: string; parser: PrefixParser } {
+  const parsers = candidates.map((prefix) => ({ prefix, parser: compilePrefix(prefix) }));
+  if (parsers.length === 1) return parsers[0]!;
+  const lines = head.split('\n', SAMPLE_LINES + 1).slice(0, SAMPLE_LINES).filter((line) => line !== '' && !line.startsWith('\t'));
+  let best = parsers[0]!;
+  let bestFits = -1;
+  for (const candidate of parsers) {
+    const fits = lines.reduce((n, line) => n + (candidate.parser.parse(line) ? 1 : 0), 0);
+    if (fits > bestFits) [best, bestFits] = [candidate, fits];
+  }
+  return best;
+}
+
 export function compilePrefix(prefix: string): PrefixParser {
   const fields: Field[] = [];
   let pattern = '';

@@ -41,6 +41,8 @@ export interface LogStats {
   /** Lines passed over unparsed because they hold none of the phrases the reader asked for (stderr only). */
   passedOver: number;
   format?: LogFormat;
+  /** The log_line_prefix a stderr log was read with (given, the server's, or found from its first lines). */
+  prefix?: string;
 }
 
 export function newLogStats(): LogStats {
@@ -51,4 +53,5 @@ export function newLogStats(): LogStats {
 export function addLogStats(total: LogStats, part: LogStats): void {
   for (const key of ['bytes', 'lines', 'truncated', 'records', 'skipped', 'outOfWindow', 'future', 'passedOver'] as const) total[key] += part[key];
   total.format ??= part.format;
+  total.prefix ??= part.prefix;
 }
