@@ -1,0 +1,41 @@
+import connections from '../../src/checks/daily/connections.js';
+import longRunning from '../../src/checks/daily/long-running-queries.js';
+import tablePrivileges from '../../src/checks/weekly/table-privileges.js';
+import queryPatterns from '../../src/checks/weekly/query-patterns.js';
+import type { ActivitySnapshot } from '../../src/sources/pg-activity.js';
+import { checkTester, recorded } from '../helpers/check-tester.js';
+
+/**
+ * checkTester tables: each check's evaluate() on what a real PostgreSQL 18 showed dbsec in the demo scenario
+ * (fixtures/checks, recorded by fixtures/record-check-data.mjs), as recorded or changed for one status per case.
+ */
+const activity = recorded<ActivitySnapshot>('daily.connections').data;
+const withBackends = (count: number): ActivitySnapshot => ({ ...activity, backends: Array.from({ length: count }, (_, i) => ({ ...activity.backends[0]!, pid: 1000 + i, ssl: true })) });
+const blind: ActivitySnapshot = { ...activity, seesAllSessions: false };
+
+checkTester(connections, [
+  { name: 'two sessions of 100 and every one over SSL', data: { ...activity, backends: activity.backends.map((b) => ({ ...b, ssl: true })) }, expect: 'ok', titles: ['2 of 100 connections in use (2%)', 'Every TCP session uses SSL'] },
+  { name: 'the recorded sessions connect without SSL', data: activity, expect: 'monitor', titles: ['2 of 100 connections in use (2%)', '2 TCP sessions without SSL'] },
+  { name: '85 of 100 connections is past 80 %', data: withBackends(85), expect: 'monitor', titles: [/^85 of 100 connections in use/, 'Every TCP session uses SSL'] },
+  { name: '96 of 100 connections is past 95 %', data: withBackends(96), expect: 'investigate' },
+  { name: 'a role that cannot see other sessions is not told "ok"', data: blind, expect: 'error', titles: [/pg_monitor|pg_read_all_stats/] },
+]);
+
+const longSnapshot = recorded<ActivitySnapshot>('daily.long-running-queries').data;
+checkTester(longRunning, [
+  { name: 'nothing has run 5 minutes yet', data: longSnapshot, expect: 'ok' },
+  { name: 'the held query and the idle transaction with a 2 s threshold', data: longSnapshot, options: { minDuration: '2s', idleInTransaction: '2s' }, expect: 'investigate', titles: ['Query running for 3s (pid 16316)', 'Transaction idle for 3s (pid 16317)'] },
+  { name: 'a role that cannot see other sessions', data: { ...longSnapshot, seesAllSessions: false }, expect: 'error' },
+]);
+
+const grants = recorded<{ database: string; grants: Array<{ schema: string; table: string; owner: string; grantee: string; privilege: string; grantable: boolean }> }>('weekly.table-privileges').data;
+checkTester(tablePrivileges, [
+  { name: 'no grant to PUBLIC, the application role expected', data: { ...grants, grants: grants.grants.filter((g) => g.grantee !== 'PUBLIC') }, options: { expectedGrantees: ['app_user'] }, expect: 'ok' },
+  { name: 'the recorded SELECT granted to PUBLIC on customers', data: grants, options: { expectedGrantees: ['app_user'] }, expect: 'investigate' },
+]);
+
+const statements = recorded<Array<{ user: string; calls: number; totalMs: number; meanMs: number; rows: number; query: string }>>('weekly.query-patterns').data;
+checkTester(queryPatterns, [
+  { name: 'the recorded statements without the injected one', data: statements.filter((s) => !/OR \$2=\$3/.test(s.query)), expect: 'ok' },
+  { name: "the recorded tautology (OR 1=1) from app_user", data: statements, expect: 'investigate' },
+]);
