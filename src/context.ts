@@ -37,6 +37,21 @@ export interface CheckContext {
 export interface ContextDeps {
   limits: PgLimits;
   aws: Omit<AwsSettings, 'region' | 'profile'>;
+  /**
+   * The phrases the run's log checks declare (meta.logPhrases): the log of the run's window is read once for all of
+   * them and each check gets the records of its own phrases.
+   */
+  logPhrases?: readonly string[];
+}
+
+/** Records one shared read keeps for the checks; past this the read is dropped and each check reads on its own. */
+const MAX_SHARED_RECORDS = 200_000;
+
+interface SharedScan {
+  origin: string;
+  stats: LogStats;
+  /** Undefined when the log held more matching records than MAX_SHARED_RECORDS. */
+  records?: LogRecord[];
 }
 
 export class TargetContext implements CheckContext {
@@ -81,6 +96,26 @@ export class TargetContext implements CheckContext {
   }
 
   async scanLogs(phrases: readonly string[], window: TimeWindow = this.window): Promise<LogScan> {
+    const shared = this.deps.logPhrases;
+    if (window === this.window && shared && phrases.length > 0 && phrases.every((phrase) => shared.includes(phrase))) {
+      const scan = await this.memo('shared-log-scan', () => this.sharedScan(shared));
+      if (scan.records) return { origin: scan.origin, stats: { ...scan.stats }, records: withPhrases(scan.records, phrases) };
+    }
+    return this.readLogs(phrases, window);
+  }
+
+  /** One read of the run's window for every declared phrase, kept in memory up to MAX_SHARED_RECORDS. */
+  private async sharedScan(phrases: readonly string[]): Promise<SharedScan> {
+    const scan = await this.readLogs(phrases, this.window);
+    const records: LogRecord[] = [];
+    for await (const record of scan.records) {
+      if (records.length >= MAX_SHARED_RECORDS) return { origin: scan.origin, stats: scan.stats };
+      records.push(record);
+    }
+    return { origin: scan.origin, stats: scan.stats, records };
+  }
+
+  private async readLogs(phrases: readonly string[], window: TimeWindow): Promise<LogScan> {
     const { target } = this;
     if (target.logFiles.length === 0 && !target.logGroup) throw new SourceMissing('no log source: pass --log-file PATH, or --rds-instance ID for its CloudWatch log group');
     if (target.logFiles.length === 0) await this.memo('log-group-ready', () => this.assertLogGroupReady());
@@ -125,6 +160,11 @@ export class TargetContext implements CheckContext {
     if (pg) await pg.then((session) => session.close(), () => undefined);
     this.awsClients?.destroy();
   }
+}
+
+async function* withPhrases(records: readonly LogRecord[], phrases: readonly string[]): AsyncGenerator<LogRecord> {
+  const pattern = phrasePattern(phrases);
+  for (const record of records) if (pattern.test(record.message)) yield record;
 }
 
 /**

@@ -40,8 +40,9 @@ export async function runChecks(plan: RunPlan): Promise<Report> {
   const { clock } = plan;
   const startedAt = clock();
   const limit = pLimit(plan.concurrency);
-  const contexts = plan.targets.map((target) => new TargetContext(target, plan.window, startedAt, plan.deps));
   const enabled = plan.checks.filter((check) => plan.options.get(check.meta.id)?.enabled !== false);
+  const logPhrases = [...new Set(enabled.flatMap((check) => check.meta.logPhrases ?? []))];
+  const contexts = plan.targets.map((target) => new TargetContext(target, plan.window, startedAt, { ...plan.deps, logPhrases }));
   plan.progress?.start(enabled.length * contexts.length);
   const runAll = (checks: ReadonlyArray<Check<any, any>>) =>
     Promise.all(

@@ -192,7 +192,10 @@ describe('other commands', () => {
     expect(run.stdout).toContain(`# Database Security Compliance Report: ${month}`);
     expect(run.stdout).toMatch(/\| `monthly.alarm-coverage` \| ✗ non-compliant \| 🔴 No alarm on FreeableMemory/);
     expect(run.stdout).toMatch(/\| `monthly.encryption` \| ✓ compliant \|/);
-    expect(run.stdout).toMatch(/### Remediation items\n\n1\. `monthly.alarm-coverage`/);
+    expect(run.stdout).toMatch(/### Remediation items\n\n(?:.+\n)*\d+\. `monthly.alarm-coverage`/);
+    // The configuration baseline's items are controls of the report too.
+    expect(run.stdout).toMatch(/\| `config.tls.ssl` \| ✓ compliant \|/);
+    expect(run.stdout).toMatch(/## 3\. Monitoring & Logging[\s\S]*\| `config.log.connections` \|/);
     expect(run.stdout).toContain('AWS Config: AWS Config rule rds-logging-enabled is NON\\_COMPLIANT');
   });
 

@@ -1,4 +1,5 @@
 import type { Check } from './types.js';
+import { baselineChecks, builtInPostgresBaseline } from './baseline-items.js';
 import dailyCloudtrailRdsChanges from './daily/cloudtrail-rds-changes.js';
 import dailyCloudwatchAlarms from './daily/cloudwatch-alarms.js';
 import dailyConnections from './daily/connections.js';
@@ -24,8 +25,8 @@ import weeklyQueryPatterns from './weekly/query-patterns.js';
 import weeklySecurityGroups from './weekly/security-groups.js';
 import weeklyTablePrivileges from './weekly/table-privileges.js';
 
-/** Every check, sorted by id; a test walks this list (id = file name, a test exists, defaults validate). */
-export const CHECKS: ReadonlyArray<Check<any, any>> = [
+/** The TypeScript checks, one file each. */
+const CODED: ReadonlyArray<Check<any, any>> = [
   dailyCloudtrailRdsChanges,
   dailyCloudwatchAlarms,
   dailyConnections,
@@ -51,6 +52,13 @@ export const CHECKS: ReadonlyArray<Check<any, any>> = [
   weeklySecurityGroups,
   weeklyTablePrivileges,
 ];
+
+/**
+ * Every check, sorted by id: the TypeScript checks and the items of the built-in PostgreSQL baseline
+ * (baselines/postgresql.yaml, cadence config). A test walks this list (id = file name or baseline item, a test
+ * exists, defaults validate).
+ */
+export const CHECKS: ReadonlyArray<Check<any, any>> = [...CODED, ...baselineChecks(builtInPostgresBaseline(), 'baselines/postgresql.yaml')].sort((a, b) => a.meta.id.localeCompare(b.meta.id));
 
 export function checksFor(cadence: Check['meta']['cadence']): Array<Check<any, any>> {
   return CHECKS.filter((check) => check.meta.cadence === cadence);

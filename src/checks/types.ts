@@ -3,7 +3,7 @@ import type { FindingDraft } from '../finding.js';
 import type { CheckContext } from '../context.js';
 import { durationMs } from '../time.js';
 
-export type Cadence = 'daily' | 'weekly' | 'monthly' | 'respond';
+export type Cadence = 'daily' | 'weekly' | 'monthly' | 'respond' | 'config';
 /** What a check reads; the runner names the flag that enables a source when it is missing. */
 export type SourceKind = 'postgres' | 'logs' | 'cloudwatch' | 'cloudtrail' | 'rds' | 'ec2' | 'kms' | 'config';
 
@@ -24,6 +24,10 @@ export interface CheckMeta {
   remediation: string;
   /** Runs after every other check of the run on the same target and reads their findings (ctx.priorFindings). */
   rollup?: boolean;
+  /** The phrases it reads from the log of the run's window: one read per run and target serves every such check. */
+  logPhrases?: readonly string[];
+  /** For checks that are data (a YAML baseline's items): the file that defines them. */
+  definedIn?: string;
 }
 
 export type { FindingDraft } from '../finding.js';

@@ -2,11 +2,14 @@ import type { Finding, Report } from '../report.js';
 import { controlsOf, type Control, type ControlResult } from './controls.js';
 import { ICON, md } from './markdown.js';
 
-/** The runbook's "Monthly Compliance Report" sections, and which checks' controls each one reports. */
+/**
+ * The runbook's "Monthly Compliance Report" sections, and which checks' controls each one reports; a name ending in
+ * "*" takes every check id it begins (the configuration baseline's items, config.<section>.<item>).
+ */
 const SECTIONS: Array<{ title: string; checks: string[] }> = [
-  { title: 'Security Configuration Status', checks: ['monthly.instance-config', 'monthly.encryption', 'monthly.network', 'weekly.security-groups', 'monthly.parameter-drift'] },
-  { title: 'Access Control', checks: ['weekly.db-users', 'weekly.table-privileges', 'monthly.access-control'] },
-  { title: 'Monitoring & Logging', checks: ['monthly.logging-config', 'monthly.alarm-coverage', 'daily.cloudwatch-alarms', 'monthly.log-summary'] },
+  { title: 'Security Configuration Status', checks: ['monthly.instance-config', 'monthly.encryption', 'monthly.network', 'weekly.security-groups', 'monthly.parameter-drift', 'config.auth.*', 'config.tls.*', 'config.net.*', 'config.safety.*'] },
+  { title: 'Access Control', checks: ['weekly.db-users', 'weekly.table-privileges', 'monthly.access-control', 'config.priv.*'] },
+  { title: 'Monitoring & Logging', checks: ['monthly.logging-config', 'monthly.alarm-coverage', 'daily.cloudwatch-alarms', 'monthly.log-summary', 'config.log.*'] },
   { title: 'Incidents & Anomalies', checks: ['daily.failed-auth', 'daily.connections', 'daily.long-running-queries', 'daily.cpu', 'weekly.query-patterns', 'weekly.ddl-statements'] },
   { title: 'Maintenance Activities', checks: ['weekly.backups', 'daily.cloudtrail-rds-changes'] },
 ];
@@ -50,7 +53,7 @@ export function formatComplianceReport(input: ComplianceInput): string {
   ];
   const placed = new Set<string>();
   SECTIONS.forEach((section, index) => {
-    const own = controls.filter((c) => section.checks.includes(c.checkId));
+    const own = controls.filter((c) => section.checks.some((name) => (name.endsWith('*') ? c.checkId.startsWith(name.slice(0, -1)) : c.checkId === name)));
     own.forEach((c) => placed.add(c.checkId));
     lines.push('', `## ${index + 1}. ${section.title}`, '', ...controlTable(own));
   });

@@ -4,8 +4,8 @@ import failedAuth from '../../src/checks/daily/failed-auth.js';
 import { newLogStats } from '../../src/sources/logs/record.js';
 import { openLog, readLogFiles } from '../../src/sources/logs/file-reader.js';
 import { readRecords } from '../../src/sources/logs/formats.js';
-import { phrasePattern } from '../../src/sources/logs/pipeline.js';
-import { RDS_LOG_LINE_PREFIX } from '../../src/sources/logs/prefix.js';
+import { logInputs, phrasePattern } from '../../src/sources/logs/pipeline.js';
+import { KNOWN_LOG_LINE_PREFIXES, RDS_LOG_LINE_PREFIX } from '../../src/sources/logs/prefix.js';
 import { pinClock, runCheck } from '../helpers/run-check.js';
 import { endpointLifecycle, useEndpoint } from '../helpers/aws.js';
 import { SANDBOX_INSTANCE } from '../../src/sandbox/aws-scenario.js';
@@ -135,5 +135,35 @@ describe('reading only the lines a check wants', () => {
     expect(records).toEqual([]);
     expect(stats.passedOver).toBe(0);
     expect(stats.skipped).toBe(stats.lines);
+  });
+});
+
+describe('log files named by a glob pattern', () => {
+  it('reads every matching file, oldest first, and says so when nothing matches', async () => {
+    const { mkdtempSync, copyFileSync, utimesSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'dbsec-glob-'));
+    try {
+      // Rotation: postgresql.log.1 is the older file (the 2026-11-22 recording), postgresql.log the current one.
+      copyFileSync(fileURLToPath(new URL('../../fixtures/logs/rds-prefix-pg15.log', import.meta.url)), join(dir, 'postgresql.log.1'));
+      copyFileSync(fileURLToPath(new URL('../../fixtures/logs/debian-prefix-pg15.log', import.meta.url)), join(dir, 'postgresql.log'));
+      utimesSync(join(dir, 'postgresql.log.1'), new Date('2026-11-22T22:00:00Z'), new Date('2026-11-22T22:00:00Z'));
+      utimesSync(join(dir, 'postgresql.log'), new Date('2026-11-30T12:00:00Z'), new Date('2026-11-30T12:00:00Z'));
+      const pattern = join(dir, 'postgresql.log*');
+      const stats = newLogStats();
+      const times: number[] = [];
+      for (const input of logInputs({ files: [pattern], format: 'auto', prefix: KNOWN_LOG_LINE_PREFIXES, now: new Date('2026-11-30T12:00:00Z'), phrases: [] })) {
+        for await (const batch of input.batches(stats)) times.push(...batch.flatMap((r) => (r.time ? [r.time.getTime()] : [])));
+      }
+      expect(times.length).toBeGreaterThan(60);
+      expect(times).toEqual([...times].sort((a, b) => a - b));
+      const findings = await runCheck(failedAuth, { logFiles: [pattern] }, {}, { now: new Date('2026-11-30T12:00:00Z'), since: 30 * 86_400_000 });
+      expect(findings[0]).toMatchObject({ value: 16 });
+      const none = await runCheck(failedAuth, { logFiles: [join(dir, 'nothing-*.log')] });
+      expect(none[0]!.summary).toMatch(/^No file matches --log-file .*nothing-\*\.log: check the pattern \(quote it so the shell leaves it to dbsec\)\.$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

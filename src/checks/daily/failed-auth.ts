@@ -27,6 +27,7 @@ export default defineCheck({
     cadence: 'daily',
     sources: ['logs'],
     sees: 'window',
+    logPhrases: AUTH_FAILURE_PHRASES,
     runbook: 'Daily Security Checks §2: Review Failed Connection Attempts',
     remediation:
       'Look for a pattern: one user from many addresses (password spraying) or many users from one address (brute force). Block the address in the security group or pg_hba.conf, rotate the targeted credentials, and run `dbsec respond failed-auth`.',

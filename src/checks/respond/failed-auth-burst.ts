@@ -11,6 +11,7 @@ export default defineCheck({
     cadence: 'respond',
     sources: ['logs'],
     sees: 'window',
+    logPhrases: AUTH_FAILURE_PHRASES,
     runbook: 'Security Alert Response §2: Failed Authentication Alert',
     remediation:
       'Block the address (security group, or a reject line in pg_hba.conf), lock a targeted account (ALTER ROLE … NOLOGIN) until its owner confirms, rotate its password, and look for a success from the same address.',

@@ -42,6 +42,9 @@ SELECT r.rolname AS name, r.oid = 10 AS bootstrap, r.rolcanlogin AS login, r.rol
 const NO_PASSWORD_SQL = `SELECT rolname AS name FROM pg_authid WHERE rolcanlogin AND rolpassword IS NULL ORDER BY 1`;
 
 
+/** The log lines that say who logged in. */
+const LOGIN_PHRASES = ['connection authorized'];
+
 export default defineCheck({
   meta: {
     id: 'weekly.db-users',
@@ -50,6 +53,7 @@ export default defineCheck({
     cadence: 'weekly',
     sources: ['postgres', 'logs'],
     sees: 'present',
+    logPhrases: LOGIN_PHRASES,
     runbook: 'Weekly Security Review §1: Audit Database Users',
     remediation:
       'Remove superuser and powerful memberships from roles that do not need them (ALTER ROLE … NOSUPERUSER; REVOKE rds_superuser FROM …), set a password or NOLOGIN on login roles without one, and drop unused accounts. Add real administrators to `admins`.',
@@ -127,7 +131,7 @@ const CONNECTION_AUTHORIZED = /^connection authorized: user=(\S+)/;
 async function loginsInWindow(ctx: CheckContext): Promise<Pick<RolesData, 'loggedIn' | 'loginsUnknown'>> {
   let scan;
   try {
-    scan = await ctx.scanLogs(['connection authorized']);
+    scan = await ctx.scanLogs(LOGIN_PHRASES);
   } catch (err) {
     return { loginsUnknown: err instanceof SourceMissing ? 'no log source (pass --log-file or --rds-instance)' : messageOf(err).replace(/\.$/, '') };
   }

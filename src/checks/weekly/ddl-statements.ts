@@ -42,6 +42,7 @@ export default defineCheck({
     cadence: 'weekly',
     sources: ['logs', 'postgres'],
     sees: 'window',
+    logPhrases: DDL_PHRASES,
     runbook: 'Weekly Security Review §4: Review CloudWatch Logs for Suspicious Activity',
     remediation:
       'Match each statement to a change ticket or migration; for one nobody can explain, find the session (user, client) and treat it as an incident. Put migration roles in `allowRoles`.',

@@ -1,34 +1,30 @@
 import { readFile } from 'node:fs/promises';
-import { TargetContext } from '../../context.js';
-import { DbsecError, messageOf } from '../../errors.js';
+import { basename } from 'node:path';
+import { baselineChecks, itemDraft } from '../../checks/baseline-items.js';
+import { pinnedClock } from '../../clock.js';
+import { DbsecError } from '../../errors.js';
 import type { Io } from '../../io.js';
-import { safeText } from '../../redact.js';
 import { makeFinding } from '../../finding.js';
-import { makeReport, namedTarget, type Finding, type Report } from '../../report.js';
-import { exitCode, type FailOn } from '../../status.js';
-import type { Format } from '../../reports/index.js';
-import { builtInBaselinePath, describeExpectation, loadReviewBaseline, meets, type ReviewBaseline } from '../../config-review/baseline-file.js';
-import { readConfigFiles, readPostgres, type Reading } from '../../config-review/readers.js';
+import { makeReport, namedTarget, type Report } from '../../report.js';
+import { runChecks } from '../../runner.js';
+import { exitCode } from '../../status.js';
+import { builtInBaselinePath, loadReviewBaseline, type ReviewBaseline } from '../../config-review/baseline-file.js';
+import { readConfigFiles } from '../../config-review/readers.js';
 import { contextDeps, singleTarget } from '../shared/targets.js';
 import { emitReport } from '../shared/emit.js';
-import type { TargetFlags } from '../shared/flags.js';
+import type { ReportFlags, TargetFlags, TerminalFlags } from '../shared/flags.js';
 
-export interface ConfigReviewFlags extends TargetFlags {
-  config?: string;
+export interface ConfigReviewFlags extends TargetFlags, ReportFlags, TerminalFlags {
   engine: 'postgresql' | 'tdengine';
   baseline?: string;
   file?: string[];
   printBaseline?: boolean;
-  format: Format;
-  output?: string;
-  failOn: FailOn;
-  quiet?: boolean;
-  color?: boolean;
 }
 
 /**
  * dbsec config: a server's configuration against a security baseline. The expected values are data (a YAML
- * baseline, built in or --baseline); only the readers differ between engines.
+ * baseline, built in or --baseline); PostgreSQL's items are checks run by the one runner, TDengine's files are read
+ * directly, and both are judged by the same item rule.
  */
 export async function configReview(flags: ConfigReviewFlags, io: Io, version: string): Promise<number> {
   const path = flags.baseline ?? builtInBaselinePath(flags.engine);
@@ -38,52 +34,39 @@ export async function configReview(flags: ConfigReviewFlags, io: Io, version: st
   }
   const baseline = await loadReviewBaseline(path);
   if (baseline.engine !== flags.engine) throw new DbsecError(`The baseline ${path} is for ${baseline.engine}, not ${flags.engine}: pass --engine ${baseline.engine} or another --baseline.`);
-  const now = io.now();
-  let targetName: string;
-  let readings: Map<string, Reading>;
-  if (flags.engine === 'tdengine') {
-    if (!flags.file?.length) throw new DbsecError('Pass the TDengine files to review: --file /etc/taos/taos.cfg [--file /etc/taos/taosadapter.toml] [--file /etc/taos/taoskeeper.toml].');
-    readings = await readConfigFiles(flags.file, baseline.items);
-    targetName = flags.file.join(', ');
-  } else {
-    const { target, config } = await singleTarget(flags, io, 'dbsec config reviews one server: pass --database-url (or PG* variables) instead of a config with several targets.');
-    const ctx = new TargetContext(target, { from: now, to: now }, now, contextDeps(config, io));
-    try {
-      readings = await readPostgres(await ctx.pg().catch((err) => Promise.reject(new DbsecError(messageOf(err)))), baseline.items);
-    } finally {
-      await ctx.close();
-    }
-    targetName = target.name;
-  }
-  const report = reviewReport(baseline, readings, { path, targetName, version, now, finishedAt: io.now() });
+  const command = `config (${baseline.engine}, ${basename(path)})`;
+  const report = flags.engine === 'tdengine' ? await reviewFiles(baseline, flags, command, io, version) : await reviewServer(baseline, flags, command, io, version);
   await emitReport(report, flags, io);
   return exitCode(report.findings, flags.failOn);
 }
 
-function reviewReport(baseline: ReviewBaseline, readings: Map<string, Reading>, meta: { path: string; targetName: string; version: string; now: Date; finishedAt: Date }): Report {
-  const findings: Finding[] = baseline.items.map((item) => {
-    const reading = readings.get(item.id)!;
-    const expected = describeExpectation(item.expect);
-    const source = { checkId: `config.${item.id}`, target: meta.targetName, remediation: item.fix, runbook: `${baseline.engine} baseline, ${item.section}` };
-    if ('skipped' in reading) {
-      return makeFinding({ status: 'skipped', title: `${item.title}: not reviewed`, summary: `Skipped: ${reading.skipped}.`, resource: item.id, expected }, source);
-    }
-    const shown = reading.value === '' ? '(none)' : Array.isArray(reading.value) ? reading.value.join(', ') : String(reading.value);
-    const pass = meets(reading.value, item.expect);
-    return makeFinding(
-      {
-        status: pass ? 'ok' : item.level,
-        title: safeText(`${item.title}${pass ? '' : `: ${shown}`}`, 200),
-        summary: pass ? `${shown} (expected ${expected}).` : `Expected ${expected}: ${item.why}`,
-        resource: item.id,
-        value: safeText(shown, 500),
-        expected,
-      },
-      source,
-    );
+async function reviewServer(baseline: ReviewBaseline, flags: ConfigReviewFlags, command: string, io: Io, version: string): Promise<Report> {
+  const { target, config } = await singleTarget(flags, io, 'dbsec config reviews one server: pass --database-url (or PG* variables) instead of a config with several targets.');
+  const now = io.now();
+  const checks = baselineChecks(baseline, flags.baseline ? basename(flags.baseline) : 'baselines/postgresql.yaml');
+  return runChecks({
+    command,
+    version,
+    checks,
+    options: new Map(checks.map((check) => [check.meta.id, { enabled: true, options: {} }])),
+    targets: [target],
+    window: { from: now, to: now },
+    clock: pinnedClock(now, io.now),
+    concurrency: 4,
+    deps: contextDeps(config, io),
   });
-  return makeReport(
-    { version: meta.version, command: `config (${baseline.engine}, ${meta.path.split('/').pop()})`, startedAt: meta.now, finishedAt: meta.finishedAt, window: { from: meta.now, to: meta.now }, targets: [namedTarget(meta.targetName)] },
-    findings,
-  );
+}
+
+async function reviewFiles(baseline: ReviewBaseline, flags: ConfigReviewFlags, command: string, io: Io, version: string): Promise<Report> {
+  if (!flags.file?.length) throw new DbsecError('Pass the TDengine files to review: --file /etc/taos/taos.cfg [--file /etc/taos/taosadapter.toml] [--file /etc/taos/taoskeeper.toml].');
+  const now = io.now();
+  const targetName = flags.file.join(', ');
+  const readings = await readConfigFiles(flags.file, baseline.items);
+  const findings = baseline.items.map((item) => {
+    const reading = readings.get(item.id)!;
+    const source = { checkId: `config.${item.id}`, target: targetName, remediation: item.fix, runbook: `${baseline.engine} baseline, ${item.section}` };
+    if ('skipped' in reading) return makeFinding({ status: 'skipped', title: `${item.title}: not reviewed`, summary: `Skipped: ${reading.skipped}.`, resource: item.id }, source);
+    return makeFinding(itemDraft(item, reading), source);
+  });
+  return makeReport({ version, command, startedAt: now, finishedAt: io.now(), window: { from: now, to: now }, targets: [namedTarget(targetName)] }, findings);
 }

@@ -34,7 +34,8 @@ export async function complianceReport(flags: ComplianceFlags, io: Io, version: 
     reports = saved.filter((r) => Date.parse(r.window.to) > window.from.getTime() && Date.parse(r.window.from) < window.to.getTime());
     if (reports.length === 0) throw new DbsecError(`None of the ${saved.length} reports covers ${month}: pass reports whose window overlaps it, or another period.`);
   } else {
-    reports = [(await collectReview('monthly', { ...flags, format: 'markdown', failOn: 'never' }, io, version, { window })).report];
+    // The monthly audit with the configuration baseline's items: the report's configuration and access sections count them.
+    reports = [(await collectReview('monthly', { ...flags, format: 'markdown', failOn: 'never' }, io, version, { window, alsoCadences: ['config'] })).report];
   }
   const markdown = formatComplianceReport({ month, generatedAt: now, version, reports });
   if (!flags.output) {

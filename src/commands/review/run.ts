@@ -25,7 +25,7 @@ export interface ReviewFlags extends TargetFlags, WindowFlags, ReportFlags, Noti
   saveConfig?: string;
 }
 
-export const DEFAULT_SINCE: Record<Cadence, string> = { daily: '24h', weekly: '7d', monthly: '30d', respond: '1h' };
+export const DEFAULT_SINCE: Record<Cadence, string> = { daily: '24h', weekly: '7d', monthly: '30d', respond: '1h', config: '24h' };
 
 export interface Review {
   report: Report;
@@ -33,9 +33,9 @@ export interface Review {
 }
 
 /** Runs a cadence's checks over the flags' targets; `window` overrides --since (report compliance uses a month). */
-export async function collectReview(command: Cadence, flags: ReviewFlags, io: Io, version: string, overrides: { preset?: ConfigFile; window?: TimeWindow; checkIds?: string[]; label?: string } = {}): Promise<Review> {
+export async function collectReview(command: Cadence, flags: ReviewFlags, io: Io, version: string, overrides: { preset?: ConfigFile; window?: TimeWindow; checkIds?: string[]; label?: string; alsoCadences?: Cadence[] } = {}): Promise<Review> {
   const config = overrides.preset ?? (await configOf(flags));
-  const checks = checksFor(command).filter((check) => !overrides.checkIds || overrides.checkIds.includes(check.meta.id));
+  const checks = [command, ...(overrides.alsoCadences ?? [])].flatMap(checksFor).filter((check) => !overrides.checkIds || overrides.checkIds.includes(check.meta.id));
   const options = resolveCheckOptions(CHECKS, config, flags.config ?? 'config');
   const targets = targetsOf(flags, config, io.env);
   const now = io.now();

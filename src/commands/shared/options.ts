@@ -49,7 +49,7 @@ export function withConnection(command: Command): Command {
 export function withLogs(command: Command): Command {
   return add(command, [
     new Option('--log-group <name>', 'CloudWatch log group (default: /aws/rds/instance/ID/postgresql)'),
-    new Option('--log-file <path>', 'PostgreSQL log file (stderr, csvlog or jsonlog), plain or .gz, - for stdin (repeatable, oldest first); used instead of CloudWatch').argParser(repeatable),
+    new Option('--log-file <path>', 'PostgreSQL log file (stderr, csvlog or jsonlog), plain or .gz, - for stdin, or a quoted glob read oldest first (repeatable, oldest first); used instead of CloudWatch').argParser(repeatable),
     new Option('--log-format <format>', 'the log format; auto looks at the first line').choices([...LOG_FORMATS]).default('auto'),
     new Option('--log-line-prefix <prefix>', "the server's log_line_prefix for stderr logs (default: RDS's '%t:%r:%u@%d:[%p]:')"),
   ]);

@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import { glob, isDynamicPattern } from 'tinyglobby';
 import type { Clock } from '../../clock.js';
 import { DbsecError } from '../../errors.js';
 import type { TimeWindow } from '../../time.js';
@@ -66,13 +68,30 @@ export function logInputs(plan: LogPlan): LogInput[] {
   ];
 }
 
-async function* fileRecords(path: string, plan: LogPlan, stats: LogStats): AsyncGenerator<LogRecord[]> {
-  const chunks = plan.follow && path !== '-' ? followFile(path, plan.follow.signal) : ((await openLog(path)) as AsyncIterable<Buffer>);
-  try {
-    yield* inWindow(readRecords(chunks, plan.format, plan.prefix, stats, wantedLines(plan.phrases)), plan, stats);
-  } catch (err) {
-    throw err instanceof DbsecError ? err : readFailure(path, err);
+/** A file, stdin, or each file a glob pattern matches in rotation order; with follow, the newest is followed. */
+async function* fileRecords(pattern: string, plan: LogPlan, stats: LogStats): AsyncGenerator<LogRecord[]> {
+  const paths = await filesOf(pattern);
+  for (const [index, path] of paths.entries()) {
+    const follow = plan.follow && path !== '-' && index === paths.length - 1;
+    const chunks = follow ? followFile(path, plan.follow!.signal) : ((await openLog(path)) as AsyncIterable<Buffer>);
+    try {
+      yield* inWindow(readRecords(chunks, plan.format, plan.prefix, stats, wantedLines(plan.phrases)), plan, stats);
+    } catch (err) {
+      throw err instanceof DbsecError ? err : readFailure(path, err);
+    }
   }
+}
+
+/**
+ * A path as given, or the files a glob pattern (postgresql-*.log*) matches, oldest first by modification time: the
+ * order rotation wrote them, so a session's lines are read in the order they happened. No match is an error.
+ */
+async function filesOf(pattern: string): Promise<string[]> {
+  if (pattern === '-' || !isDynamicPattern(pattern)) return [pattern];
+  const paths = await glob(pattern, { onlyFiles: true, expandDirectories: false });
+  if (paths.length === 0) throw new DbsecError(`No file matches --log-file ${pattern}: check the pattern (quote it so the shell leaves it to dbsec).`);
+  const dated = await Promise.all(paths.map(async (path) => ({ path, time: (await stat(path)).mtimeMs })));
+  return dated.sort((a, b) => a.time - b.time || a.path.localeCompare(b.path)).map((file) => file.path);
 }
 
 /** Lines a session's client, application and end are read from: always parsed, for SessionAttributes. */
