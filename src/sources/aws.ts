@@ -12,6 +12,10 @@ export interface Service<Sdk, Client> {
   sdk: Sdk;
   client: Client;
 }
+
+function withClient<Sdk, Client>(sdk: Sdk, make: (sdk: Sdk) => Client): Service<Sdk, Client> {
+  return { sdk, client: make(sdk) };
+}
 import { DbsecError } from '../errors.js';
 import { describeAwsError } from './aws-errors.js';
 
@@ -37,56 +41,15 @@ export class AwsClients {
     return this.settings.region;
   }
 
-  cloudwatch(): Promise<Service<CloudWatchSdk, InstanceType<CloudWatchSdk['CloudWatchClient']>>> {
-    return this.lazy('cloudwatch', async (config) => {
-      const sdk = await import('@aws-sdk/client-cloudwatch');
-      return { sdk, client: new sdk.CloudWatchClient(config) };
-    });
-  }
-  logs(): Promise<Service<LogsSdk, InstanceType<LogsSdk['CloudWatchLogsClient']>>> {
-    return this.lazy('logs', async (config) => {
-      const sdk = await import('@aws-sdk/client-cloudwatch-logs');
-      return { sdk, client: new sdk.CloudWatchLogsClient(config) };
-    });
-  }
-  cloudtrail(): Promise<Service<CloudTrailSdk, InstanceType<CloudTrailSdk['CloudTrailClient']>>> {
-    return this.lazy('cloudtrail', async (config) => {
-      const sdk = await import('@aws-sdk/client-cloudtrail');
-      return { sdk, client: new sdk.CloudTrailClient(config) };
-    });
-  }
-  rds(): Promise<Service<RdsSdk, InstanceType<RdsSdk['RDSClient']>>> {
-    return this.lazy('rds', async (config) => {
-      const sdk = await import('@aws-sdk/client-rds');
-      return { sdk, client: new sdk.RDSClient(config) };
-    });
-  }
-  ec2(): Promise<Service<Ec2Sdk, InstanceType<Ec2Sdk['EC2Client']>>> {
-    return this.lazy('ec2', async (config) => {
-      const sdk = await import('@aws-sdk/client-ec2');
-      return { sdk, client: new sdk.EC2Client(config) };
-    });
-  }
-
-  kms(): Promise<Service<KmsSdk, InstanceType<KmsSdk['KMSClient']>>> {
-    return this.lazy('kms', async (config) => {
-      const sdk = await import('@aws-sdk/client-kms');
-      return { sdk, client: new sdk.KMSClient(config) };
-    });
-  }
-  config(): Promise<Service<ConfigSdk, InstanceType<ConfigSdk['ConfigServiceClient']>>> {
-    return this.lazy('config', async (config) => {
-      const sdk = await import('@aws-sdk/client-config-service');
-      return { sdk, client: new sdk.ConfigServiceClient(config) };
-    });
-  }
-
-  secretsManager(): Promise<Service<SecretsSdk, InstanceType<SecretsSdk['SecretsManagerClient']>>> {
-    return this.lazy('secretsmanager', async (config) => {
-      const sdk = await import('@aws-sdk/client-secrets-manager');
-      return { sdk, client: new sdk.SecretsManagerClient(config) };
-    });
-  }
+  // One line per service: the SDK module is imported the first time a check asks for its client.
+  cloudwatch = () => this.lazy('cloudwatch', async (c) => withClient(await import('@aws-sdk/client-cloudwatch'), (sdk: CloudWatchSdk) => new sdk.CloudWatchClient(c)));
+  logs = () => this.lazy('logs', async (c) => withClient(await import('@aws-sdk/client-cloudwatch-logs'), (sdk: LogsSdk) => new sdk.CloudWatchLogsClient(c)));
+  cloudtrail = () => this.lazy('cloudtrail', async (c) => withClient(await import('@aws-sdk/client-cloudtrail'), (sdk: CloudTrailSdk) => new sdk.CloudTrailClient(c)));
+  rds = () => this.lazy('rds', async (c) => withClient(await import('@aws-sdk/client-rds'), (sdk: RdsSdk) => new sdk.RDSClient(c)));
+  ec2 = () => this.lazy('ec2', async (c) => withClient(await import('@aws-sdk/client-ec2'), (sdk: Ec2Sdk) => new sdk.EC2Client(c)));
+  kms = () => this.lazy('kms', async (c) => withClient(await import('@aws-sdk/client-kms'), (sdk: KmsSdk) => new sdk.KMSClient(c)));
+  config = () => this.lazy('config', async (c) => withClient(await import('@aws-sdk/client-config-service'), (sdk: ConfigSdk) => new sdk.ConfigServiceClient(c)));
+  secretsManager = () => this.lazy('secretsmanager', async (c) => withClient(await import('@aws-sdk/client-secrets-manager'), (sdk: SecretsSdk) => new sdk.SecretsManagerClient(c)));
 
   destroy(): void {
     for (const service of this.clients.values()) {

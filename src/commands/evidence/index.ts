@@ -1,16 +1,14 @@
 import type { Command } from 'commander';
-import { WINDOW_HELP, deprecated, examples, takeDeprecated, withConnection, withLogs, withTerminal, withWindow, type CommandContext } from '../shared/options.js';
+import { WINDOW_HELP, deprecated, examples, takeDeprecated, withConnection, withEvidenceDir, withLogs, withTerminal, withWindow, type CommandContext } from '../shared/options.js';
 
 const days = (value: string) => `${value}d`;
 
 export function define(program: Command, { io, setExit, version }: CommandContext): void {
   const evidence = program.command('evidence').description('audit evidence: collect it with SHA-256 hashes, verify it later');
-  withTerminal(withLogs(withConnection(withWindow(evidence.command('collect'), '30d', 'start of the log sample'))))
+  withEvidenceDir(withTerminal(withLogs(withConnection(withWindow(evidence.command('collect'), '30d', 'start of the log sample')))), 'a new directory for the evidence (never overwritten)')
     .description("write the runbook's audit evidence (instance configuration, security groups, KMS keys, CloudTrail RDS events, a log sample, roles and privileges) as files with a MANIFEST.sha256")
-    .option('-o, --output <dir>', 'a new directory for the evidence (never overwritten)')
     .option('--trail-since <when>', 'start of the CloudTrail RDS history kept: an ISO-8601 time or a duration back from --until (default: 90d)')
     .option('--max-items <n>', 'at most this many CloudTrail events and log lines', '1000')
-    .addOption(deprecated('--out <dir>', '-o/--output'))
     .addOption(deprecated('--trail-days <n>', '--trail-since Nd'))
     .addOption(deprecated('--log-days <n>', '--since Nd'))
     .addHelpText(

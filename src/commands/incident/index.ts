@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { DbsecError } from '../../errors.js';
-import { WINDOW_HELP, deprecated, examples, takeDeprecated, withConnection, withLogs, withTerminal, withWindow, type CommandContext } from '../shared/options.js';
+import { WINDOW_HELP, deprecated, examples, takeDeprecated, withConnection, withEvidenceDir, withLogs, withTerminal, withWindow, type CommandContext } from '../shared/options.js';
 
 /** contain and report name the evidence directory as their argument; --dir is the spelling of earlier versions. */
 function evidenceDir<T extends { dir?: string }>(dir: string | undefined, flags: T, io: CommandContext['io']): T {
@@ -12,11 +12,9 @@ function evidenceDir<T extends { dir?: string }>(dir: string | undefined, flags:
 
 export function define(program: Command, { io, setExit, version }: CommandContext): void {
   const incident = program.command('incident').description("the runbook's incident response: preserve evidence, contain, report, verify");
-  withTerminal(withLogs(withConnection(withWindow(incident.command('start'), '24h', 'start of the log kept'))))
+  withEvidenceDir(withTerminal(withLogs(withConnection(withWindow(incident.command('start'), '24h', 'start of the log kept')))), 'a new directory for the evidence (sealed with MANIFEST.sha256)')
     .description('preserve the evidence: sessions, the logs of the window, a catalog baseline, CloudTrail RDS events, the instance configuration; with --execute a manual RDS snapshot')
     .requiredOption('--id <id>', 'the incident id')
-    .option('-o, --output <dir>', 'a new directory for the evidence (sealed with MANIFEST.sha256)')
-    .addOption(deprecated('--out <dir>', '-o/--output'))
     .addOption(new Option('--severity <level>', 'incident severity').choices(['critical', 'high', 'medium', 'low']).default('high'))
     .option('--execute', 'also create the RDS snapshot incident-ID-YYYYMMDD-HHMMSS and wait until it is available')
     .option('--wait <seconds>', 'longest wait for the snapshot', '1800')

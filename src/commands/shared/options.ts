@@ -51,7 +51,7 @@ export function withLogs(command: Command): Command {
     new Option('--log-group <name>', 'CloudWatch log group (default: /aws/rds/instance/ID/postgresql)'),
     new Option('--log-file <path>', 'PostgreSQL log file (stderr, csvlog or jsonlog), plain or .gz, - for stdin, or a quoted glob read oldest first (repeatable, oldest first); used instead of CloudWatch').argParser(repeatable),
     new Option('--log-format <format>', 'the log format; auto looks at the first line').choices([...LOG_FORMATS]).default('auto'),
-    new Option('--log-line-prefix <prefix>', "the server's log_line_prefix for stderr logs (default: RDS's '%t:%r:%u@%d:[%p]:')"),
+    new Option('--log-line-prefix <prefix>', "the server's log_line_prefix for stderr logs (default: the server's setting or the known prefix that fits the log's first lines; RDS's for an RDS log group)"),
   ]);
 }
 
@@ -86,6 +86,11 @@ export function withNotify(command: Command): Command {
 /** Progress and colour on the terminal. */
 export function withTerminal(command: Command): Command {
   return add(command, [new Option('-q, --quiet', 'no progress and, with --output, no table on the terminal'), new Option('--no-color', 'no colours (NO_COLOR is honoured too)')]);
+}
+
+/** The new directory a collecting command seals its evidence in: -o/--output, and --out of earlier versions. */
+export function withEvidenceDir(command: Command, description: string): Command {
+  return add(command, [new Option('-o, --output <dir>', description), deprecated('--out <dir>', '-o/--output')]);
 }
 
 /** A spelling kept from earlier versions: hidden from --help; using it prints one deprecation line. */
