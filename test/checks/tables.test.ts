@@ -2,6 +2,8 @@ import connections from '../../src/checks/daily/connections.js';
 import longRunning from '../../src/checks/daily/long-running-queries.js';
 import tablePrivileges from '../../src/checks/weekly/table-privileges.js';
 import queryPatterns from '../../src/checks/weekly/query-patterns.js';
+import dbUsers from '../../src/checks/weekly/db-users.js';
+import accessControl from '../../src/checks/monthly/access-control.js';
 import type { ActivitySnapshot } from '../../src/sources/pg-activity.js';
 import { checkTester, recorded } from '../helpers/check-tester.js';
 
@@ -38,4 +40,24 @@ const statements = recorded<Array<{ user: string; calls: number; totalMs: number
 checkTester(queryPatterns, [
   { name: 'the recorded statements without the injected one', data: statements.filter((s) => !/OR \$2=\$3/.test(s.query)), expect: 'ok' },
   { name: "the recorded tautology (OR 1=1) from app_user", data: statements, expect: 'investigate' },
+]);
+
+type Roles = Parameters<typeof dbUsers.evaluate>[0];
+const roles = recorded<Roles>('weekly.db-users');
+const withRole = (changes: Partial<Roles['roles'][number]> & { name: string }): Roles => ({ ...roles.data, roles: roles.data.roles.map((r) => (r.name === changes.name ? { ...r, ...changes } : r)) });
+checkTester(dbUsers, [
+  { name: 'the recorded roles: no extra superuser, no powerful membership', data: roles.data, expect: 'ok', titles: ['4 roles, none with more privilege than expected'] },
+  { name: 'reporting with CREATEROLE', data: withRole({ name: 'reporting', createrole: true }), expect: 'monitor', titles: ['Role reporting has CREATEROLE'] },
+  { name: "app_user's password expired before the run", data: withRole({ name: 'app_user', validUntil: new Date('2026-11-01T00:00:00Z') }), now: roles.recordedAt, expect: 'monitor', titles: ['Role app_user has a password that expired on 2026-11-01'] },
+  { name: 'app_user made SUPERUSER', data: withRole({ name: 'app_user', superuser: true }), expect: 'investigate', titles: ['Role app_user is SUPERUSER'] },
+  { name: 'reporting made a member of pg_read_server_files', data: withRole({ name: 'reporting', memberOf: ['pg_read_server_files'] }), expect: 'investigate', titles: ['Role reporting is a member of pg_read_server_files'] },
+  { name: 'an admin listed as such may be superuser', data: withRole({ name: 'app_user', superuser: true }), options: { admins: ['app_user'] }, expect: 'ok' },
+]);
+
+type Access = Parameters<typeof accessControl.evaluate>[0];
+const access = recorded<Access>('monthly.access-control').data;
+checkTester(accessControl, [
+  { name: 'app_user may create in schema public when listed as an admin', data: access, options: { admins: ['app_user'] }, expect: 'ok', titles: ['No deviation from least privilege'] },
+  { name: 'the recorded CREATE on schema public granted to app_user', data: access, expect: 'monitor', titles: ['app_user can CREATE in schema public'] },
+  { name: 'CREATE on the database for PUBLIC', data: { ...access, acls: [...access.acls, { ...access.acls[0]!, privilege: 'CREATE' }] }, options: { admins: ['app_user'] }, expect: 'investigate', titles: ['Every role (PUBLIC) can CREATE in database postgres'] },
 ]);

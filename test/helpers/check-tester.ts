@@ -7,8 +7,11 @@ import { worstStatus, type Status } from '../../src/status.js';
 
 /** What a check's collect() read from a real server, recorded by fixtures/record-check-data.mjs. */
 export function recorded<Data>(checkId: string): { recordedAt: Date; data: Data } {
-  const file = JSON.parse(readFileSync(new URL(`../../fixtures/checks/${checkId}.json`, import.meta.url), 'utf8'));
-  return { recordedAt: new Date(file.recordedAt), data: file.data };
+  // Times were written as ISO strings: they come back as Dates, as collect() returned them.
+  const file = JSON.parse(readFileSync(new URL(`../../fixtures/checks/${checkId}.json`, import.meta.url), 'utf8'), (_, value) =>
+    typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/.test(value) ? new Date(value) : value,
+  );
+  return { recordedAt: file.recordedAt, data: file.data };
 }
 
 export interface CheckCase<Data, Options> {
