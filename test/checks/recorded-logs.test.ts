@@ -60,6 +60,7 @@ describe.each([
   ['failed-logins-pg15.csv', new Date('2026-11-30T11:45:00Z'), undefined],
   ['failed-logins-pg15.json', new Date('2026-11-30T11:45:00Z'), undefined],
   ['debian-prefix-pg15.log', new Date('2026-11-30T11:45:00Z'), '%m [%p] %q%u@%d '],
+  ['failed-logins-pg15-syslog.log', new Date('2026-11-30T12:40:00Z'), undefined],
 ])('daily.failed-auth agrees on %s', (name, now, logLinePrefix) => {
   const path = fileURLToPath(new URL(`../../fixtures/logs/${name}`, import.meta.url));
 
@@ -78,10 +79,12 @@ describe.each([
   it('finds the format from the first line, skips nothing, and keeps each DETAIL with its FATAL', async () => {
     const stats = newLogStats();
     const records = [];
-    for await (const batch of readLogFiles([path], 'auto', logLinePrefix ?? RDS_LOG_LINE_PREFIX, stats)) records.push(...batch);
-    expect(stats.format).toBe(name.endsWith('.csv') ? 'csvlog' : name.endsWith('.json') ? 'jsonlog' : 'stderr');
+    for await (const batch of readLogFiles([path], 'auto', logLinePrefix ?? KNOWN_LOG_LINE_PREFIXES, stats)) records.push(...batch);
+    expect(stats.format).toBe(name.endsWith('.csv') ? 'csvlog' : name.endsWith('.json') ? 'jsonlog' : name.includes('syslog') ? 'syslog' : 'stderr');
     expect(stats.skipped).toBe(0);
-    expect(records.filter((r) => r.level === 'FATAL').map((r) => r.detail ?? '')).toContainEqual(expect.stringMatching(/^Role "admin" does not exist\./));
+    // The DETAIL keeps its own continuation line (TAB-led; #011 through syslog).
+    expect(records.filter((r) => r.level === 'FATAL').map((r) => r.detail ?? '')).toContainEqual(expect.stringMatching(/^Role "admin" does not exist\.\nConnection matched pg_hba\.conf line \d+: /));
+    expect(records.filter((r) => r.level === 'FATAL').map((r) => r.message)).not.toContainEqual(expect.stringMatching(/Connection matched/));
   });
 });
 

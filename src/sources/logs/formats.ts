@@ -26,7 +26,8 @@ export async function* readRecords(input: AsyncIterable<Buffer>, format: LogForm
     return;
   }
   const out: LogRecord[] = [];
-  const parser = chosen === 'jsonlog' ? new JsonLines(stats, out) : new StderrLines(stderrParser(prefixes, first, stats), stats, out, wanted);
+  const stderr = () => new StderrLines(stderrParser(prefixes, first, stats, chosen === 'syslog'), stats, out, wanted);
+  const parser = chosen === 'jsonlog' ? new JsonLines(stats, out) : chosen === 'syslog' ? new SyslogLines(stderr(), stats) : stderr();
   const splitter = new LineSplitter(stats, (line) => parser.line(line));
   for await (const chunk of all) {
     splitter.push(chunk);
@@ -38,9 +39,10 @@ export async function* readRecords(input: AsyncIterable<Buffer>, format: LogForm
 }
 
 /** The given log_line_prefix, or of several candidates the one that fits the head of the log best. */
-function stderrParser(prefixes: string | readonly string[], head: Buffer | undefined, stats: LogStats): PrefixParser {
+function stderrParser(prefixes: string | readonly string[], head: Buffer | undefined, stats: LogStats, syslog: boolean): PrefixParser {
   const candidates = typeof prefixes === 'string' ? [prefixes] : prefixes;
-  const { prefix, parser } = choosePrefix(candidates, head?.toString('utf8', 0, Math.min(head.length, 256 * 1024)) ?? '');
+  const text = head?.toString('utf8', 0, Math.min(head.length, 256 * 1024)) ?? '';
+  const { prefix, parser } = choosePrefix(candidates, syslog ? text.split('\n').map((line) => unwrapSyslog(line)?.text ?? line).join('\n') : text);
   stats.prefix = prefix;
   return parser;
 }
@@ -49,17 +51,52 @@ export function detectFormat(head: Buffer | undefined): LogFormat {
   const line = (head?.toString('utf8', 0, Math.min(head.length, 4096)) ?? '').split('\n').find((l) => l.trim() !== '') ?? '';
   if (line.trimStart().startsWith('{')) return 'jsonlog';
   if (/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)? [A-Za-z+\-0-9]+,/.test(line)) return 'csvlog';
+  if (SYSLOG_HEADER.test(line)) return 'syslog';
   return 'stderr';
 }
 
-const ATTACHED = new Set(['DETAIL', 'HINT', 'CONTEXT', 'STATEMENT', 'LOCATION', 'QUERY']);
+/**
+ * syslog's header as rsyslog writes it to a file (RFC 3164: "Nov 30 12:35:53 host postgres[4510]: "), then
+ * PostgreSQL's "[sequence-part] " (syslog_sequence_numbers).
+ */
+const SYSLOG_HEADER = /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [^\s[]+\[\d+\]: (?:\[\d+-(\d+)\] )?/;
 
-function attach(record: LogRecord, level: string, message: string): void {
-  if (level === 'DETAIL') record.detail = message;
-  else if (level === 'HINT') record.hint = message;
-  else if (level === 'CONTEXT') record.context = message;
-  else if (level === 'STATEMENT') record.statement = message;
+/** The PostgreSQL line inside a syslog line, with rsyslog's #ooo escapes of control characters (a TAB is #011) undone. */
+function unwrapSyslog(line: string): { text: string; part: number } | undefined {
+  const header = SYSLOG_HEADER.exec(line);
+  if (!header) return undefined;
+  const text = line.slice(header[0].length).replace(/#(0[0-3][0-7])/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+  return { text, part: Number(header[1] ?? 1) };
 }
+
+/**
+ * syslog lines: each stderr line comes inside a syslog header (a TAB-led continuation as #011); a message longer than
+ * syslog takes is split into parts [n-2], [n-3]… without a prefix, which belong to the record before them.
+ */
+class SyslogLines {
+  constructor(
+    private readonly stderr: StderrLines,
+    private readonly stats: LogStats,
+  ) {}
+
+  line(line: string): void {
+    const unwrapped = unwrapSyslog(line);
+    if (!unwrapped) {
+      if (line.trim() !== '') this.stats.skipped++;
+      return;
+    }
+    if (unwrapped.part > 1 && !unwrapped.text.startsWith('\t') && this.stderr.continues(unwrapped.text)) return;
+    this.stderr.line(unwrapped.text);
+  }
+
+  end(): void {
+    this.stderr.end();
+  }
+}
+
+const ATTACHED = new Set(['DETAIL', 'HINT', 'CONTEXT', 'STATEMENT', 'LOCATION', 'QUERY']);
+type Part = 'message' | 'detail' | 'hint' | 'context' | 'statement';
+const PART_OF: Record<string, Part> = { DETAIL: 'detail', HINT: 'hint', CONTEXT: 'context', STATEMENT: 'statement' };
 
 /**
  * stderr lines: the log_line_prefix, TAB-led continuation lines, and the lines PostgreSQL attaches to a message.
@@ -70,6 +107,8 @@ function attach(record: LogRecord, level: string, message: string): void {
 class StderrLines {
   private pending?: LogRecord;
   private pendingWanted = false;
+  /** Which part of the pending record the last line filled, for the continuation lines after it. */
+  private part: Part = 'message';
   private passing = false;
   private fitted = 0;
 
@@ -84,7 +123,9 @@ class StderrLines {
     const { pending } = this;
     if (line.charCodeAt(0) === 9) {
       if (pending) {
-        if (pending.message.length < MAX_LINE_BYTES) pending.message += `\n${line.slice(1)}`;
+        // A continuation belongs to the line just before it: the message, or the DETAIL (…) attached last.
+        const text = pending[this.part] ?? '';
+        if (text.length < MAX_LINE_BYTES) pending[this.part] = `${text}\n${line.slice(1)}`;
         return;
       }
       if (this.passing) {
@@ -111,19 +152,33 @@ class StderrLines {
     }
     // DETAIL, HINT, CONTEXT and STATEMENT belong to the record just before them from the same process.
     if (pending && ATTACHED.has(record.level) && record.pid === pending.pid) {
-      attach(pending, record.level, record.message);
+      const part = PART_OF[record.level];
+      if (part) pending[part] = record.message;
+      this.part = part ?? this.part;
       return;
     }
     if (pending) this.out.push(pending);
     this.stats.records++;
     this.fitted++;
     this.pending = record;
+    this.part = 'message';
     this.pendingWanted = !this.wanted || this.wanted.test(record.message);
   }
 
   end(): void {
     if (this.pending) this.out.push(this.pending);
     this.pending = undefined;
+  }
+
+  /** A piece of the pending record's message cut off by the transport (syslog), when it is not a line of its own. */
+  continues(text: string): boolean {
+    if (this.passing) {
+      this.stats.passedOver++;
+      return true;
+    }
+    if (!this.pending || this.parser.parse(text)) return false;
+    if (this.pending.message.length < MAX_LINE_BYTES) this.pending.message += text;
+    return true;
   }
 }
 

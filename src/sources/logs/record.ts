@@ -22,8 +22,8 @@ export interface LogRecord {
   statement?: string;
 }
 
-export type LogFormat = 'stderr' | 'csvlog' | 'jsonlog';
-export const LOG_FORMATS = ['auto', 'stderr', 'csvlog', 'jsonlog'] as const;
+export type LogFormat = 'stderr' | 'csvlog' | 'jsonlog' | 'syslog';
+export const LOG_FORMATS = ['auto', 'stderr', 'csvlog', 'jsonlog', 'syslog'] as const;
 
 /** What a read saw: every count that skips input says how much it skipped. */
 export interface LogStats {
