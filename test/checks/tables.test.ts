@@ -4,6 +4,11 @@ import tablePrivileges from '../../src/checks/weekly/table-privileges.js';
 import queryPatterns from '../../src/checks/weekly/query-patterns.js';
 import dbUsers from '../../src/checks/weekly/db-users.js';
 import accessControl from '../../src/checks/monthly/access-control.js';
+import alarms from '../../src/checks/daily/cloudwatch-alarms.js';
+import cpu from '../../src/checks/daily/cpu.js';
+import securityGroups from '../../src/checks/weekly/security-groups.js';
+import backups from '../../src/checks/weekly/backups.js';
+import instanceConfig from '../../src/checks/monthly/instance-config.js';
 import type { ActivitySnapshot } from '../../src/sources/pg-activity.js';
 import { checkTester, recorded } from '../helpers/check-tester.js';
 
@@ -60,4 +65,45 @@ checkTester(accessControl, [
   { name: 'app_user may create in schema public when listed as an admin', data: access, options: { admins: ['app_user'] }, expect: 'ok', titles: ['No deviation from least privilege'] },
   { name: 'the recorded CREATE on schema public granted to app_user', data: access, expect: 'monitor', titles: ['app_user can CREATE in schema public'] },
   { name: 'CREATE on the database for PUBLIC', data: { ...access, acls: [...access.acls, { ...access.acls[0]!, privilege: 'CREATE' }] }, options: { admins: ['app_user'] }, expect: 'investigate', titles: ['Every role (PUBLIC) can CREATE in database postgres'] },
+]);
+
+/** The AWS checks' data as they read it through the real SDK from the local endpoint serving fixtures/aws. */
+type Alarms = Parameters<typeof alarms.evaluate>[0];
+const alarmData = recorded<Alarms>('daily.cloudwatch-alarms').data;
+checkTester(alarms, [
+  { name: 'no alarm in ALARM', data: { ...alarmData, alarms: alarmData.alarms.map((a) => ({ ...a, state: 'OK' })) }, expect: 'ok' },
+  { name: 'no alarm named after the instance at all', data: { ...alarmData, alarms: [] }, expect: 'monitor', titles: ['No CloudWatch alarm is named dbsec-demo-db*'] },
+  { name: 'the recorded DatabaseConnections alarm in ALARM', data: alarmData, expect: 'investigate' },
+]);
+
+type Cpu = Parameters<typeof cpu.evaluate>[0];
+const cpuData = recorded<Cpu>('daily.cpu').data;
+const cpuAt = (average: number): Cpu => ({ ...cpuData, points: cpuData.points.map((p, i) => (i === 3 ? { ...p, average, maximum: average + 5 } : p)) });
+checkTester(cpu, [
+  { name: 'the recorded hour peaks at 78.4 % with the thresholds raised', data: cpuData, options: { monitorAbove: 80, investigateAbove: 90 }, expect: 'ok' },
+  { name: 'the recorded hour peaks at 78.4 %, past 70', data: cpuData, expect: 'monitor', titles: ['CPU at most 78.4% (average of 5-minute periods, last 1h)'] },
+  { name: 'one period at 91 %', data: cpuAt(91), expect: 'investigate', titles: ['CPU at most 91% (average of 5-minute periods, last 1h)'] },
+  { name: 'no datapoint at all is an error, never ok', data: { ...cpuData, points: [] }, expect: 'error', titles: [/no CPUUtilization datapoints for dbsec-demo-db in the last 1h/] },
+]);
+
+type Rules = Parameters<typeof securityGroups.evaluate>[0];
+const rules = recorded<Rules>('weekly.security-groups').data;
+checkTester(securityGroups, [
+  { name: 'only the application group reaches the port', data: { ...rules, rules: rules.rules.map((r) => ({ ...r, sources: r.sources.filter((source) => source.kind === 'group') })).filter((r) => r.sources.length > 0) }, expect: 'ok' },
+  { name: 'the recorded 0.0.0.0/0 on 5432', data: rules, expect: 'investigate' },
+]);
+
+type Backups = Parameters<typeof backups.evaluate>[0];
+const backupData = recorded<Backups>('weekly.backups');
+checkTester(backups, [
+  { name: 'the recorded daily snapshots, the manual copy not shared', data: { ...backupData.data, shares: {} }, now: backupData.recordedAt, expect: 'ok' },
+  { name: 'the manual copy shared with another account', data: { ...backupData.data, shares: { 'dbsec-demo-db-manual-copy': ['210987654321'] } }, now: backupData.recordedAt, expect: 'monitor' },
+  { name: 'the recorded public manual copy', data: backupData.data, now: backupData.recordedAt, expect: 'investigate', titles: ['Snapshot dbsec-demo-db-manual-copy is public'] },
+]);
+
+type Instance = Parameters<typeof instanceConfig.evaluate>[0];
+const instance = recorded<Instance>('monthly.instance-config').data;
+checkTester(instanceConfig, [
+  { name: 'the recorded instance', data: instance, expect: 'ok' },
+  { name: 'made publicly accessible', data: { ...instance, PubliclyAccessible: true }, expect: 'investigate' },
 ]);
