@@ -9,6 +9,9 @@ import cpu from '../../src/checks/daily/cpu.js';
 import securityGroups from '../../src/checks/weekly/security-groups.js';
 import backups from '../../src/checks/weekly/backups.js';
 import instanceConfig from '../../src/checks/monthly/instance-config.js';
+import cloudtrail from '../../src/checks/daily/cloudtrail-rds-changes.js';
+import alarmCoverage from '../../src/checks/monthly/alarm-coverage.js';
+import network from '../../src/checks/monthly/network.js';
 import type { ActivitySnapshot } from '../../src/sources/pg-activity.js';
 import { checkTester, recorded } from '../helpers/check-tester.js';
 
@@ -106,4 +109,27 @@ const instance = recorded<Instance>('monthly.instance-config').data;
 checkTester(instanceConfig, [
   { name: 'the recorded instance', data: instance, expect: 'ok' },
   { name: 'made publicly accessible', data: { ...instance, PubliclyAccessible: true }, expect: 'investigate' },
+]);
+
+type Trail = Parameters<typeof cloudtrail.evaluate>[0];
+const trail = recorded<Trail>('daily.cloudtrail-rds-changes').data;
+checkTester(cloudtrail, [
+  { name: 'every recorded change by an allow-listed actor', data: trail, options: { allowActors: ['terraform-ci', 'jdoe', 'contractor'] }, expect: 'ok', titles: ['5 changes, all by allow-listed actors'] },
+  { name: 'only the Terraform change is expected', data: trail, options: { allowActors: ['terraform-ci'] }, expect: 'investigate', titles: ['ModifyDBParameterGroup by jdoe', 'CreateDBSnapshot by jdoe', 'ModifyDBSnapshotAttribute by jdoe', 'AuthorizeSecurityGroupIngress by contractor'] },
+  { name: 'a change outside the runbook categories by an unknown actor', data: { ...trail, events: [{ ...trail.events[0]!, name: 'AddTagsToResource', actor: 'jdoe', category: 'other' }] }, expect: 'monitor' },
+]);
+
+type Coverage = Parameters<typeof alarmCoverage.evaluate>[0];
+const coverage = recorded<Coverage>('monthly.alarm-coverage').data;
+checkTester(alarmCoverage, [
+  { name: 'the three recorded metrics are all that is required', data: coverage, options: { requiredMetrics: ['DatabaseConnections', 'CPUUtilization', 'FreeStorageSpace'] }, expect: 'ok' },
+  { name: 'the default set asks for FreeableMemory too', data: coverage, expect: 'investigate' },
+]);
+
+type Network = Parameters<typeof network.evaluate>[0];
+const net = recorded<Network>('monthly.network').data;
+checkTester(network, [
+  { name: 'private subnets behind a NAT, flow logs on', data: net, expect: 'ok' },
+  { name: 'no flow log on the VPC', data: { ...net, flowLogs: [] }, expect: 'monitor' },
+  { name: 'a DB subnet routed to an internet gateway', data: { ...net, subnets: [{ ...net.subnets[0]!, internetRoutes: ['0.0.0.0/0 → igw-0abc'] }, net.subnets[1]!] }, expect: 'investigate' },
 ]);
