@@ -12,6 +12,9 @@ import instanceConfig from '../../src/checks/monthly/instance-config.js';
 import cloudtrail from '../../src/checks/daily/cloudtrail-rds-changes.js';
 import alarmCoverage from '../../src/checks/monthly/alarm-coverage.js';
 import network from '../../src/checks/monthly/network.js';
+import encryption from '../../src/checks/monthly/encryption.js';
+import connectionSources from '../../src/checks/respond/connection-sources.js';
+import runaway from '../../src/checks/respond/runaway-queries.js';
 import type { ActivitySnapshot } from '../../src/sources/pg-activity.js';
 import { checkTester, recorded } from '../helpers/check-tester.js';
 
@@ -132,4 +135,28 @@ checkTester(network, [
   { name: 'private subnets behind a NAT, flow logs on', data: net, expect: 'ok' },
   { name: 'no flow log on the VPC', data: { ...net, flowLogs: [] }, expect: 'monitor' },
   { name: 'a DB subnet routed to an internet gateway', data: { ...net, subnets: [{ ...net.subnets[0]!, internetRoutes: ['0.0.0.0/0 → igw-0abc'] }, net.subnets[1]!] }, expect: 'investigate' },
+]);
+
+type Encryption = Parameters<typeof encryption.evaluate>[0];
+const encrypted = recorded<Encryption>('monthly.encryption').data;
+const rds = encrypted.rds!;
+checkTester(encryption, [
+  { name: 'the recorded instance: encrypted with a rotated customer key, rds.force_ssl 1', data: encrypted, expect: 'ok' },
+  { name: 'the key without rotation', data: { ...encrypted, rds: { ...rds, keys: rds.keys.map((k) => ({ ...k, rotation: false })) } }, expect: 'monitor' },
+  { name: 'storage not encrypted', data: { ...encrypted, rds: { ...rds, storageEncrypted: false } }, expect: 'investigate' },
+]);
+
+const sessions = recorded<ActivitySnapshot>('respond.connection-sources').data;
+const crowd = (count: number): ActivitySnapshot => ({ ...sessions, backends: Array.from({ length: count }, (_, i) => ({ ...sessions.backends[0]!, pid: 2000 + i, client: '203.0.113.9', backendSeconds: 10 })) });
+checkTester(connectionSources, [
+  { name: 'the two recorded sessions', data: sessions, expect: 'ok' },
+  { name: 'one client and role holding 20 sessions', data: crowd(20), expect: 'investigate' },
+  { name: 'a role that cannot see other sessions', data: { ...sessions, seesAllSessions: false }, expect: 'error' },
+]);
+
+const running = recorded<ActivitySnapshot>('respond.runaway-queries').data;
+checkTester(runaway, [
+  { name: 'nothing has run 5 minutes', data: running, expect: 'ok' },
+  { name: 'the held pg_sleep past a 2 s limit', data: running, options: { runawayAfter: '2s' }, expect: 'investigate' },
+  { name: 'a role that cannot see other sessions', data: { ...running, seesAllSessions: false }, expect: 'error' },
 ]);
