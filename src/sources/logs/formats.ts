@@ -138,7 +138,9 @@ class StderrLines {
       this.end();
       return;
     }
-    if (this.wanted && this.fitted > 0 && !(pending && this.pendingWanted) && !this.wanted.test(line)) {
+    // Whether the line holds a wanted phrase, tested once: undefined when it was read for another reason.
+    let lineWanted: boolean | undefined;
+    if (this.wanted && this.fitted > 0 && !(pending && this.pendingWanted) && !(lineWanted = this.wanted.test(line))) {
       this.end();
       this.passing = true;
       this.stats.passedOver++;
@@ -162,7 +164,7 @@ class StderrLines {
     this.fitted++;
     this.pending = record;
     this.part = 'message';
-    this.pendingWanted = !this.wanted || this.wanted.test(record.message);
+    this.pendingWanted = !this.wanted || (lineWanted ?? this.wanted.test(record.message));
   }
 
   end(): void {
