@@ -170,3 +170,17 @@ describe('log files named by a glob pattern', () => {
     }
   });
 });
+
+describe('a log on stdin', () => {
+  it.each(['failed-logins-pg15.csv', 'failed-logins-pg15.json', 'failed-logins-pg15-syslog.log', 'debian-prefix-pg15.log'])('dbsec daily --log-file - reads %s from stdin like the file', async (name) => {
+    const { execFileSync } = await import('node:child_process');
+    const { readFileSync } = await import('node:fs');
+    const input = readFileSync(fileURLToPath(new URL(`../../fixtures/logs/${name}`, import.meta.url)));
+    const bin = fileURLToPath(new URL('../../bin/dbsec', import.meta.url));
+    // The recording's own day as the window: the same on any day the test runs (a child process has no pinned clock).
+    const window = ['--since', '2026-11-30T00:00:00Z', '--until', '2026-12-01T00:00:00Z'];
+    const stdout = execFileSync(process.execPath, [bin, 'daily', '--log-file', '-', ...window, '--format', 'json', '--fail-on', 'never'], { input, env: { PATH: process.env.PATH!, HOME: '/tmp' } }).toString();
+    const finding = JSON.parse(stdout).findings.find((f: { checkId: string }) => f.checkId === 'daily.failed-auth');
+    expect(finding).toMatchObject({ status: 'monitor', value: 8 });
+  });
+});
