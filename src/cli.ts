@@ -42,7 +42,12 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   const program = buildProgram(io, (c) => (code = c));
   try {
     await program.parseAsync(argv);
-    return code;
+    const failure = await io.flush?.();
+    if (failure) {
+      io.stderr.write(`dbsec: cannot write to standard output: ${messageOf(failure)}; check where it goes (a full disk?).\n`);
+      return EXIT.unusable;
+    }
+    return io.outputLost ? EXIT.unusable : code;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.clean : EXIT.unusable;
     if (err instanceof DbsecError) {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
+import { yamlData } from './yaml-file.js';
 import { z } from 'zod';
 import { LOG_FORMATS } from './sources/logs/record.js';
 import { DbsecError, messageOf } from './errors.js';
@@ -57,13 +57,7 @@ export async function loadConfigFile(path: string): Promise<ConfigFile> {
 }
 
 export function parseConfigText(text: string, path: string): ConfigFile {
-  const doc = parseDocument(text, { prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const first = doc.errors[0]!;
-    const line = first.linePos?.[0]?.line;
-    throw new DbsecError(`Config file ${path}${line ? ` line ${line}` : ''} is not valid YAML: ${first.message.split('\n')[0]}`);
-  }
-  const parsed = ConfigFileSchema.safeParse(doc.toJS() ?? {});
+  const parsed = ConfigFileSchema.safeParse(yamlData(text, `Config file ${path}`) ?? {});
   if (!parsed.success) throw new DbsecError(`Config file ${path}: ${describeIssue(parsed.error.issues[0]!)}.`);
   return parsed.data;
 }

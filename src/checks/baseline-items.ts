@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { yamlData } from '../yaml-file.js';
 import { z } from 'zod';
 import { BaselineFileSchema, builtInBaselinePath, describeExpectation, meets, type ReviewBaseline, type ReviewItem } from '../config-review/baseline-file.js';
 import { readPostgres } from '../config-review/readers.js';
@@ -57,5 +57,5 @@ export function itemDraft(item: ReviewItem, reading: { value: unknown }): Findin
 /** The built-in PostgreSQL baseline, read when the registry loads (a small YAML file shipped with dbsec). */
 export function builtInPostgresBaseline(): ReviewBaseline {
   const path = builtInBaselinePath('postgresql');
-  return BaselineFileSchema.parse(parseDocument(readFileSync(path, 'utf8')).toJS());
+  return BaselineFileSchema.parse(yamlData(readFileSync(path, 'utf8'), `Baseline ${path}`));
 }

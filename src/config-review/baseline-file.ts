@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
+import { yamlData } from '../yaml-file.js';
 import { z } from 'zod';
 import { DbsecError, messageOf } from '../errors.js';
 
@@ -49,9 +49,7 @@ export async function loadReviewBaseline(path: string): Promise<ReviewBaseline> 
   } catch (err) {
     throw new DbsecError(`Cannot read the baseline ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : messageOf(err)}; check --baseline.`);
   }
-  const doc = parseDocument(text, { prettyErrors: false });
-  if (doc.errors.length > 0) throw new DbsecError(`Baseline ${path} is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
-  const parsed = BaselineFileSchema.safeParse(doc.toJS());
+  const parsed = BaselineFileSchema.safeParse(yamlData(text, `Baseline ${path}`));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new DbsecError(`Baseline ${path}: ${issue.path.join('.') || 'top level'}: ${issue.message}.`);

@@ -35,6 +35,7 @@ describe('config', () => {
 
   it.each([
     ['checks: [1, 2', /^Config file c\.yaml (line \d+ )?is not valid YAML: /],
+    [`a: &a [x, x, x, x, x, x, x, x, x, x]\n${Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(', ')}]`).join('\n')}\n`, /^Config file c\.yaml expands its YAML aliases too many times \(a pattern of resource-exhaustion attacks\): write the values out instead\.$/],
     ['targets:\n  - rdsInstnce: x\n', /c\.yaml: targets\.0: Unrecognized key/],
     ['checks:\n  daily.nope: {}\n', /checks\.daily\.nope is not a check id/],
     ['checks:\n  daily.cpu:\n    monitorAbove: high\n', /checks\.daily\.cpu\.monitorAbove: Invalid input: expected number/],

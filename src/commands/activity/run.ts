@@ -2,10 +2,9 @@ import { basename } from 'node:path';
 import { loadModule } from 'libpg-query';
 import { TargetContext } from '../../context.js';
 import { DbsecError, ifConfigured, messageOf } from '../../errors.js';
-import { useColor, type Io } from '../../io.js';
+import type { Io } from '../../io.js';
 import { spinner } from '../../progress.js';
 import { makeReport, type Finding, type Report } from '../../report.js';
-import { FORMATTERS } from '../../reports/index.js';
 import { safeText } from '../../redact.js';
 import { makeFinding } from '../../finding.js';
 import { exitCode, type FailOn } from '../../status.js';
@@ -19,7 +18,7 @@ import { ActivityMonitor, type ActivityEvent, type ActivitySummary } from '../..
 import type { ActivityConfig } from '../../activity/rules.js';
 import { USE_CASE_INFO, USE_CASES } from '../../activity/use-cases.js';
 import { contextDeps, singleTarget } from '../shared/targets.js';
-import { notifyIfAsked } from '../shared/emit.js';
+import { emitReport, notifyIfAsked } from '../shared/emit.js';
 import type { TargetFlags } from '../shared/flags.js';
 
 export interface ActivityFlags extends TargetFlags {
@@ -70,7 +69,6 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
   const streaming = flags.format === 'jsonl' || flags.follow;
   const alerts: ActivityEvent[] = [];
   const events: ActivityEvent[] = [];
-  const color = useColor(io, flags.color);
   const progress = !flags.quiet && !streaming && flags.format !== 'json' && io.stderr.isTTY ? await spinner(io.stderr as NodeJS.WriteStream, 'reading logs') : undefined;
   const problems: SourceProblem[] = [];
   const stats = newLogStats();
@@ -130,14 +128,7 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
     if (flags.format === 'jsonl') {
       io.stdout.write(`${JSON.stringify({ type: 'summary', ...summaryJson(monitor.summary, stats), problems })}\n`);
     } else {
-      const text = FORMATTERS[flags.format](report, { color: flags.output ? false : color });
-      if (flags.output) {
-        const { writeFile } = await import('node:fs/promises');
-        await writeFile(flags.output, text).catch((err) => {
-          throw new DbsecError(`Cannot write the report to ${flags.output}: ${messageOf(err)}; check --output.`);
-        });
-        if (!flags.quiet) io.stdout.write(FORMATTERS.table(report, { color }));
-      } else io.stdout.write(text);
+      await emitReport(report, { ...flags, format: flags.format }, io);
     }
     await notifyIfAsked(report, flags, io);
     return exitCode(report.findings, flags.failOn);

@@ -22,6 +22,7 @@ import { CLOUDTRAIL_HISTORY_DAYS } from '../../sources/cloudtrail-history.js';
 import { elapsedMs, type Clock } from '../../clock.js';
 import { contextDeps, singleTarget } from '../shared/targets.js';
 import type { TargetFlags } from '../shared/flags.js';
+import { writeOutput } from '../shared/emit.js';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 /** Written after the evidence was sealed; verify names them apart rather than as tampering. */
@@ -272,8 +273,7 @@ export async function incidentReport(flags: IncidentFlags, io: Io): Promise<numb
     '',
   ];
   const out = flags.output ?? join(dir, 'incident-report.md');
-  await writeFile(out, `${lines.join('\n')}\n`);
-  io.stdout.write(`Incident report written to ${out}.\n`);
+  if (await writeOutput(out, `${lines.join('\n')}\n`, io)) io.stdout.write(`Incident report written to ${out}.\n`);
   return EXIT.clean;
 }
 

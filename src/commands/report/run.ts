@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { DbsecError, messageOf } from '../../errors.js';
 import type { Io } from '../../io.js';
@@ -6,6 +6,7 @@ import type { Report } from '../../report.js';
 import { formatComplianceReport } from '../../reports/compliance.js';
 import { monthWindow, reviewWindow, type TimeWindow } from '../../time.js';
 import { collectReview, type ReviewFlags } from '../review/run.js';
+import { writeOutput } from '../shared/emit.js';
 
 export interface ComplianceFlags extends Omit<ReviewFlags, 'format' | 'failOn'> {
   month?: string;
@@ -42,11 +43,7 @@ export async function complianceReport(flags: ComplianceFlags, io: Io, version: 
     io.stdout.write(markdown);
     return 0;
   }
-  try {
-    await writeFile(flags.output, markdown);
-  } catch (err) {
-    throw new DbsecError(`Cannot write the report to ${flags.output}: ${messageOf(err)}; check --output.`);
-  }
+  if (!(await writeOutput(flags.output, markdown, io))) return 0;
   if (!flags.quiet) io.stderr.write(`dbsec: wrote the ${month} compliance report to ${flags.output}\n`);
   return 0;
 }

@@ -13,11 +13,27 @@ import type { NotifyFlags, ReportFlags, TerminalFlags } from './flags.js';
  */
 export async function emitReport(report: Report, flags: Pick<ReportFlags, 'format' | 'output'> & TerminalFlags, io: Io): Promise<void> {
   if (flags.output) {
-    await writeAtomically(flags.output, FORMATTERS[flags.format](report, { color: false }), '--output');
+    if (!(await writeOutput(flags.output, FORMATTERS[flags.format](report, { color: false }), io))) return;
     if (!flags.quiet) io.stdout.write(FORMATTERS.table(report, { color: useColor(io, flags.color) }));
     return;
   }
   io.stdout.write(FORMATTERS[flags.format](report, { color: useColor(io, flags.color) }));
+}
+
+/**
+ * A finished report to its -o file, atomically; when that fails it is not lost: it goes to stdout instead, with one
+ * line on stderr, and the exit code says the file was not written. True when the file was written.
+ */
+export async function writeOutput(path: string, text: string, io: Io): Promise<boolean> {
+  try {
+    await writeAtomically(path, text, '-o/--output');
+    return true;
+  } catch (err) {
+    io.stderr.write(`dbsec: ${messageOf(err)} The report follows on standard output.\n`);
+    io.stdout.write(text);
+    io.outputLost = true;
+    return false;
+  }
 }
 
 /**
