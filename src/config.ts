@@ -23,14 +23,25 @@ const TargetSchema = z
 
 const duration = z.string().refine((text) => durationMs(text) !== undefined, { message: 'expected a duration such as 30s or 5m' });
 
+/** A timeout: a duration within sane bounds (never 0, never past what a timer can hold). */
+function boundedDuration(minMs: number, maxMs: number) {
+  const words = (ms: number) => (ms >= 60_000 ? `${ms / 60_000}m` : ms >= 1_000 ? `${ms / 1_000}s` : `${ms}ms`);
+  return duration.refine((text) => {
+    const ms = durationMs(text)!;
+    return ms >= minMs && ms <= maxMs;
+  }, { message: `expected a duration from ${words(minMs)} to ${words(maxMs)}` });
+}
+
 export const ConfigFileSchema = z
   .object({
     targets: z.array(TargetSchema).optional(),
     /** Per check id: its options (thresholds, allow-lists) and `enabled: false`. */
     checks: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
-    statementTimeout: duration.optional(),
-    lockTimeout: duration.optional(),
-    connectTimeout: duration.optional(),
+    statementTimeout: boundedDuration(1_000, 3_600_000).optional(),
+    lockTimeout: boundedDuration(100, 600_000).optional(),
+    connectTimeout: boundedDuration(1_000, 600_000).optional(),
+    /** How long one AWS request may take; a call with its retries gets four times that. */
+    awsTimeout: boundedDuration(1_000, 600_000).optional(),
     concurrency: z.number().int().min(1).max(32).optional(),
     /** dbsec activity: alert rules and what the classification needs to know (views, sensitive tables). */
     activity: ActivityConfigSchema.optional(),

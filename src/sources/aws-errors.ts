@@ -29,6 +29,10 @@ export function describeAwsError(err: unknown, call: string): string {
     const attempts = e.$metadata?.attempts;
     return `AWS kept throttling ${call}${attempts ? ` after ${attempts} attempts` : ''}: run again later or less often.`;
   }
+  if (name === 'TimeoutError' || /exceeded the configured \d+ ms requestTimeout/.test(message)) {
+    const attempts = e.$metadata?.attempts;
+    return `The AWS endpoint did not answer ${call} in time${attempts ? ` (${attempts} attempts)` : ''}: check the network path to it, or raise awsTimeout in the config.`;
+  }
   if (/Region is missing/i.test(message)) return `No AWS region for ${call}: pass --region or set AWS_REGION.`;
   if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|socket hang up|ECONNRESET/.test(message) || /ECONN|ETIMEDOUT/.test(name)) {
     return `Cannot reach the AWS endpoint for ${call} (${message}): check the network, proxy and AWS_ENDPOINT_URL settings.`;

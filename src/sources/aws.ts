@@ -24,9 +24,15 @@ export interface AwsSettings {
   profile?: string;
   /** Tests hand in a retry strategy without sleeps; users get the SDK's default (3 attempts, jittered backoff). */
   retryStrategy?: unknown;
+  /** How long one HTTP request may take before the SDK gives up on it (and retries); awsTimeout in the config. */
+  requestTimeoutMs?: number;
 }
 
-type ClientConfig = { region: string; profile?: string; retryStrategy?: any };
+/** One AWS request's bound, and how long a connection may take to open. */
+export const DEFAULT_AWS_REQUEST_TIMEOUT_MS = 30_000;
+const CONNECT_TIMEOUT_MS = 5_000;
+
+type ClientConfig = { region: string; profile?: string; retryStrategy?: any; requestHandler: any };
 
 /**
  * Creates each AWS client the first time a check asks for it, so a command that needs no AWS loads no SDK.
@@ -64,24 +70,43 @@ export class AwsClients {
       if (!region) return Promise.reject(new DbsecError('No AWS region: pass --region or set AWS_REGION.'));
       // The SDK warns about Node 20 on stderr; that must not reach a user's terminal or JSON.
       process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-      client = make({
-        region,
-        ...(this.settings.profile ? { profile: this.settings.profile } : {}),
-        ...(this.settings.retryStrategy ? { retryStrategy: this.settings.retryStrategy } : {}),
-      });
+      const requestTimeout = this.settings.requestTimeoutMs ?? DEFAULT_AWS_REQUEST_TIMEOUT_MS;
+      // An endpoint that accepts the connection and never answers (or trickles) is given up on, then retried.
+      client = import('@smithy/node-http-handler').then(({ NodeHttpHandler }) =>
+        make({
+          region,
+          ...(this.settings.profile ? { profile: this.settings.profile } : {}),
+          ...(this.settings.retryStrategy ? { retryStrategy: this.settings.retryStrategy } : {}),
+          requestHandler: new NodeHttpHandler({ connectionTimeout: Math.min(CONNECT_TIMEOUT_MS, requestTimeout), requestTimeout, throwOnRequestTimeout: true }),
+        }),
+      );
       this.clients.set(name, client);
     }
     return client;
   }
 }
 
-/** Runs one AWS call; any failure becomes a DbsecError with one sentence. */
+/** A whole call, its retries and backoff included, ends by this: four request timeouts. */
+let callDeadlineMs = 4 * DEFAULT_AWS_REQUEST_TIMEOUT_MS;
+
+/** The run's AWS request timeout sets the deadline of every call (one run, one setting). */
+export function setAwsTimeout(requestTimeoutMs: number): void {
+  callDeadlineMs = 4 * requestTimeoutMs;
+}
+
+/** Runs one AWS call within the call deadline; any failure becomes a DbsecError with one sentence. */
 export async function awsCall<T>(call: string, run: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DbsecError(`AWS did not answer ${call} within ${Math.round(callDeadlineMs / 1000)} s (retries included); check the network path to the endpoint, or raise awsTimeout in the config.`)), callDeadlineMs);
+  });
   try {
-    return await run();
+    return await Promise.race([run(), deadline]);
   } catch (err) {
     if (err instanceof DbsecError) throw err;
     throw new DbsecError(describeAwsError(err, call));
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -20,11 +20,16 @@ export interface PgSession {
   close(): Promise<void>;
 }
 
+/** How much longer than statement_timeout dbsec waits for an answer before it gives up on the server. */
+const QUERY_TIMEOUT_MARGIN_MS = 5_000;
+
 export async function openPgSession(target: Target, limits: PgLimits): Promise<PgSession> {
   const client = new pg.Client({
     ...(target.databaseUrl ? { connectionString: target.databaseUrl } : {}),
     application_name: 'dbsec',
     connectionTimeoutMillis: limits.connectTimeoutMs,
+    // statement_timeout bounds the server; this bounds a server that stops answering altogether.
+    query_timeout: limits.statementTimeoutMs + QUERY_TIMEOUT_MARGIN_MS,
   });
   // A failed connection still emits 'error' later on some paths; it is reported through connect()'s rejection.
   client.on('error', () => undefined);
@@ -95,6 +100,9 @@ export function describePgError(err: unknown, where: string): string {
       return `PostgreSQL at ${where}: ${message}; grant the pg_monitor role to the user dbsec connects as.`;
     case '53300':
       return `PostgreSQL at ${where} has no connection slot left (${message}); retry, or reserve a slot for monitoring.`;
+  }
+  if (/Query read timeout/i.test(message)) {
+    return `PostgreSQL at ${where} stopped answering a query (no reply within statementTimeout plus 5 s); check the server's health and the network.`;
   }
   if (/timeout expired|Connection terminated due to connection timeout/i.test(message)) {
     return `Cannot connect to PostgreSQL at ${where}: no answer within the connect timeout; check the network path and PGHOST.`;

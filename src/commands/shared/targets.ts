@@ -4,6 +4,7 @@ import { DbsecError } from '../../errors.js';
 import type { Io } from '../../io.js';
 import { resolveTarget, type Target, type TargetInput } from '../../target.js';
 import { durationMs, parseDuration } from '../../time.js';
+import { setAwsTimeout } from '../../sources/aws.js';
 import type { TargetFlags } from './flags.js';
 
 const TARGET_FLAGS = ['databaseUrl', 'rdsInstance', 'logGroup', 'logFile'] as const;
@@ -39,14 +40,16 @@ export async function singleTarget(flags: TargetFlags, io: Io, several: string):
   return { target: targets[0]!, config };
 }
 
-/** Session limits from the config and the AWS retry strategy from the caller: what every target context needs. */
+/** Session limits and the AWS timeout from the config, the AWS retry strategy from the caller: what every target context needs. */
 export function contextDeps(config: ConfigFile, io: Io): ContextDeps {
+  const requestTimeoutMs = durationMs(config.awsTimeout ?? '30s')!;
+  setAwsTimeout(requestTimeoutMs);
   return {
     limits: {
       statementTimeoutMs: parseDuration(config.statementTimeout ?? '30s', 'statementTimeout'),
       lockTimeoutMs: parseDuration(config.lockTimeout ?? '5s', 'lockTimeout'),
       connectTimeoutMs: durationMs(config.connectTimeout ?? '10s')!,
     },
-    aws: { retryStrategy: io.awsRetryStrategy },
+    aws: { retryStrategy: io.awsRetryStrategy, requestTimeoutMs },
   };
 }
