@@ -255,7 +255,7 @@ describe('other commands', () => {
     writeFileSync(join(out, 'planted.json'), '{}');
     const verify = await dbsec(['evidence', 'verify', out]);
     expect(verify.code).toBe(1);
-    expect(verify.stdout).toBe('CHANGED  audit-roles.json\nMISSING  audit-kms-config.json\nADDED    planted.json\nNOT OK: 6 files unchanged, 1 changed, 1 missing, 1 added (' + join(out, 'MANIFEST.sha256') + ').\n');
+    expect(verify.stdout).toBe('CHANGED  audit-roles.json\nMISSING  audit-kms-config.json\nADDED    planted.json\nNOT OK: 6 files unchanged, 1 changed, 1 missing, 1 added, 0 tampered (' + join(out, 'MANIFEST.sha256') + ').\n');
     const again = await dbsec(['evidence', 'collect', '--rds-instance', SANDBOX_INSTANCE, '-o', out], awsEnv);
     expect(again).toMatchObject({ code: 2, stderr: expect.stringContaining('evidence is never overwritten') });
   });

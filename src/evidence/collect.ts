@@ -32,7 +32,8 @@ export async function collectItems(dir: string, items: readonly EvidenceItem[], 
     onItem?.(item.file);
     try {
       const content = await item.collect(ctx, options);
-      await writeFile(join(dir, item.file), `${JSON.stringify(content, null, 2)}\n`);
+      // wx: a new file or nothing; never through a link someone left in the directory.
+      await writeFile(join(dir, item.file), `${JSON.stringify(content, null, 2)}\n`, { flag: 'wx' });
       results.push({ file: item.file, what: item.what, collected: true });
     } catch (err) {
       const reason = err instanceof SourceMissing ? `not configured: ${messageOf(err)}` : messageOf(err);

@@ -4,7 +4,7 @@ import { TargetContext } from '../../context.js';
 import { DbsecError } from '../../errors.js';
 import { collectItems, prepareEvidenceDir, summaryOf, type Collected } from '../../evidence/collect.js';
 import { EVIDENCE_ITEMS } from '../../evidence/items.js';
-import { MANIFEST, verifyManifest, writeManifest } from '../../evidence/manifest.js';
+import { verdictOf, verifyManifest, writeManifest } from '../../evidence/manifest.js';
 import type { Io } from '../../io.js';
 import { spinner } from '../../progress.js';
 import { safeText } from '../../redact.js';
@@ -50,7 +50,7 @@ export async function collectEvidence(flags: EvidenceFlags, io: Io, version: str
         await ctx.close();
       }
       const record = { tool: { name: 'dbsec', version }, collectedAt: now.toISOString(), target: describeTarget(target), options: { logWindow: isoWindow(logWindow), trailWindow: isoWindow(trailWindow), maxItems: options.maxItems }, items: results };
-      await writeFile(join(dir, 'collection.json'), `${JSON.stringify(record, null, 2)}\n`);
+      await writeFile(join(dir, 'collection.json'), `${JSON.stringify(record, null, 2)}\n`, { flag: 'wx' });
       const files = results.filter((r) => r.collected).map((r) => r.file);
       await writeManifest(dir, [...files, 'collection.json']);
       collectedAny ||= files.length > 0;
@@ -67,14 +67,7 @@ export async function collectEvidence(flags: EvidenceFlags, io: Io, version: str
 
 /** dbsec evidence verify: exit 0 when every file matches its hash, 1 when any changed, is missing or was added. */
 export async function verifyEvidence(dir: string, io: Io): Promise<number> {
-  const check = await verifyManifest(dir);
-  const lines = [
-    ...check.changed.map((f) => `CHANGED  ${f}`),
-    ...check.missing.map((f) => `MISSING  ${f}`),
-    ...check.added.map((f) => `ADDED    ${f}`),
-  ];
-  const clean = lines.length === 0;
-  lines.push(`${clean ? 'OK' : 'NOT OK'}: ${check.unchanged.length} files unchanged, ${check.changed.length} changed, ${check.missing.length} missing, ${check.added.length} added (${join(dir, MANIFEST)}).`);
+  const { clean, lines } = verdictOf(await verifyManifest(dir), dir);
   io.stdout.write(`${lines.map((l) => safeText(l)).join('\n')}\n`);
   return clean ? EXIT.clean : EXIT.findings;
 }

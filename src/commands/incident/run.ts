@@ -15,7 +15,7 @@ import { awsCall } from '../../sources/aws.js';
 import { captureBaseline } from '../../baseline/capture.js';
 import { collectItems, prepareEvidenceDir, summaryOf, type Collected } from '../../evidence/collect.js';
 import { EVIDENCE_ITEMS, type EvidenceItem } from '../../evidence/items.js';
-import { MANIFEST, verifyManifest, writeManifest } from '../../evidence/manifest.js';
+import { MANIFEST, verdictOf, verifyManifest, writeManifest } from '../../evidence/manifest.js';
 import { logAction, osUser, selectSessions, terminateSessions, type ActionLog } from '../../respond/containment.js';
 import { reviewWindow } from '../../time.js';
 import { CLOUDTRAIL_HISTORY_DAYS } from '../../sources/cloudtrail-history.js';
@@ -81,7 +81,7 @@ export async function incidentStart(flags: IncidentFlags, io: Io, version: strin
     await ctx.close();
   }
   const record = { incident: flags.id, severity: flags.severity ?? 'high', startedAt: now.toISOString(), by: osUser(), tool: { name: 'dbsec', version }, target: describeTarget(target), window: { from: window.from.toISOString(), to: window.to.toISOString() }, items: results, snapshot };
-  await writeFile(join(out, 'incident.json'), `${JSON.stringify(record, null, 2)}\n`);
+  await writeFile(join(out, 'incident.json'), `${JSON.stringify(record, null, 2)}\n`, { flag: 'wx' });
   await writeManifest(out, [...results.filter((r) => r.collected).map((r) => r.file), 'incident.json']);
   io.stdout.write(summaryOf(out, target.name, results));
   io.stdout.write(`  snapshot   ${safeText(String(snapshot.message))}\n`);
@@ -195,12 +195,7 @@ async function revokeCidr(ctx: TargetContext, flags: IncidentFlags, log: ActionL
 
 /** dbsec incident verify: the evidence re-hashed; files written after the seal are named apart. */
 export async function incidentVerify(dir: string, io: Io): Promise<number> {
-  const check = await verifyManifest(dir);
-  const late = check.added.filter((f) => AFTER_SEAL.includes(f));
-  const added = check.added.filter((f) => !AFTER_SEAL.includes(f));
-  const lines = [...check.changed.map((f) => `CHANGED  ${f}`), ...check.missing.map((f) => `MISSING  ${f}`), ...added.map((f) => `ADDED    ${f}`), ...late.map((f) => `after the seal (not evidence): ${f}`)];
-  const clean = check.changed.length + check.missing.length + added.length === 0;
-  lines.push(`${clean ? 'OK' : 'NOT OK'}: ${check.unchanged.length} files unchanged, ${check.changed.length} changed, ${check.missing.length} missing, ${added.length} added (${join(dir, MANIFEST)}).`);
+  const { clean, lines } = verdictOf(await verifyManifest(dir), dir, AFTER_SEAL);
   io.stdout.write(`${lines.map((l) => safeText(l)).join('\n')}\n`);
   return clean ? EXIT.clean : EXIT.findings;
 }
