@@ -6,15 +6,23 @@
 const MASK = '***';
 
 const SECRET_PATTERNS: ReadonlyArray<[RegExp, string]> = [
-  // CREATE/ALTER ROLE … [ENCRYPTED] PASSWORD '…' (quotes doubled inside), or a dollar-quoted one
-  [/(\bPASSWORD\s+)'(?:[^']|'')*'?/gi, `$1'${MASK}'`],
+  // A password literal inside another string (DO $$ … EXECUTE 'ALTER ROLE x PASSWORD ''…''' $$): its quotes doubled
+  // (inside, each quote of the password is doubled twice: '''')
+  [/(\bPASSWORD\s+)''(?:[^']|'''')*''/gi, `$1''${MASK}''`],
+  // CREATE/ALTER ROLE … [ENCRYPTED] PASSWORD E'…' (backslash escapes) or '…' (quotes doubled inside), or dollar-quoted
+  [/(\bPASSWORD\s+)E'(?!')(?:[^'\\]|\\[\s\S]|'')*'?/gi, `$1'${MASK}'`],
+  [/(\bPASSWORD\s+)'(?!')(?:[^']|'')*'?/gi, `$1'${MASK}'`],
   [/(\bPASSWORD\s+)\$([A-Za-z_]*)\$[\s\S]*?(?:\$\2\$|$)/gi, `$1'${MASK}'`],
   // password hashes as stored in pg_authid or shown by pg_dumpall
   [/\bmd5[0-9a-f]{32}\b/gi, `md5${MASK}`],
   [/\bSCRAM-SHA-256\$[^\s'",)]+/g, `SCRAM-SHA-256$${MASK}`],
   // postgres://user:secret@host and key=value connection strings
   [/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi, `$1${MASK}@`],
-  [/(\b(?:password|passwd|pwd|secret|token)\s*=\s*)('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s&;]+)/gi, `$1${MASK}`],
+  [/(\b(?:PG|\w+_)?(?:password|passwd|pwd|secret|token)\s*=\s*)('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s&;]+)/gi, `$1${MASK}`],
+  // curl -u user:secret, wget --password … inside COPY … PROGRAM or a notification
+  [/(\s-u\s*['"]?[^\s:'"]+:)[^\s'"]+/g, `$1${MASK}`],
+  // ssl_passphrase_command and the like run a program that prints a key's passphrase: its arguments may hold it
+  [/(\b\w*_passphrase_command\s*(?:=|\bTO\b)?\s*)('(?:[^']|'')*'|"[^"]*"|\S+)/gi, `$1'${MASK}'`],
   // AWS secret keys that slipped into a message
   [/(aws_secret_access_key\s*[:=]\s*)\S+/gi, `$1${MASK}`],
 ];

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { escapeControl, redactSecrets, safeText } from '../../src/redact.js';
 
 describe('redactSecrets', () => {
@@ -31,5 +32,35 @@ describe('escapeControl', () => {
 
   it('safeText redacts then escapes and cuts', () => {
     expect(safeText("PASSWORD 'x'\n" + 'y'.repeat(50), 20)).toBe("PASSWORD '***'\\nyyy…");
+  });
+});
+
+describe('redactSecrets on role statements with random passwords (property-based)', () => {
+  // Printable passwords with the characters that break naive patterns: quotes, backslashes, dollars, spaces, semicolons.
+  const password = fc.string({ unit: fc.constantFrom(...'abcXYZ019 \'"\\$;:@%_-'.split('')), minLength: 1, maxLength: 24 }).map((p) => `Pw${p}`);
+
+  it.each([
+    ['plain literal', (p: string) => `ALTER ROLE app PASSWORD '${p.replace(/'/g, "''")}' VALID UNTIL 'infinity'`, "ALTER ROLE app PASSWORD '***' VALID UNTIL 'infinity'"],
+    ['E literal', (p: string) => `CREATE ROLE app LOGIN PASSWORD E'${p.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`, "CREATE ROLE app LOGIN PASSWORD '***'"],
+    ['dollar-quoted', (p: string) => `ALTER USER app WITH ENCRYPTED PASSWORD $pw$${p}$pw$ CONNECTION LIMIT 5`, "ALTER USER app WITH ENCRYPTED PASSWORD '***' CONNECTION LIMIT 5"],
+    ['inside DO … EXECUTE', (p: string) => `DO $$BEGIN EXECUTE 'ALTER ROLE app PASSWORD ''${p.replace(/'/g, "''''")}'''; END$$`, "DO $$BEGIN EXECUTE 'ALTER ROLE app PASSWORD ''***'''; END$$"],
+  ])('%s: the password never survives', (_, statement, masked) => {
+    fc.assert(
+      fc.property(password, (p) => {
+        // $pw$ cannot hold its own closing tag.
+        fc.pre(!p.includes('$pw$') && !p.endsWith('$pw'));
+        expect(redactSecrets(statement(p))).toBe(masked);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it.each([
+    ["COPY t TO PROGRAM 'curl -u admin:Secret99 https://x/upload'", "COPY t TO PROGRAM 'curl -u admin:*** https://x/upload'"],
+    ['PGPASSWORD=Secret99 psql -h db', 'PGPASSWORD=*** psql -h db'],
+    ["ALTER SYSTEM SET ssl_passphrase_command = 'echo Secret99'", "ALTER SYSTEM SET ssl_passphrase_command = '***'"],
+    ['curl https://admin:Secret99@x/upload', 'curl https://admin:***@x/upload'],
+  ])('credentials in command lines and URLs: %s', (input, expected) => {
+    expect(redactSecrets(input)).toBe(expected);
   });
 });
