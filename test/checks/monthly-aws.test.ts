@@ -207,16 +207,28 @@ describe('monthly.logging-config on RDS', () => {
 });
 
 describe('monthly.compliance', () => {
-  it('is ok when every control that ran is compliant, noting AWS Config is not set up and what was not assessed', async () => {
+  it('is ok when every control is assessed and compliant, noting AWS Config is not set up', async () => {
+    await useEndpoint({ awsConfig: false });
+    const findings = await runChecksOn([instanceConfig, compliance], target);
+    const rollup = findings.find((f) => f.checkId === 'monthly.compliance')!;
+    expect(rollup).toMatchObject({ status: 'ok', title: '1 of 1 controls compliant' });
+    expect(rollup.summary).toContain('0 not assessed. AWS Config: not set up in this account and region, skipped.');
+  });
+
+  it('is never ok while a control could not be assessed, and an error when none could', async () => {
     await useEndpoint({ awsConfig: false });
     const findings = await runChecksOn([instanceConfig, accessControl, compliance], target);
     const rollup = findings.find((f) => f.checkId === 'monthly.compliance')!;
-    expect(rollup).toMatchObject({ status: 'ok', title: '1 of 1 controls compliant' });
-    expect(rollup.summary).toContain('1 not assessed. AWS Config: not set up in this account and region, skipped.');
+    expect(rollup).toMatchObject({ status: 'monitor', title: '1 of 1 controls compliant, 1 not assessed' });
+    expect(rollup.summary).toContain('1 not assessed: compliance cannot be stated until they are. AWS Config: not set up in this account and region, skipped.');
     expect(rollup.evidence.map((r) => [r.control, r.result])).toEqual([
       ['monthly.access-control', 'not assessed'],
       ['monthly.instance-config', 'compliant'],
     ]);
+    const endpoint = await useEndpoint({ awsConfig: false });
+    endpoint.inject('DescribeDBInstances', 'throttle', Infinity);
+    const blind = (await runChecksOn([instanceConfig, accessControl, compliance], target)).find((f) => f.checkId === 'monthly.compliance')!;
+    expect(blind).toMatchObject({ status: 'error', summary: 'None of the 2 controls could be assessed (their checks were skipped or failed): compliance cannot be stated; fix the sources those findings name.' });
   });
 
   it('is investigate when a control is, naming its remediation; a NON_COMPLIANT AWS Config rule is monitor', async () => {

@@ -62,6 +62,12 @@ describe.each(servers().map((server) => [server.flavor, server] as const))('week
     expect(signs).toEqual(['UNION SELECT on the catalog', 'tautology', 'time delay']);
   });
 
+  it('is an error, never ok, when dbsec\'s role cannot see other roles\' statements', async () => {
+    const findings = await runCheck(queryPatterns, { databaseUrl: server.url({ user: ROLES.reporting.name, password: ROLES.reporting.password, database: DB }) });
+    expect(statuses(findings)).toEqual(['error']);
+    expect(findings[0]!.summary).toBe(`The role ${ROLES.reporting.name} sees only its own statements in pg_stat_statements, so injected ones by other roles would be missed: GRANT pg_monitor TO ${ROLES.reporting.name}.`);
+  });
+
   it('is an error when the database is unreachable', async () => {
     const findings = await runCheck(queryPatterns, { databaseUrl: 'postgres://a:b@127.0.0.1:1/x' });
     expect(findings[0]!.status).toBe('error');

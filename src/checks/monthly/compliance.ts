@@ -38,14 +38,19 @@ export default defineCheck({
     const controls = controlsOf(prior.filter((f) => f.checkId !== 'monthly.compliance'));
     const assessed = controls.filter((c) => c.result !== 'not assessed');
     const failing = controls.filter((c) => c.result === 'non-compliant');
-    const worst = failing.some((c) => c.worst === 'investigate') ? 'investigate' : failing.length > 0 ? 'monitor' : 'ok';
+    const unassessed = controls.length - assessed.length;
+    if (assessed.length === 0) {
+      throw new DbsecError(`None of the ${controls.length} controls could be assessed (their checks were skipped or failed): compliance cannot be stated; fix the sources those findings name.`);
+    }
+    // A control that could not be assessed leaves compliance unknown: never "ok", at least something to follow up.
+    const worst = failing.some((c) => c.worst === 'investigate') ? 'investigate' : failing.length > 0 || unassessed > 0 ? 'monitor' : 'ok';
     const configNote = awsConfig.unavailable ? ` AWS Config: ${awsConfig.unavailable}.` : ` AWS Config: ${awsConfig.rules.length} rule results for the instance.`;
     const findings: FindingDraft[] = [
       {
         status: worst,
         resource: 'compliance',
-        title: `${assessed.length - failing.length} of ${assessed.length} controls compliant`,
-        summary: `${failing.length ? `Non-compliant: ${failing.map((c) => c.checkId).join(', ')}.` : 'Every assessed control is compliant.'} ${controls.length - assessed.length} not assessed.${configNote}`,
+        title: `${assessed.length - failing.length} of ${assessed.length} controls compliant${unassessed ? `, ${unassessed} not assessed` : ''}`,
+        summary: `${failing.length ? `Non-compliant: ${failing.map((c) => c.checkId).join(', ')}.` : 'Every assessed control is compliant.'} ${unassessed} not assessed${unassessed ? ': compliance cannot be stated until they are' : ''}.${configNote}`,
         value: failing.length,
         expected: '0 non-compliant controls',
         evidence: controls.map(controlRow),

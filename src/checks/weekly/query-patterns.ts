@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCheck, type FindingDraft } from '../types.js';
-import { SourceMissing } from '../../errors.js';
+import { DbsecError, SourceMissing } from '../../errors.js';
 import { safeText } from '../../redact.js';
 import type { CheckContext } from '../../context.js';
 
@@ -31,6 +31,13 @@ async function readStatements(ctx: CheckContext, limit: number): Promise<Stateme
     `SELECT n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_stat_statements'`,
   );
   if (!installed) throw new SourceMissing(ENABLE_STEPS);
+  // Without pg_read_all_stats, other roles' statements show as "<insufficient privilege>": a quiet list would lie.
+  const [access] = await pg.query<{ role: string; seesAll: boolean }>(
+    `SELECT current_user AS role, pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER') OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS "seesAll"`,
+  );
+  if (!access!.seesAll) {
+    throw new DbsecError(`The role ${access!.role} sees only its own statements in pg_stat_statements, so injected ones by other roles would be missed: GRANT pg_monitor TO ${access!.role}.`);
+  }
   // PostgreSQL 13 renamed total_time/mean_time to total_exec_time/mean_exec_time.
   const [total, mean] = pg.serverVersion >= 130000 ? ['total_exec_time', 'mean_exec_time'] : ['total_time', 'mean_time'];
   const view = `"${installed.schema.replace(/"/g, '""')}".pg_stat_statements`;
