@@ -96,7 +96,21 @@ export function resolveCheckOptions(checks: readonly Check<any, any>[], config: 
       const issue = parsed.error.issues[0]!;
       throw new DbsecError(`Config file ${source}: checks.${check.meta.id}.${issue.path.join('.') || '(options)'}: ${issue.message}.`);
     }
+    assertOrderedBounds(parsed.data as Record<string, unknown>, `Config file ${source}: checks.${check.meta.id}`);
     resolved.set(check.meta.id, { enabled, options: parsed.data as Record<string, unknown> });
   }
   return resolved;
+}
+
+/** The pairs of bounds a check may take: the monitor level must be reached before the investigate level. */
+const BOUND_PAIRS = [['monitorAbove', 'investigateAbove'], ['monitorAtPercent', 'investigateAtPercent']] as const;
+
+function assertOrderedBounds(options: Record<string, unknown>, where: string): void {
+  for (const [monitor, investigate] of BOUND_PAIRS) {
+    const low = options[monitor];
+    const high = options[investigate];
+    if (typeof low === 'number' && typeof high === 'number' && low > high) {
+      throw new DbsecError(`${where}: ${monitor} (${low}) is above ${investigate} (${high}); the monitor bound must not exceed the investigate bound.`);
+    }
+  }
 }

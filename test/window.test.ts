@@ -90,6 +90,17 @@ describe('--since and --until', () => {
     expect(finding(report, 'daily.cloudwatch-alarms').summary).not.toMatch(/State at run time/);
   });
 
+  it('counts the lines stamped after the run\'s time (clock skew) and says so, never dropping them silently', async () => {
+    const path = join(dir, 'skewed.log');
+    // The run's clock reads AWS_RECORDED_AT (16:05); three failures are stamped ten minutes later.
+    writeFileSync(path, `${[failure('2026-11-22 15:00:00', 'inside'), failure('2026-11-22 16:15:00', 'skewed'), failure('2026-11-22 16:15:01', 'skewed'), failure('2026-11-22 16:15:02', 'skewed')].join('\n')}\n`);
+    const io = bufferIo(AWS_RECORDED_AT);
+    await main(['node', 'dbsec', 'daily', '--log-file', path, '--format', 'json'], io);
+    const auth = finding(JSON.parse(io.out()), 'daily.failed-auth');
+    expect(auth.value).toBe(1);
+    expect(auth.summary).toMatch(/3 records are stamped after the run's time \(clock skew or log_timezone\?\)\.$/);
+  });
+
   it.each([
     [['--since', UNTIL, '--until', SINCE], /^dbsec: --since 2026-11-21T12:00:00\.000Z is not before --until 2026-11-20T00:00:00\.000Z: give a --since earlier than --until\.\n$/],
     [['--until', 'tomorrow'], /^dbsec: --until "tomorrow" is neither a duration back from now \(24h, 7d, 30d\) nor a real ISO-8601 time \(2026-11-01T00:00:00Z\)\.\n$/],

@@ -40,6 +40,8 @@ describe('config', () => {
     ['checks:\n  daily.nope: {}\n', /checks\.daily\.nope is not a check id/],
     ['checks:\n  daily.cpu:\n    monitorAbove: high\n', /checks\.daily\.cpu\.monitorAbove: Invalid input: expected number/],
     ['checks:\n  daily.long-running-queries:\n    minDuration: soon\n', /minDuration: expected a duration/],
+    ['checks:\n  daily.failed-auth:\n    monitorAbove: 10\n    investigateAbove: 1\n', /^Config file c\.yaml: checks\.daily\.failed-auth: monitorAbove \(10\) is above investigateAbove \(1\); the monitor bound must not exceed the investigate bound\.$/],
+    ['checks:\n  daily.connections:\n    monitorAtPercent: 99\n', /monitorAtPercent \(99\) is above investigateAtPercent \(95\)/],
   ])('rejects %j with one sentence', (text, message) => {
     expect(() => resolveCheckOptions(CHECKS, parseConfigText(text, 'c.yaml'), 'c.yaml')).toThrow(message);
   });
