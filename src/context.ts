@@ -155,6 +155,12 @@ export class TargetContext implements CheckContext {
     await assertLogGroupExists(this.aws(), target.logGroup!);
   }
 
+  /** Ctrl-C: the server stops the query it runs for this target; close() follows. */
+  async cancel(): Promise<void> {
+    const pg = this.cache.get('pg') as Promise<PgSession> | undefined;
+    if (pg) await pg.then((session) => session.cancel(), () => undefined);
+  }
+
   async close(): Promise<void> {
     const pg = this.cache.get('pg') as Promise<PgSession> | undefined;
     if (pg) await pg.then((session) => session.close(), () => undefined);

@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from './clock.js';
+import { interruptedExit } from './status.js';
 
 /** Where a command writes (the real process streams, or buffers in tests) and the one clock it reads. */
 export interface Io {
@@ -10,6 +11,11 @@ export interface Io {
   awsRetryStrategy?: unknown;
   /** Set when a report could not reach where it was asked to go (-o): the exit code then says so. */
   outputLost?: boolean;
+  /**
+   * Ctrl-C and SIGTERM as an AbortSignal, for a command that ends with the report so far rather than dying. Only a
+   * command that asks gets this; the others still stop at once. A second Ctrl-C quits at once.
+   */
+  interruption?(): AbortSignal;
   /** Waits until what was written to stdout has left, and says why it could not (a full disk): never a crash. */
   flush?(): Promise<Error | undefined>;
 }
@@ -21,11 +27,24 @@ export function processIo(): Io {
     if (err.code === 'EPIPE') process.exit(0);
     failure ??= err;
   });
+  let interruption: AbortController | undefined;
   return {
     env: process.env,
     stdout: process.stdout,
     stderr: process.stderr,
     now: systemClock,
+    interruption() {
+      if (interruption) return interruption.signal;
+      const controller = (interruption = new AbortController());
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (controller.signal.aborted) process.exit(interruptedExit(signal));
+        process.stderr.write(`\ndbsec: ${signal === 'SIGINT' ? 'interrupted' : 'terminated'}: stopping its queries; the report so far follows (Ctrl-C again quits at once).\n`);
+        controller.abort(signal);
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      return controller.signal;
+    },
     flush: () => new Promise((resolve) => process.stdout.write('', (err) => resolve(err ?? failure))),
   };
 }

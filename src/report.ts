@@ -37,6 +37,8 @@ export interface Report {
   targets: ReportTarget[];
   summary: Record<Status, number>;
   findings: Finding[];
+  /** Present and true when Ctrl-C or SIGTERM stopped the run: the findings are what was done by then. */
+  interrupted?: true;
 }
 
 export function summarize(findings: readonly Finding[]): Record<Status, number> {

@@ -1,4 +1,6 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import pLimit from 'p-limit';
+import { whenAborted } from './abort.js';
 import type { Check } from './checks/types.js';
 import { TargetContext, type CheckContext, type ContextDeps } from './context.js';
 import { DbsecError, SourceMissing, messageOf } from './errors.js';
@@ -28,6 +30,8 @@ export interface RunPlan {
   concurrency: number;
   deps: ContextDeps;
   progress?: Progress;
+  /** Ctrl-C or SIGTERM: checks not started are skipped, running ones stop, and the report is marked interrupted. */
+  signal?: AbortSignal;
   /** Called per target once its checks are done, before its sessions close (monthly --save-config uses it). */
   afterTarget?: (ctx: CheckContext) => Promise<void>;
 }
@@ -44,12 +48,18 @@ export async function runChecks(plan: RunPlan): Promise<Report> {
   const logPhrases = [...new Set(enabled.flatMap((check) => check.meta.logPhrases ?? []))];
   const contexts = plan.targets.map((target) => new TargetContext(target, plan.window, startedAt, { ...plan.deps, logPhrases }));
   plan.progress?.start(enabled.length * contexts.length);
+  const interrupted = whenAborted(plan.signal);
+  void interrupted.then(() => Promise.all(contexts.map((ctx) => ctx.cancel())));
   const runAll = (checks: ReadonlyArray<Check<any, any>>) =>
     Promise.all(
       contexts.flatMap((ctx) =>
         checks.map((check) =>
           limit(async () => {
-            const findings = await runOne(check, plan.options.get(check.meta.id)?.options ?? {}, ctx);
+            if (plan.signal?.aborted) return [interruptedFinding(check, ctx, 'skipped')];
+            const findings = await Promise.race([
+              runOne(check, plan.options.get(check.meta.id)?.options ?? {}, ctx),
+              interrupted.then(() => [interruptedFinding(check, ctx, 'error')]),
+            ]);
             plan.progress?.done(check.meta.id, ctx.target.name, worstStatus(findings));
             ctx.priorFindings.push(...findings);
             return findings;
@@ -59,13 +69,20 @@ export async function runChecks(plan: RunPlan): Promise<Report> {
     );
   try {
     const results = [...(await runAll(enabled.filter((c) => !c.meta.rollup))), ...(await runAll(enabled.filter((c) => c.meta.rollup)))];
-    await Promise.all(contexts.map((ctx) => plan.afterTarget?.(ctx)));
-    return makeReport({ version: plan.version, command: plan.command, startedAt, finishedAt: clock(), window: plan.window, targets: plan.targets.map(describeTarget) }, results.flat());
+    // Actions (a stats reset, a saved config) follow a complete review only.
+    if (!plan.signal?.aborted) await Promise.all(contexts.map((ctx) => plan.afterTarget?.(ctx)));
+    const report = makeReport({ version: plan.version, command: plan.command, startedAt, finishedAt: clock(), window: plan.window, targets: plan.targets.map(describeTarget) }, results.flat());
+    return plan.signal?.aborted ? { ...report, interrupted: true } : report;
   } finally {
     plan.progress?.stop();
-    await Promise.all(contexts.map((ctx) => ctx.close()));
+    const closing = Promise.all(contexts.map((ctx) => ctx.close()));
+    // Interrupted, a connection still being made (a silent server) is not waited for: the report comes first.
+    await (plan.signal?.aborted ? Promise.race([closing, delay(CLOSE_GRACE_MS, undefined, { ref: false })]) : closing);
   }
 }
+
+/** How long an interrupted run waits for its sessions to end before it reports anyway. */
+const CLOSE_GRACE_MS = 1_000;
 
 /** Past this, a window's end is not "now": a check of present state says it cannot look back to it. */
 const PRESENT_SLACK_MS = 60_000;
@@ -76,13 +93,24 @@ export function presentStateNote(window: TimeWindow, now: Date): string {
   return `(State at run time, ${now.toISOString()}: this check sees only the present, not the window ending ${window.to.toISOString()}.)`;
 }
 
+function interruptedFinding(check: Check<any, any>, ctx: TargetContext, status: 'skipped' | 'error'): Finding {
+  return makeFinding(
+    {
+      status,
+      title: `${check.meta.title}: interrupted`,
+      summary: status === 'skipped' ? 'Not run: dbsec was interrupted before this check started.' : 'Stopped: dbsec was interrupted while this check ran, so its result is unknown.',
+      resource: null,
+    },
+    findingBase(check, ctx),
+  );
+}
+
+function findingBase(check: Check<any, any>, ctx: TargetContext) {
+  return { checkId: check.meta.id, target: ctx.target.name, remediation: check.meta.remediation, runbook: check.meta.runbook };
+}
+
 async function runOne(check: Check<any, any>, options: Record<string, unknown>, ctx: TargetContext): Promise<Finding[]> {
-  const base = {
-    checkId: check.meta.id,
-    target: ctx.target.name,
-    remediation: check.meta.remediation,
-    runbook: check.meta.runbook,
-  };
+  const base = findingBase(check, ctx);
   try {
     const data = await check.collect(ctx, options);
     const note = check.meta.sees === 'present' ? presentStateNote(ctx.window, ctx.now) : '';

@@ -11,6 +11,11 @@ const RANK: Record<Level, number> = { ok: 0, monitor: 1, investigate: 2 };
 
 export const EXIT = { clean: 0, findings: 1, unusable: 2, checkErrors: 3 } as const;
 
+/** 128 plus the signal's number, as a shell reports a command that a signal stopped: 130 for Ctrl-C, 143 for SIGTERM. */
+export function interruptedExit(signal: unknown): number {
+  return signal === 'SIGTERM' ? 143 : 130;
+}
+
 export function isLevel(status: Status): status is Level {
   return status === 'ok' || status === 'monitor' || status === 'investigate';
 }

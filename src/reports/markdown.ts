@@ -11,7 +11,7 @@ export function formatMarkdown(report: Report): string {
     '',
     `- Window: ${report.window.from} to ${report.window.to}`,
     `- Targets: ${report.targets.map((t) => md(t.name)).join(', ')}`,
-    `- Result: **${s.investigate} investigate**, ${s.monitor} monitor, ${s.ok} ok, ${s.skipped} skipped, ${s.error} error`,
+    `- Result: **${s.investigate} investigate**, ${s.monitor} monitor, ${s.ok} ok, ${s.skipped} skipped, ${s.error} error${report.interrupted ? ' (**interrupted**: incomplete)' : ''}`,
     `- dbsec ${report.tool.version}, finished ${report.finishedAt}`,
     '',
     '| Status | Check | Target | Finding |',

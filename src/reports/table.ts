@@ -40,7 +40,8 @@ export function formatTable(report: Report, { color }: FormatOptions): string {
   });
   const s = report.summary;
   const totals = `${report.command}: ${s.investigate} investigate, ${s.monitor} monitor, ${s.ok} ok, ${s.skipped} skipped, ${s.error} error` +
-    ` (window ${report.window.from} to ${report.window.to})`;
+    ` (window ${report.window.from} to ${report.window.to})` +
+    (report.interrupted ? '; interrupted, so incomplete' : '');
   return `${blocks.join('\n')}\n${chalk.bold(totals)}\n`;
 }
 

@@ -17,20 +17,26 @@ export interface PgSession {
   serverVersion: number;
   /** The backend pid of this session, so findings can leave it out. */
   pid: number;
+  /** Asks the server to stop the query now running, if any (Ctrl-C): its promise then rejects. */
+  cancel(): Promise<void>;
   close(): Promise<void>;
 }
 
 /** How much longer than statement_timeout dbsec waits for an answer before it gives up on the server. */
 const QUERY_TIMEOUT_MARGIN_MS = 5_000;
 
-export async function openPgSession(target: Target, limits: PgLimits): Promise<PgSession> {
-  const client = new pg.Client({
+function newClient(target: Target, limits: PgLimits): pg.Client {
+  return new pg.Client({
     ...(target.databaseUrl ? { connectionString: target.databaseUrl } : {}),
     application_name: 'dbsec',
     connectionTimeoutMillis: limits.connectTimeoutMs,
     // statement_timeout bounds the server; this bounds a server that stops answering altogether.
     query_timeout: limits.statementTimeoutMs + QUERY_TIMEOUT_MARGIN_MS,
   });
+}
+
+export async function openPgSession(target: Target, limits: PgLimits): Promise<PgSession> {
+  const client = newClient(target, limits);
   // A failed connection still emits 'error' later on some paths; it is reported through connect()'s rejection.
   client.on('error', () => undefined);
   const where = whereOf(client);
@@ -44,18 +50,27 @@ export async function openPgSession(target: Target, limits: PgLimits): Promise<P
       `SELECT current_setting('server_version_num') AS version, pg_backend_pid() AS pid`,
     );
     // Checks share this one session; a connection runs one query at a time, so they take turns.
-    const oneAtATime = pLimit(1);
+    const oneAtATime = pLimit({ concurrency: 1, rejectOnClear: true });
+    const pid = info.rows[0]!.pid;
+    let running = false;
     return {
       serverVersion: Number(info.rows[0]!.version),
-      pid: info.rows[0]!.pid,
+      pid,
       query(sql, params) {
         return oneAtATime(async () => {
+          running = true;
           try {
             return (await client.query(sql, params)).rows;
           } catch (err) {
             throw new DbsecError(describePgError(err, where));
+          } finally {
+            running = false;
           }
         });
+      },
+      async cancel() {
+        oneAtATime.clearQueue();
+        if (running) await cancelBackend(target, limits, pid);
       },
       async close() {
         await client.end().catch(() => undefined);
@@ -64,6 +79,23 @@ export async function openPgSession(target: Target, limits: PgLimits): Promise<P
   } catch (err) {
     await client.end().catch(() => undefined);
     throw new DbsecError(describePgError(err, where));
+  }
+}
+
+/**
+ * Closing dbsec's connection would not stop its query: the backend notices only when it next writes. A second, short
+ * session asks the server to cancel it, as psql's Ctrl-C does; a role may always cancel its own backends.
+ */
+async function cancelBackend(target: Target, limits: PgLimits, pid: number): Promise<void> {
+  const client = newClient(target, limits);
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT pg_cancel_backend($1)', [pid]);
+  } catch {
+    // Best effort: statement_timeout still ends the query on the server.
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }
 
@@ -95,6 +127,7 @@ export function describePgError(err: unknown, where: string): string {
     case '3D000':
       return `PostgreSQL at ${where}: ${message}; check PGDATABASE or the database in --database-url.`;
     case '57014':
+      if (/user request/.test(message)) return `PostgreSQL at ${where}: the query was cancelled (dbsec was interrupted, or an operator cancelled it).`;
       return `PostgreSQL at ${where} cancelled a query at dbsec's statement_timeout; raise statementTimeout in the config if the catalog is very large.`;
     case '42501':
       return `PostgreSQL at ${where}: ${message}; grant the pg_monitor role to the user dbsec connects as.`;

@@ -7,7 +7,8 @@ import { spinner } from '../../progress.js';
 import { makeReport, type Finding, type Report } from '../../report.js';
 import { safeText } from '../../redact.js';
 import { makeFinding } from '../../finding.js';
-import { exitCode, type FailOn } from '../../status.js';
+import { untilAborted } from '../../abort.js';
+import { exitCode, interruptedExit, type FailOn } from '../../status.js';
 import { describeTarget, type Target } from '../../target.js';
 import { reviewWindow, windowEnd, type TimeWindow } from '../../time.js';
 import { assertLogGroupExists } from '../../sources/logs/cloudwatch-reader.js';
@@ -63,9 +64,8 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
   const window = activityWindow(flags, target, now);
   const activityConfig: ActivityConfig = { ...config.activity };
   const ctx = new TargetContext(target, window ?? { from: new Date(0), to: now }, now, contextDeps(config, io));
-  const abort = new AbortController();
-  const onSigint = () => abort.abort();
-  process.once('SIGINT', onSigint);
+  // Ctrl-C ends --follow as planned; a one-off read it interrupts, and the report says how far it got.
+  const signal = io.interruption?.() ?? new AbortController().signal;
   const streaming = flags.format === 'jsonl' || flags.follow;
   const alerts: ActivityEvent[] = [];
   const events: ActivityEvent[] = [];
@@ -98,13 +98,13 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
       window,
       now,
       phrases: ACTIVITY_PHRASES,
-      follow: flags.follow ? { clock: io.now, signal: abort.signal } : undefined,
+      follow: flags.follow ? { clock: io.now, signal } : undefined,
     });
     for (const { name, batches } of inputs) {
       const read = newLogStats();
       try {
         if (target.logFiles.length === 0) await assertLogGroupExists(ctx.aws(), name);
-        for await (const batch of batches(read)) {
+        for await (const batch of untilAborted(batches(read), signal)) {
           for (const entry of batch) {
             if (entry.time) {
               const time = entry.time.getTime();
@@ -115,26 +115,26 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
           }
           if (progress) progress.text = `reading ${name}: ${((stats.bytes + read.bytes) / 1e6).toFixed(0)} MB`;
         }
-        assertReadable(name, read);
+        if (!signal.aborted || flags.follow) assertReadable(name, read);
       } catch (err) {
         problems.push({ source: name, message: (err instanceof DbsecError ? err : readFailure(name, err)).message });
       }
       addLogStats(stats, read);
-      if (abort.signal.aborted) break;
+      if (signal.aborted) break;
     }
     progress?.stop();
     const covered = window ?? (span.from <= span.to ? { from: new Date(span.from), to: new Date(span.to) } : { from: now, to: now });
-    const report = buildReport({ version, target, window: covered, now, finishedAt: io.now(), monitor: monitor.summary, stats, alerts, events: flags.events ? events : undefined, problems, server });
+    const interrupted = signal.aborted && !flags.follow;
+    const report = buildReport({ version, target, window: covered, now, finishedAt: io.now(), monitor: monitor.summary, stats, alerts, events: flags.events ? events : undefined, problems, server, interrupted });
     if (flags.format === 'jsonl') {
-      io.stdout.write(`${JSON.stringify({ type: 'summary', ...summaryJson(monitor.summary, stats), problems })}\n`);
+      io.stdout.write(`${JSON.stringify({ type: 'summary', ...summaryJson(monitor.summary, stats), problems, ...(interrupted ? { interrupted } : {}) })}\n`);
     } else {
       await emitReport(report, { ...flags, format: flags.format }, io);
     }
     await notifyIfAsked(report, flags, io);
-    return exitCode(report.findings, flags.failOn);
+    return interrupted ? interruptedExit(signal.reason) : exitCode(report.findings, flags.failOn);
   } finally {
     progress?.stop();
-    process.removeListener('SIGINT', onSigint);
     await ctx.close();
   }
 }
@@ -192,6 +192,8 @@ interface BuildInput {
   events?: ActivityEvent[];
   problems: SourceProblem[];
   server?: ServerFacts;
+  /** Ctrl-C stopped the read: the counts cover only what was read by then. */
+  interrupted: boolean;
 }
 
 function buildReport(input: BuildInput): Report {
@@ -218,9 +220,9 @@ function buildReport(input: BuildInput): Report {
   findings.push(
     makeFinding(
       {
-        status: 'ok',
-        title: `${monitor.statements} statements, ${USE_CASES.reduce((n, u) => n + monitor.byUseCase[u].events, 0)} events, ${totalAlerts} alerts`,
-        summary: `${stats.records} entries (${stats.format ?? 'no'} format${stats.format === 'stderr' && stats.prefix ? ` with log_line_prefix '${stats.prefix}'` : ''}, ${(stats.bytes / 1e6).toFixed(1)} MB). ${blindSpots(monitor, input.server)}${skippedInput(stats)}${cut}`,
+        status: input.interrupted ? 'error' : 'ok',
+        title: `${input.interrupted ? 'Interrupted after ' : ''}${monitor.statements} statements, ${USE_CASES.reduce((n, u) => n + monitor.byUseCase[u].events, 0)} events, ${totalAlerts} alerts`,
+        summary: `${stats.records} entries (${stats.format ?? 'no'} format${stats.format === 'stderr' && stats.prefix ? ` with log_line_prefix '${stats.prefix}'` : ''}, ${(stats.bytes / 1e6).toFixed(1)} MB). ${blindSpots(monitor, input.server)}${skippedInput(stats)}${cut}${input.interrupted ? ' dbsec was interrupted: the rest of the log was not read.' : ''}`,
         resource: describeTarget(target).logSource,
         value: totalAlerts,
         evidence: USE_CASES.map((u) => ({ useCase: u, events: monitor.byUseCase[u].events, monitor: monitor.byUseCase[u].monitor, investigate: monitor.byUseCase[u].investigate })),
@@ -235,7 +237,8 @@ function buildReport(input: BuildInput): Report {
   for (const problem of input.problems) {
     findings.push(makeFinding({ status: 'error', title: `${problem.source} could not be read`, summary: problem.message, resource: problem.source }, source('activity.source', 'Fix the path, the file or the access named in the message.'), {}));
   }
-  return makeReport({ version: input.version, command: 'activity', startedAt: input.now, finishedAt: input.finishedAt, window: input.window, targets: [describeTarget(target)] }, findings);
+  const report = makeReport({ version: input.version, command: 'activity', startedAt: input.now, finishedAt: input.finishedAt, window: input.window, targets: [describeTarget(target)] }, findings);
+  return input.interrupted ? { ...report, interrupted: true } : report;
 }
 
 /** The alert's title and summary carry command, objects, who and the statement; the row adds the rest. */

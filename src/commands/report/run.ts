@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { DbsecError, messageOf } from '../../errors.js';
+import { interruptedExit } from '../../status.js';
 import type { Io } from '../../io.js';
 import type { Report } from '../../report.js';
 import { formatComplianceReport } from '../../reports/compliance.js';
@@ -37,6 +38,9 @@ export async function complianceReport(flags: ComplianceFlags, io: Io, version: 
   } else {
     // The monthly audit with the configuration baseline's items: the report's configuration and access sections count them.
     reports = [(await collectReview('monthly', { ...flags, format: 'markdown', failOn: 'never' }, io, version, { window, alsoCadences: ['config'] })).report];
+    if (reports[0]!.interrupted) {
+      throw new DbsecError('Interrupted: no compliance report was written, since a partial audit would misstate the period; run it again.', interruptedExit(io.interruption?.().reason));
+    }
   }
   const markdown = formatComplianceReport({ month, generatedAt: now, version, reports });
   if (!flags.output) {

@@ -4,7 +4,7 @@ import { DbsecError, messageOf } from '../../errors.js';
 import type { Io } from '../../io.js';
 import { makeFinding } from '../../finding.js';
 import { sortFindings, summarize, type Finding, type Report } from '../../report.js';
-import { exitCode } from '../../status.js';
+import { exitCode, interruptedExit } from '../../status.js';
 import { selectSessions, terminateSessions, type Selector } from '../../respond/containment.js';
 import { collectReview, type ReviewFlags } from '../review/run.js';
 import { contextDeps, singleTarget } from '../shared/targets.js';
@@ -37,6 +37,11 @@ export async function respond(alert: AlertName, flags: RespondFlags, io: Io, ver
   const selected = Boolean(selector.clientAddr || selector.user || selector.pids?.length);
   if (flags.execute && !selected) throw new DbsecError('--execute terminates the sessions you select: add --client-addr ADDR, --user ROLE or --pid PID.');
   const { report } = await collectReview('respond', { ...flags, quiet: true }, io, version, { checkIds: [...spec.checks], label: `respond ${alert}` });
+  if (report.interrupted) {
+    // No containment, least of all --execute, on an investigation that did not finish.
+    await emitReport(report, flags, io);
+    return interruptedExit(io.interruption?.().reason);
+  }
   const containment = await contain(alert, flags, selector, selected, report, io);
   const findings = sortFindings([...report.findings, containment]);
   const full: Report = { ...report, findings, summary: summarize(findings) };

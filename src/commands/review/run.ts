@@ -5,7 +5,7 @@ import { DbsecError } from '../../errors.js';
 import type { Io } from '../../io.js';
 import { terminalProgress } from '../../progress.js';
 import { runChecks } from '../../runner.js';
-import { EXIT, exitCode } from '../../status.js';
+import { EXIT, exitCode, interruptedExit } from '../../status.js';
 import { reviewActions, runActions, type ActionResult } from './actions.js';
 import { safeText } from '../../redact.js';
 import { reviewWindow, type TimeWindow } from '../../time.js';
@@ -57,6 +57,7 @@ export async function collectReview(command: Cadence, flags: ReviewFlags, io: Io
     clock: pinnedClock(now, io.now),
     concurrency,
     deps: contextDeps(config, io),
+    signal: io.interruption?.(),
     progress: showProgress ? await terminalProgress(io.stderr as NodeJS.WriteStream, `dbsec ${command}`) : undefined,
     afterTarget: actions.length > 0 ? (ctx) => runActions(actions, ctx, actionResults) : undefined,
   });
@@ -68,6 +69,7 @@ export async function runReview(command: Cadence, flags: ReviewFlags, io: Io, ve
   await emitReport(report, flags, io);
   await notifyIfAsked(report, flags, io);
   for (const result of actions) io.stderr.write(`dbsec: ${result.target}: ${safeText(result.message)}\n`);
+  if (report.interrupted) return interruptedExit(io.interruption?.().reason);
   const code = exitCode(report.findings, flags.failOn);
   return code === EXIT.clean && actions.some((r) => !r.ok) ? EXIT.checkErrors : code;
 }

@@ -23,7 +23,9 @@ Exit codes:
   0  nothing at or above --fail-on, and every check ran
   1  at least one finding at or above --fail-on (default: investigate)
   2  nothing could run: bad flag, bad config, or no source reachable at all
-  3  the run finished but some checks errored (1 wins when both apply)`;
+  3  the run finished but some checks errored (1 wins when both apply)
+  130, 143  Ctrl-C or SIGTERM stopped a review or activity read: its running queries are cancelled
+     on the server and the report so far is printed, marked "interrupted" (a second Ctrl-C quits at once)`;
 
 function repeatable(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
