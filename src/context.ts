@@ -155,15 +155,18 @@ export class TargetContext implements CheckContext {
     await assertLogGroupExists(this.aws(), target.logGroup!);
   }
 
+  /** The session if a check asked for one; cancel and close never open one. */
+  private openedSession(): Promise<PgSession> | undefined {
+    return this.cache.get('pg') as Promise<PgSession> | undefined;
+  }
+
   /** Ctrl-C: the server stops the query it runs for this target; close() follows. */
   async cancel(): Promise<void> {
-    const pg = this.cache.get('pg') as Promise<PgSession> | undefined;
-    if (pg) await pg.then((session) => session.cancel(), () => undefined);
+    await this.openedSession()?.then((session) => session.cancel(), () => undefined);
   }
 
   async close(): Promise<void> {
-    const pg = this.cache.get('pg') as Promise<PgSession> | undefined;
-    if (pg) await pg.then((session) => session.close(), () => undefined);
+    await this.openedSession()?.then((session) => session.close(), () => undefined);
     this.awsClients?.destroy();
   }
 }

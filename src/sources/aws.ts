@@ -1,3 +1,6 @@
+import { DbsecError } from '../errors.js';
+import { describeAwsError } from './aws-errors.js';
+
 type CloudWatchSdk = typeof import('@aws-sdk/client-cloudwatch');
 type LogsSdk = typeof import('@aws-sdk/client-cloudwatch-logs');
 type CloudTrailSdk = typeof import('@aws-sdk/client-cloudtrail');
@@ -16,8 +19,6 @@ export interface Service<Sdk, Client> {
 function withClient<Sdk, Client>(sdk: Sdk, make: (sdk: Sdk) => Client): Service<Sdk, Client> {
   return { sdk, client: make(sdk) };
 }
-import { DbsecError } from '../errors.js';
-import { describeAwsError } from './aws-errors.js';
 
 export interface AwsSettings {
   region?: string;

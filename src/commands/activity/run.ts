@@ -66,6 +66,7 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
   const ctx = new TargetContext(target, window ?? { from: new Date(0), to: now }, now, contextDeps(config, io));
   // Ctrl-C ends --follow as planned; a one-off read it interrupts, and the report says how far it got.
   const signal = io.interruption?.() ?? new AbortController().signal;
+  const interrupted = () => signal.aborted && !flags.follow;
   const streaming = flags.format === 'jsonl' || flags.follow;
   const alerts: ActivityEvent[] = [];
   const events: ActivityEvent[] = [];
@@ -115,7 +116,7 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
           }
           if (progress) progress.text = `reading ${name}: ${((stats.bytes + read.bytes) / 1e6).toFixed(0)} MB`;
         }
-        if (!signal.aborted || flags.follow) assertReadable(name, read);
+        if (!interrupted()) assertReadable(name, read);
       } catch (err) {
         problems.push({ source: name, message: (err instanceof DbsecError ? err : readFailure(name, err)).message });
       }
@@ -124,15 +125,14 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
     }
     progress?.stop();
     const covered = window ?? (span.from <= span.to ? { from: new Date(span.from), to: new Date(span.to) } : { from: now, to: now });
-    const interrupted = signal.aborted && !flags.follow;
-    const report = buildReport({ version, target, window: covered, now, finishedAt: io.now(), monitor: monitor.summary, stats, alerts, events: flags.events ? events : undefined, problems, server, interrupted });
+    const report = buildReport({ version, target, window: covered, now, finishedAt: io.now(), monitor: monitor.summary, stats, alerts, events: flags.events ? events : undefined, problems, server, interrupted: interrupted() });
     if (flags.format === 'jsonl') {
-      io.stdout.write(`${JSON.stringify({ type: 'summary', ...summaryJson(monitor.summary, stats), problems, ...(interrupted ? { interrupted } : {}) })}\n`);
+      io.stdout.write(`${JSON.stringify({ type: 'summary', ...summaryJson(monitor.summary, stats), problems, ...(report.interrupted ? { interrupted: true } : {}) })}\n`);
     } else {
       await emitReport(report, { ...flags, format: flags.format }, io);
     }
     await notifyIfAsked(report, flags, io);
-    return interrupted ? interruptedExit(signal.reason) : exitCode(report.findings, flags.failOn);
+    return report.interrupted ? interruptedExit(signal.reason) : exitCode(report.findings, flags.failOn);
   } finally {
     progress?.stop();
     await ctx.close();
