@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { DBInstance } from '@aws-sdk/client-rds';
 import { DbsecError, SourceMissing, ifConfigured } from './errors.js';
 import { KNOWN_LOG_LINE_PREFIXES, RDS_LOG_LINE_PREFIX } from './sources/logs/prefix.js';
@@ -169,6 +170,15 @@ export class TargetContext implements CheckContext {
     await this.openedSession()?.then((session) => session.close(), () => undefined);
     this.awsClients?.destroy();
   }
+}
+
+/** How long an interrupted command waits for its sessions to end before it goes on anyway. */
+const CLOSE_GRACE_MS = 1_000;
+
+/** Closes every context; interrupted, a connection still being made (a silent server) is not waited for. */
+export async function closeContexts(contexts: readonly TargetContext[], signal: AbortSignal | undefined): Promise<void> {
+  const closing = Promise.all(contexts.map((ctx) => ctx.close()));
+  await (signal?.aborted ? Promise.race([closing, delay(CLOSE_GRACE_MS, undefined, { ref: false })]) : closing);
 }
 
 async function* withPhrases(records: readonly LogRecord[], phrases: readonly string[]): AsyncGenerator<LogRecord> {

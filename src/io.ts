@@ -13,9 +13,10 @@ export interface Io {
   outputLost?: boolean;
   /**
    * Ctrl-C and SIGTERM as an AbortSignal, for a command that ends with the report so far rather than dying. Only a
-   * command that asks gets this; the others still stop at once. A second Ctrl-C quits at once.
+   * command that asks gets this; the others still stop at once. A second Ctrl-C quits at once. `outcome` tells the user
+   * what follows (by default, the report so far).
    */
-  interruption?(): AbortSignal;
+  interruption?(outcome?: string): AbortSignal;
   /** Waits until what was written to stdout has left, and says why it could not (a full disk): never a crash. */
   flush?(): Promise<Error | undefined>;
 }
@@ -33,12 +34,12 @@ export function processIo(): Io {
     stdout: process.stdout,
     stderr: process.stderr,
     now: systemClock,
-    interruption() {
+    interruption(outcome = 'the report so far follows') {
       if (interruption) return interruption.signal;
       const controller = (interruption = new AbortController());
       const onSignal = (signal: NodeJS.Signals) => {
         if (controller.signal.aborted) process.exit(interruptedExit(signal));
-        process.stderr.write(`\ndbsec: ${signal === 'SIGINT' ? 'interrupted' : 'terminated'}: stopping its queries; the report so far follows (Ctrl-C again quits at once).\n`);
+        process.stderr.write(`\ndbsec: ${signal === 'SIGINT' ? 'interrupted' : 'terminated'}: stopping its queries; ${outcome} (Ctrl-C again quits at once).\n`);
         controller.abort(signal);
       };
       process.on('SIGINT', onSignal);

@@ -1,8 +1,7 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { whenAborted } from './abort.js';
 import type { Check } from './checks/types.js';
-import { TargetContext, type CheckContext, type ContextDeps } from './context.js';
+import { closeContexts, TargetContext, type CheckContext, type ContextDeps } from './context.js';
 import { DbsecError, SourceMissing, messageOf } from './errors.js';
 import { makeFinding } from './finding.js';
 import { makeReport, type Finding, type Report } from './report.js';
@@ -75,14 +74,9 @@ export async function runChecks(plan: RunPlan): Promise<Report> {
     return plan.signal?.aborted ? { ...report, interrupted: true } : report;
   } finally {
     plan.progress?.stop();
-    const closing = Promise.all(contexts.map((ctx) => ctx.close()));
-    // Interrupted, a connection still being made (a silent server) is not waited for: the report comes first.
-    await (plan.signal?.aborted ? Promise.race([closing, delay(CLOSE_GRACE_MS, undefined, { ref: false })]) : closing);
+    await closeContexts(contexts, plan.signal);
   }
 }
-
-/** How long an interrupted run waits for its sessions to end before it reports anyway. */
-const CLOSE_GRACE_MS = 1_000;
 
 /** Past this, a window's end is not "now": a check of present state says it cannot look back to it. */
 const PRESENT_SLACK_MS = 60_000;

@@ -1,12 +1,15 @@
+import type { ClientConfig } from 'pg';
 import { redactSecrets } from './redact.js';
 import type { LogFormat } from './sources/logs/record.js';
-
+import { pgClientConfig } from './sources/pg-connection.js';
 
 /** One database to review: how to reach PostgreSQL, and optionally the RDS instance and its logs. */
 export interface Target {
   name: string;
-  /** A postgres:// URL; when absent and usePgEnv is set, libpq's PG* variables (and ~/.pgpass) apply. */
+  /** A postgres:// URL or libpq keyword=value string; when absent and usePgEnv is set, libpq's PG* variables (and ~/.pgpass) apply. */
   databaseUrl?: string;
+  /** databaseUrl as node-postgres takes it, checked when the target is resolved. */
+  pgConfig?: ClientConfig;
   usePgEnv: boolean;
   rdsInstance?: string;
   region?: string;
@@ -40,9 +43,11 @@ export function hasPgEnv(env: NodeJS.ProcessEnv): boolean {
 export function resolveTarget(input: TargetInput, env: NodeJS.ProcessEnv, index = 0): Target {
   const region = input.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   const logGroup = input.logGroup ?? (input.rdsInstance ? `/aws/rds/instance/${input.rdsInstance}/postgresql` : undefined);
+  const pgConfig = input.databaseUrl ? pgClientConfig(input.databaseUrl) : undefined;
   return {
-    name: input.name ?? input.rdsInstance ?? databaseLabel(input.databaseUrl) ?? (hasPgEnv(env) ? pgEnvLabel(env) : `target-${index + 1}`),
+    name: input.name ?? input.rdsInstance ?? (pgConfig && databaseLabel(pgConfig)) ?? (hasPgEnv(env) ? pgEnvLabel(env) : `target-${index + 1}`),
     databaseUrl: input.databaseUrl,
+    pgConfig,
     usePgEnv: !input.databaseUrl && hasPgEnv(env),
     rdsInstance: input.rdsInstance,
     region,
@@ -54,14 +59,8 @@ export function resolveTarget(input: TargetInput, env: NodeJS.ProcessEnv, index 
   };
 }
 
-function databaseLabel(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    const parsed = new URL(url);
-    return `${parsed.hostname || 'localhost'}${parsed.port ? `:${parsed.port}` : ''}${parsed.pathname.length > 1 ? parsed.pathname : ''}`;
-  } catch {
-    return 'database';
-  }
+function databaseLabel(config: ClientConfig): string {
+  return `${config.host || 'localhost'}${config.port ? `:${config.port}` : ''}${config.database ? `/${config.database}` : ''}`;
 }
 
 function pgEnvLabel(env: NodeJS.ProcessEnv): string {

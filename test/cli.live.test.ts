@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
@@ -279,6 +279,16 @@ describe('other commands', () => {
     }
     const none = await dbsec(['evidence', 'verify', join(dir, 'no-such-dir')]);
     expect(none).toMatchObject({ code: 2, stderr: expect.stringContaining('cannot be read: pass the directory') });
+  });
+
+  it('dbsec evidence collect seals nothing and leaves no directory when nothing could be collected', async () => {
+    const out = join(dir, 'evidence-none');
+    const run = await dbsec(['evidence', 'collect', '--database-url', 'postgres://u:pw@127.0.0.1:1/db', '-o', out], { ...awsEnv, AWS_REGION: '' });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toMatch(/^Nothing could be collected for 127\.0\.0\.1:1\/db: no evidence was sealed or kept\.\n/);
+    expect(run.stdout).toMatch(/^ {2}MISSING {4}audit-roles\.json {2}Cannot connect to PostgreSQL at u@127\.0\.0\.1:1\/db: connection refused/m);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).filter((name) => name.startsWith('.evidence-none.partial-'))).toEqual([]);
   });
 
   it('--notify POSTs the summary with a Slack text, retries after a 500, and a failed notification changes nothing', async () => {

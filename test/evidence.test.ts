@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectItems } from '../src/evidence/collect.js';
+import { collectItems, stagedEvidenceDir } from '../src/evidence/collect.js';
 import { verdictOf, verifyManifest, writeManifest } from '../src/evidence/manifest.js';
 import type { CheckContext } from '../src/context.js';
 import type { EvidenceOptions } from '../src/evidence/items.js';
@@ -57,5 +57,52 @@ describe('evidence verify', () => {
     const results = await collectItems(dir, [{ file: 'audit-roles.json', what: 'roles', collect: async () => ({ roles: [] }) }], {} as CheckContext, {} as EvidenceOptions);
     expect(readFileSync(victim, 'utf8')).toBe('precious\n');
     expect(results).toEqual([expect.objectContaining({ file: 'audit-roles.json', collected: false, reason: expect.stringMatching(/EEXIST|already exists/) })]);
+  });
+});
+
+describe('evidence collect appears whole or not at all', () => {
+  const fresh = () => mkdtempSync(join(root, 'staged-'));
+  const writeOne = async (staging: string) => {
+    writeFileSync(join(staging, 'audit-roles.json'), '{}\n');
+    await writeManifest(staging, ['audit-roles.json']);
+    return 1;
+  };
+
+  it('renames a sealed private directory into place, leaving nothing else', async () => {
+    const parent = fresh();
+    const dir = join(parent, 'evidence');
+    expect(await stagedEvidenceDir(dir, '--output', writeOne, () => true)).toEqual({ result: 1, kept: true });
+    expect(readdirSync(parent)).toEqual(['evidence']);
+    expect(readdirSync(dir).sort()).toEqual(['MANIFEST.sha256', 'audit-roles.json']);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+  });
+
+  it('accepts an empty directory made beforehand', async () => {
+    const parent = fresh();
+    mkdirSync(join(parent, 'evidence'));
+    expect((await stagedEvidenceDir(join(parent, 'evidence'), '--output', writeOne, () => true)).kept).toBe(true);
+    expect(readdirSync(join(parent, 'evidence'))).toContain('MANIFEST.sha256');
+  });
+
+  it('refuses a directory with a stale file, so a fresh seal can never cover it', async () => {
+    const parent = fresh();
+    mkdirSync(join(parent, 'evidence'));
+    writeFileSync(join(parent, 'evidence', 'audit-roles.json'), 'stale\n');
+    await expect(stagedEvidenceDir(join(parent, 'evidence'), '--output', writeOne, () => true)).rejects.toThrow(/evidence is not empty: evidence is never overwritten or added to; choose a new --output directory/);
+    expect(readdirSync(join(parent, 'evidence'))).toEqual(['audit-roles.json']);
+    symlinkSync(join(parent, 'evidence'), join(parent, 'link'));
+    await expect(stagedEvidenceDir(join(parent, 'link'), '--output', writeOne, () => true)).rejects.toThrow(/link exists and is not a directory/);
+  });
+
+  it('a collection that fails halfway, or gathered nothing, leaves no directory', async () => {
+    const parent = fresh();
+    const failing = async (staging: string) => {
+      writeFileSync(join(staging, 'audit-roles.json'), '{}\n');
+      throw new Error('interrupted');
+    };
+    await expect(stagedEvidenceDir(join(parent, 'evidence'), '--output', failing, () => true)).rejects.toThrow('interrupted');
+    expect(await stagedEvidenceDir(join(parent, 'evidence'), '--output', writeOne, () => false)).toEqual({ result: 1, kept: false });
+    expect(existsSync(join(parent, 'evidence'))).toBe(false);
+    expect(readdirSync(parent)).toEqual([]);
   });
 });

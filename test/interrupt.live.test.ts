@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
@@ -137,6 +137,19 @@ describe('dbsec interrupted from outside', () => {
     expect(run.code).toBe(130);
     expect(existsSync(output)).toBe(false);
     expect(run.stderr).toMatch(/dbsec: Interrupted: no compliance report was written/);
+  }, 30_000);
+
+  it('evidence collect and incident start: interrupted, they keep no directory at all and exit 130', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'dbsec-interrupt-'));
+    const url = `postgres://u@127.0.0.1:${await port}/db`;
+    const evidence = await interruptAfter(['evidence', 'collect', '--database-url', url, '-o', join(parent, 'evidence')], 'SIGINT', 1_500);
+    expect(evidence.code).toBe(130);
+    expect(evidence.stderr).toMatch(/dbsec: Interrupted: no evidence was kept, since a partial collection is never sealed; run it again\./);
+    const incident = await interruptAfter(['incident', 'start', '--id', 'INC-1', '--database-url', url, '-o', join(parent, 'incident')], 'SIGTERM', 1_500);
+    expect(incident.code).toBe(143);
+    expect(incident.stderr).toMatch(/no partial evidence is kept/);
+    // Neither the evidence directories nor their staging directories are left behind.
+    expect(readdirSync(parent)).toEqual([]);
   }, 30_000);
 
   it('activity: SIGINT while stdin is still open reports what was read', async () => {

@@ -27,7 +27,7 @@ const QUERY_TIMEOUT_MARGIN_MS = 5_000;
 
 function newClient(target: Target, limits: PgLimits): pg.Client {
   return new pg.Client({
-    ...(target.databaseUrl ? { connectionString: target.databaseUrl } : {}),
+    ...target.pgConfig,
     application_name: 'dbsec',
     connectionTimeoutMillis: limits.connectTimeoutMs,
     // statement_timeout bounds the server; this bounds a server that stops answering altogether.
@@ -129,6 +129,8 @@ export function describePgError(err: unknown, where: string): string {
     case '57014':
       if (/user request/.test(message)) return `PostgreSQL at ${where}: the query was cancelled (dbsec was interrupted, or an operator cancelled it).`;
       return `PostgreSQL at ${where} cancelled a query at dbsec's statement_timeout; raise statementTimeout in the config if the catalog is very large.`;
+    case '55P03':
+      return `PostgreSQL at ${where}: a query waited longer than lockTimeout for a lock another session holds (${message}); retry later, or raise lockTimeout in the config.`;
     case '42501':
       return `PostgreSQL at ${where}: ${message}; grant the pg_monitor role to the user dbsec connects as.`;
     case '53300':

@@ -1,15 +1,16 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TargetContext } from '../../context.js';
+import { whenAborted } from '../../abort.js';
+import { closeContexts, TargetContext } from '../../context.js';
 import { DbsecError } from '../../errors.js';
-import { collectItems, prepareEvidenceDir, summaryOf, type Collected } from '../../evidence/collect.js';
+import { anyCollected, collectItems, interruptedCollection, stagedEvidenceDir, summaryOf, type Collected } from '../../evidence/collect.js';
 import { EVIDENCE_ITEMS } from '../../evidence/items.js';
 import { verdictOf, verifyManifest, writeManifest } from '../../evidence/manifest.js';
 import type { Io } from '../../io.js';
 import { spinner } from '../../progress.js';
 import { safeText } from '../../redact.js';
 import { EXIT } from '../../status.js';
-import { describeTarget } from '../../target.js';
+import { describeTarget, type Target } from '../../target.js';
 import { reviewWindow, type TimeWindow } from '../../time.js';
 import { configOf, contextDeps, targetsOf } from '../shared/targets.js';
 import type { TargetFlags, TerminalFlags, WindowFlags } from '../shared/flags.js';
@@ -32,37 +33,52 @@ export async function collectEvidence(flags: EvidenceFlags, io: Io, version: str
   const logWindow = reviewWindow(flags, '30d', now);
   const trailWindow = reviewWindow({ since: flags.trailSince, until: flags.until }, '90d', now);
   const options = { now, logWindow, trailWindow, maxItems: positive(flags.maxItems, '--max-items') };
-  await prepareEvidenceDir(flags.output, '--output');
+  const signal = io.interruption?.('no partial evidence is kept');
+  const subdir = (name: string) => (targets.length > 1 ? name.replace(/[^\w.-]+/g, '_') : '');
   const progress = !flags.quiet && io.stderr.isTTY ? await spinner(io.stderr as NodeJS.WriteStream, 'collecting evidence') : undefined;
-  let collectedAny = false;
-  let missingAny = false;
-  try {
-    for (const target of targets) {
-      const dir = targets.length > 1 ? join(flags.output, target.name.replace(/[^\w.-]+/g, '_')) : flags.output;
-      await prepareEvidenceDir(dir, '--output');
-      const ctx = new TargetContext(target, logWindow, now, contextDeps(config, io));
-      let results: Collected[];
-      try {
-        results = await collectItems(dir, EVIDENCE_ITEMS, ctx, options, (file) => {
-          if (progress) progress.text = `collecting evidence: ${target.name}: ${file}`;
-        });
-      } finally {
-        await ctx.close();
-      }
-      const record = { tool: { name: 'dbsec', version }, collectedAt: now.toISOString(), target: describeTarget(target), options: { logWindow: isoWindow(logWindow), trailWindow: isoWindow(trailWindow), maxItems: options.maxItems }, items: results };
-      await writeFile(join(dir, 'collection.json'), `${JSON.stringify(record, null, 2)}\n`, { flag: 'wx' });
-      const files = results.filter((r) => r.collected).map((r) => r.file);
-      await writeManifest(dir, [...files, 'collection.json']);
-      collectedAny ||= files.length > 0;
-      missingAny ||= files.length < results.length;
-      progress?.stop();
-      io.stdout.write(summaryOf(dir, target.name, results));
+  const collectTarget = async (staging: string, target: Target): Promise<Collected[]> => {
+    const dir = join(staging, subdir(target.name));
+    await mkdir(dir, { recursive: true });
+    const ctx = new TargetContext(target, logWindow, now, contextDeps(config, io));
+    void whenAborted(signal).then(() => ctx.cancel());
+    let results: Collected[];
+    try {
+      results = await collectItems(dir, EVIDENCE_ITEMS, ctx, options, (file) => {
+        if (progress) progress.text = `collecting evidence: ${target.name}: ${file}`;
+      }, signal);
+    } finally {
+      await closeContexts([ctx], signal);
     }
+    if (signal?.aborted) throw interruptedCollection(signal);
+    const files = results.filter((r) => r.collected).map((r) => r.file);
+    // A target where nothing could be collected is not sealed: an empty seal would vouch for nothing.
+    if (files.length === 0) {
+      await rm(dir, { recursive: true, force: true });
+      return results;
+    }
+    const record = { tool: { name: 'dbsec', version }, collectedAt: now.toISOString(), target: describeTarget(target), options: { logWindow: isoWindow(logWindow), trailWindow: isoWindow(trailWindow), maxItems: options.maxItems }, items: results };
+    await writeFile(join(dir, 'collection.json'), `${JSON.stringify(record, null, 2)}\n`, { flag: 'wx' });
+    await writeManifest(dir, [...files, 'collection.json']);
+    return results;
+  };
+  let outcome: { result: Collected[][]; kept: boolean };
+  try {
+    outcome = await stagedEvidenceDir(
+      flags.output,
+      '--output',
+      async (staging) => {
+        const all: Collected[][] = [];
+        for (const target of targets) all.push(await collectTarget(staging, target));
+        return all;
+      },
+      (all) => all.some(anyCollected),
+    );
   } finally {
     progress?.stop();
   }
-  if (!collectedAny) return EXIT.unusable;
-  return missingAny ? EXIT.checkErrors : EXIT.clean;
+  outcome.result.forEach((results, i) => io.stdout.write(summaryOf(join(flags.output, subdir(targets[i]!.name)), targets[i]!.name, results, anyCollected(results))));
+  if (!outcome.kept) return EXIT.unusable;
+  return outcome.result.every((results) => results.every((r) => r.collected)) ? EXIT.clean : EXIT.checkErrors;
 }
 
 /** dbsec evidence verify: exit 0 when every file matches its hash, 1 when any changed, is missing or was added. */

@@ -1,7 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { TargetContext } from '../../context.js';
+import { whenAborted } from '../../abort.js';
+import { closeContexts, TargetContext } from '../../context.js';
 import { DbsecError, messageOf } from '../../errors.js';
 import type { Io } from '../../io.js';
 import { spinner } from '../../progress.js';
@@ -13,7 +14,7 @@ import { activitySnapshot } from '../../sources/pg-activity.js';
 import { instanceSecurityGroups } from '../../sources/security-groups.js';
 import { awsCall } from '../../sources/aws.js';
 import { captureBaseline } from '../../baseline/capture.js';
-import { collectItems, prepareEvidenceDir, summaryOf, type Collected } from '../../evidence/collect.js';
+import { anyCollected, collectItems, interruptedCollection, stagedEvidenceDir, summaryOf, type Collected } from '../../evidence/collect.js';
 import { EVIDENCE_ITEMS, type EvidenceItem } from '../../evidence/items.js';
 import { MANIFEST, verdictOf, verifyManifest, writeManifest } from '../../evidence/manifest.js';
 import { logAction, osUser, selectSessions, terminateSessions, type ActionLog } from '../../respond/containment.js';
@@ -63,34 +64,52 @@ export async function incidentStart(flags: IncidentFlags, io: Io, version: strin
   const { target, config } = await oneTarget(flags, io);
   const now = io.now();
   const window = reviewWindow(flags, '24h', now);
-  await prepareEvidenceDir(out, '-o/--output');
-  const ctx = new TargetContext(target, window, now, contextDeps(config, io));
+  const signal = io.interruption?.('no partial evidence is kept');
   const progress = !flags.quiet && io.stderr.isTTY ? await spinner(io.stderr as NodeJS.WriteStream, `incident ${flags.id}: preserving evidence`) : undefined;
-  let results: Collected[];
-  let snapshot: Record<string, unknown>;
-  try {
-    const trailWindow = { from: new Date(window.to.getTime() - CLOUDTRAIL_HISTORY_DAYS * 86_400_000), to: window.to };
-    results = await collectItems(out, INCIDENT_ITEMS, ctx, { now, trailWindow, logWindow: window, maxItems: 100_000 }, (file) => {
-      if (progress) progress.text = `incident ${flags.id}: ${file}`;
-    });
-    snapshot = await takeSnapshot(ctx, flags, io.now, (text) => {
-      if (progress) progress.text = text;
-    });
-  } finally {
-    progress?.stop();
-    await ctx.close();
-  }
-  const record = { incident: flags.id, severity: flags.severity ?? 'high', startedAt: now.toISOString(), by: osUser(), tool: { name: 'dbsec', version }, target: describeTarget(target), window: { from: window.from.toISOString(), to: window.to.toISOString() }, items: results, snapshot };
-  await writeFile(join(out, 'incident.json'), `${JSON.stringify(record, null, 2)}\n`, { flag: 'wx' });
-  await writeManifest(out, [...results.filter((r) => r.collected).map((r) => r.file), 'incident.json']);
-  io.stdout.write(summaryOf(out, target.name, results));
-  io.stdout.write(`  snapshot   ${safeText(String(snapshot.message))}\n`);
-  const collected = results.filter((r) => r.collected).length;
-  if (collected === 0) return EXIT.unusable;
-  return collected < results.length || snapshot.status === 'failed' ? EXIT.checkErrors : EXIT.clean;
+  const preserve = async (staging: string) => {
+    const ctx = new TargetContext(target, window, now, contextDeps(config, io));
+    void whenAborted(signal).then(() => ctx.cancel());
+    let results: Collected[];
+    let snapshot: Snapshot = { status: 'none', message: 'interrupted before the snapshot' };
+    try {
+      const trailWindow = { from: new Date(window.to.getTime() - CLOUDTRAIL_HISTORY_DAYS * 86_400_000), to: window.to };
+      const onItem = (file: string) => {
+        if (progress) progress.text = `incident ${flags.id}: ${file}`;
+      };
+      results = await collectItems(staging, INCIDENT_ITEMS, ctx, { now, trailWindow, logWindow: window, maxItems: 100_000 }, onItem, signal);
+      if (!signal?.aborted) {
+        snapshot = await takeSnapshot(ctx, flags, { dir: staging, clock: io.now, signal }, (text) => {
+          if (progress) progress.text = text;
+        });
+      }
+    } finally {
+      progress?.stop();
+      await closeContexts([ctx], signal);
+    }
+    // A snapshot already requested outlives the discarded evidence: the user must know it exists.
+    if (signal?.aborted) throw interruptedCollection(signal, snapshot.status === 'requested' || snapshot.status === 'available' ? `; the RDS snapshot ${snapshot.id} was requested and stays` : '');
+    if (anyCollected(results)) {
+      const record = { incident: flags.id, severity: flags.severity ?? 'high', startedAt: now.toISOString(), by: osUser(), tool: { name: 'dbsec', version }, target: describeTarget(target), window: { from: window.from.toISOString(), to: window.to.toISOString() }, items: results, snapshot };
+      await writeFile(join(staging, 'incident.json'), `${JSON.stringify(record, null, 2)}\n`, { flag: 'wx' });
+      await writeManifest(staging, [...results.filter((r) => r.collected).map((r) => r.file), 'incident.json']);
+    }
+    return { results, snapshot };
+  };
+  const { result, kept } = await stagedEvidenceDir(out, '-o/--output', preserve, ({ results }) => anyCollected(results));
+  io.stdout.write(summaryOf(out, target.name, result.results, kept));
+  io.stdout.write(`  snapshot   ${safeText(String(result.snapshot.message))}\n`);
+  if (!kept) return EXIT.unusable;
+  return result.results.every((r) => r.collected) && ['none', 'dry-run', 'available'].includes(result.snapshot.status) ? EXIT.clean : EXIT.checkErrors;
 }
 
-async function takeSnapshot(ctx: TargetContext, flags: IncidentFlags, clock: Clock, progress: (text: string) => void): Promise<Record<string, unknown>> {
+interface Snapshot {
+  /** requested: created, but not seen available before the wait ended (or was interrupted). */
+  status: 'none' | 'dry-run' | 'requested' | 'available' | 'failed';
+  id?: string;
+  message: string;
+}
+
+async function takeSnapshot(ctx: TargetContext, flags: IncidentFlags, run: { dir: string; clock: Clock; signal?: AbortSignal }, progress: (text: string) => void): Promise<Snapshot> {
   if (!ctx.target.rdsInstance) return { status: 'none', message: 'no RDS instance: no snapshot (take a filesystem backup or pg_basebackup by hand)' };
   const stamp = ctx.now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const id = `incident-${flags.id.replace(/[^A-Za-z0-9-]/g, '-')}-${stamp}`.slice(0, 255);
@@ -98,16 +117,16 @@ async function takeSnapshot(ctx: TargetContext, flags: IncidentFlags, clock: Clo
   try {
     const { sdk, client } = await ctx.aws().rds();
     await awsCall('rds:CreateDBSnapshot', () => client.send(new sdk.CreateDBSnapshotCommand({ DBInstanceIdentifier: ctx.target.rdsInstance, DBSnapshotIdentifier: id, Tags: [{ Key: 'dbsec-incident', Value: flags.id }] })));
-    const started = clock();
-    const timer = setInterval(() => progress(`waiting for snapshot ${id} to be available (${Math.round(elapsedMs(clock, started) / 1000)} s)`), 1000);
+    const started = run.clock();
+    const timer = setInterval(() => progress(`waiting for snapshot ${id} to be available (${Math.round(elapsedMs(run.clock, started) / 1000)} s)`), 1000);
     try {
       const maxWaitTime = Number(flags.wait ?? 1800);
-      const result = await sdk.waitUntilDBSnapshotAvailable({ client, maxWaitTime, minDelay: 1, maxDelay: 15 }, { DBSnapshotIdentifier: id });
-      if (result.state !== 'SUCCESS') return { status: 'failed', id, message: `snapshot ${id} was not available after ${maxWaitTime} s (${result.state}); check it in the console` };
+      const result = await sdk.waitUntilDBSnapshotAvailable({ client, maxWaitTime, minDelay: 1, maxDelay: 15, abortSignal: run.signal }, { DBSnapshotIdentifier: id });
+      if (result.state !== 'SUCCESS') return { status: 'requested', id, message: `snapshot ${id} was not available after ${maxWaitTime} s (${result.state}); check it in the console` };
     } finally {
       clearInterval(timer);
     }
-    await logAction({ path: join(flags.output!, 'actions.jsonl'), command: `incident start ${flags.id}`, clock }, { actor: { os: osUser(), database: '-' }, action: 'rds:CreateDBSnapshot', target: { instance: ctx.target.rdsInstance, snapshot: id }, result: 'available' });
+    await logAction({ path: join(run.dir, 'actions.jsonl'), command: `incident start ${flags.id}`, clock: run.clock }, { actor: { os: osUser(), database: '-' }, action: 'rds:CreateDBSnapshot', target: { instance: ctx.target.rdsInstance, snapshot: id }, result: 'available' });
     return { status: 'available', id, message: `snapshot ${id} is available` };
   } catch (err) {
     return { status: 'failed', id, message: `snapshot ${id} failed: ${messageOf(err)}` };

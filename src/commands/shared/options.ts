@@ -40,7 +40,7 @@ function add(command: Command, options: Option[]): Command {
 export function withConnection(command: Command): Command {
   return add(command, [
     new Option('-c, --config <file>', 'YAML or JSON config: targets, thresholds per check id, allow-lists'),
-    new Option('--database-url <url>', 'PostgreSQL URL (default: libpq environment PGHOST, PGUSER, PGPASSWORD, PGSSLMODE, ~/.pgpass)'),
+    new Option('--database-url <url>', "PostgreSQL URL or libpq keyword=value string ('host=db user=auditor dbname=app'); default: libpq environment PGHOST, PGUSER, PGPASSWORD, PGSSLMODE, ~/.pgpass"),
     new Option('--rds-instance <id>', 'RDS DB instance identifier, for the AWS checks'),
     new Option('--region <region>', 'AWS region (default: AWS_REGION)'),
     new Option('--profile <profile>', 'AWS profile from ~/.aws/config'),
