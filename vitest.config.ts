@@ -12,6 +12,7 @@ const shared = {
   fileParallelism: false,
   testTimeout: 60_000,
   hookTimeout: 120_000,
+  setupFiles: ['test/helpers/load-lexer.ts'],
   env: {
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { loadModule } from 'libpg-query';
 import { DbsecError, messageOf } from './errors.js';
 import { processIo, type Io } from './io.js';
 import { redactSecrets } from './redact.js';
@@ -30,7 +31,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', `${EXIT_CODES}\n\nStart with: dbsec demo    (a real PostgreSQL and a local AWS endpoint, nothing to set up)`)
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
-    .exitOverride();
+    .exitOverride()
+    // PostgreSQL's lexer redacts every output (redactSecrets); it is WebAssembly, loaded once before any command runs.
+    .hook('preAction', () => loadModule());
   const context: CommandContext = { io, setExit, version: VERSION };
   for (const command of COMMANDS) command.define(program, context);
   return program;

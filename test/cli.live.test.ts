@@ -8,6 +8,7 @@ import { ROLES, createRoles, failLogins, holdSessions } from '../src/sandbox/pg-
 import { SANDBOX_INSTANCE, sandboxAwsEnv, sandboxEndpoint } from '../src/sandbox/aws-scenario.js';
 import type { AwsEndpoint } from '../src/sandbox/aws-endpoint.js';
 import { servers, sql } from './helpers/servers.js';
+import { writeQuietLog } from './helpers/quiet-log.js';
 
 const BIN = new URL('../bin/dbsec', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'dbsec-cli-'));
@@ -89,7 +90,7 @@ describe('dbsec daily end to end', () => {
 
   it('runs self-hosted with no AWS at all: AWS checks skipped with the flag to add, exit 0 when nothing else is found', async () => {
     const log = join(dir, 'empty.log');
-    writeFileSync(log, '');
+    writeQuietLog(log);
     const run = await dbsec(['daily', '--database-url', databaseUrl, '--log-file', log, '--format', 'json', '-c', writeConfig('calm.yaml', 'checks:\n  daily.long-running-queries:\n    minDuration: 1h\n')]);
     const report = JSON.parse(run.stdout);
     const skipped = report.findings.filter((f: { status: string }) => f.status === 'skipped');
@@ -136,7 +137,7 @@ describe('bad input', () => {
 describe('other commands', () => {
   it('dbsec weekly runs the weekly checks built so far over a 7-day window, and says when the logs are blind', async () => {
     const quiet = join(dir, 'weekly.log');
-    writeFileSync(quiet, '');
+    writeQuietLog(quiet);
     const run = await dbsec(['weekly', '--database-url', databaseUrl, '--log-file', quiet, '--format', 'json']);
     const report = JSON.parse(run.stdout);
     expect(report.command).toBe('weekly');
@@ -168,7 +169,7 @@ describe('other commands', () => {
   it('dbsec weekly --reset-stats is a dry run without --execute, needs the privilege with it, and resets as superuser', async () => {
     await sql(server!, 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     const quiet = join(dir, 'reset.log');
-    writeFileSync(quiet, '');
+    writeQuietLog(quiet);
     const weekly = (url: string, extra: string[]) => dbsec(['weekly', '--database-url', url, '--log-file', quiet, '--format', 'json', '--reset-stats', ...extra]);
     const dry = await weekly(databaseUrl, []);
     expect(dry.stderr).toMatch(/: dry run: would run SELECT pg_stat_statements_reset\(\) after this review; add --execute/);
@@ -321,7 +322,7 @@ describe('other commands', () => {
       expect(JSON.parse(failed.stdout).command).toBe('daily');
       received.length = 0;
       const quiet = join(dir, 'quiet-activity.log');
-      writeFileSync(quiet, '');
+      writeQuietLog(quiet);
       expect((await dbsec(['activity', '--log-file', quiet, '--notify', hook, '--format', 'json'])).code).toBe(0);
       expect(received).toEqual([]);
     } finally {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { createRoles, failLogins, holdSessions, ROLES } from '../src/sandbox/pg-scenario.js';
 import { logSince, logSize, servers, sql } from './helpers/servers.js';
+import { writeQuietLog } from './helpers/quiet-log.js';
 
 const BIN = new URL('../bin/dbsec', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'dbsec-respond-'));
@@ -110,7 +111,7 @@ describe('respond.failed-auth-burst (failed-auth)', () => {
     const burst = findingsOf(run.stdout).find((f) => f.checkId === 'respond.failed-auth-burst')!;
     expect(burst).toMatchObject({ status: 'investigate', title: 'Brute force from 127.0.0.1: 12 failed logins for 2 users' });
     const quiet = join(dir, 'quiet.log');
-    writeFileSync(quiet, '');
+    writeQuietLog(quiet);
     const ok = await dbsec(['respond', 'failed-auth', '--log-file', quiet, '--format', 'json']);
     expect(findingsOf(ok.stdout).find((f) => f.checkId === 'respond.failed-auth-burst')!.status).toBe('ok');
     const missing = await dbsec(['respond', 'failed-auth', '--log-file', join(dir, 'none.log'), '--format', 'json']);

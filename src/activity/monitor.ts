@@ -1,5 +1,5 @@
 import { parse as parseCsv } from 'csv-parse/sync';
-import { redactSecrets, truncate } from '../redact.js';
+import { redactParameters, redactSecrets, truncate } from '../redact.js';
 import { classifySql, type ClassifyOptions, type Classified } from './classify.js';
 import type { LogRecord } from '../sources/logs/record.js';
 import { alertFor, type ActivityConfig, type Alert } from './rules.js';
@@ -217,7 +217,6 @@ export class ActivityMonitor {
   private emit(entry: LogRecord, classified: Classified, parameters: string | undefined | null, source: ActivityEvent['source']): void {
     const useCase = classified.useCase!;
     const application = entry.application ?? (entry.pid !== undefined ? this.applications.get(entry.pid) : undefined);
-    const secretStatement = /\bPASSWORD\b/i.test(classified.statement);
     const event: ActivityEvent = {
       time: entry.time?.toISOString() ?? null,
       user: entry.user ?? null,
@@ -229,8 +228,7 @@ export class ActivityMonitor {
       command: classified.command,
       objects: classified.objects.map(redactSecrets),
       statement: truncate(redactSecrets(classified.statement), STATEMENT_CHARS),
-      // a parameter of a statement about passwords is the password
-      parameters: parameters ? (secretStatement ? '***' : truncate(redactSecrets(parameters), STATEMENT_CHARS)) : null,
+      parameters: parameters ? truncate(redactParameters(classified.statement, parameters), STATEMENT_CHARS) : null,
       notes: classified.notes.map(redactSecrets),
       source,
       alert: null,

@@ -3,7 +3,7 @@ import { awsCall } from '../sources/aws.js';
 import { ROLES_SQL } from '../checks/weekly/db-users.js';
 import { GRANTS_SQL } from '../checks/weekly/table-privileges.js';
 import { ACL_SQL } from '../checks/monthly/access-control.js';
-import { redactSecrets } from '../redact.js';
+import { redactLogMessage } from '../redact.js';
 import { instanceSecurityGroups } from '../sources/security-groups.js';
 import { describeKmsKeys } from '../sources/kms-keys.js';
 import { cloudTrailReach } from '../sources/cloudtrail-history.js';
@@ -68,7 +68,7 @@ export const EVIDENCE_ITEMS: EvidenceItem[] = [
       const scan = await ctx.scanLogs([], options.logWindow);
       const events = [];
       for await (const record of scan.records) {
-        events.push({ time: record.time?.toISOString() ?? null, user: record.user ?? null, database: record.database ?? null, client: record.client ?? null, pid: record.pid ?? null, level: record.level, message: redactSecrets(record.message) });
+        events.push({ time: record.time?.toISOString() ?? null, user: record.user ?? null, database: record.database ?? null, client: record.client ?? null, pid: record.pid ?? null, level: record.level, message: redactLogMessage(record.message, record.statement) });
         if (events.length >= options.maxItems) break;
       }
       return { origin: scan.origin, events };

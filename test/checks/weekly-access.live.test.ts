@@ -4,9 +4,10 @@ import tablePrivileges from '../../src/checks/weekly/table-privileges.js';
 import { createRoles, ROLES } from '../../src/sandbox/pg-scenario.js';
 import { runCheck, statuses } from '../helpers/run-check.js';
 import { logSince, logSize, servers, sql } from '../helpers/servers.js';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeQuietLog } from '../helpers/quiet-log.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dbsec-weekly-access-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -82,7 +83,7 @@ describe.each(servers().map((server) => [server.flavor, server] as const))('week
 
     it('says unused accounts cannot be checked when the log has no connection lines', async () => {
       const quiet = join(dir, `${_flavor}-quiet.log`);
-      writeFileSync(quiet, '');
+      writeQuietLog(quiet);
       const findings = await runCheck(dbUsers, { ...asAuditor(), logFiles: [quiet] });
       expect(findings[0]!.summary).toContain('Unused accounts could not be checked: no "connection authorized" line');
     });

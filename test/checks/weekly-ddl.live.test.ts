@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -10,6 +10,7 @@ import { runCheck, statuses } from '../helpers/run-check.js';
 import { logSince, logSize, servers, sql } from '../helpers/servers.js';
 import { endpointLifecycle, useEndpoint } from '../helpers/aws.js';
 import type { SandboxPostgres } from '../../src/sandbox/postgres.js';
+import { writeQuietLog } from '../helpers/quiet-log.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dbsec-ddl-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -67,7 +68,7 @@ describe.each(servers().map((server) => [server.flavor, server] as const))('week
     await setLogStatement('ddl');
     try {
       const empty = join(dir, 'quiet.log');
-      writeFileSync(empty, '');
+      writeQuietLog(empty);
       const findings = await runCheck(ddl, { databaseUrl: auditor(), logFiles: [empty] });
       expect(findings[0]).toMatchObject({ status: 'ok', summary: 'log_statement = ddl: TRUNCATE is not logged (it needs mod or all).' });
     } finally {

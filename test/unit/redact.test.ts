@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { escapeControl, redactSecrets, safeText } from '../../src/redact.js';
+import { escapeControl, redactLogMessage, redactParameters, redactSecrets, safeText } from '../../src/redact.js';
 
 describe('redactSecrets', () => {
   it.each([
@@ -60,4 +60,54 @@ describe('redactSecrets on role statements with random passwords (property-based
     );
   });
 
+});
+
+describe('redaction by PostgreSQL\'s lexer', () => {
+  it.each([
+    // positions are UTF-8 bytes in the lexer: text before the password must not shift the mask
+    ["SELECT 'é数据'; ALTER ROLE x PASSWORD 'Hunter2' LOGIN", "SELECT 'é数据'; ALTER ROLE x PASSWORD '***' LOGIN"],
+    // an E'' DO body, whose EXECUTE string holds the statement with backslash-escaped quotes
+    ["DO E'BEGIN EXECUTE \\'ALTER ROLE x PASSWORD \\'\\'Hunter2\\'\\'\\'; END'", "DO E'BEGIN EXECUTE \\'ALTER ROLE x PASSWORD \\'\\'***\\'\\'\\'; END'"],
+    // three levels: a function body that runs a DO block that runs EXECUTE
+    ["CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $f$BEGIN EXECUTE $x$DO $d$BEGIN EXECUTE 'CREATE ROLE y PASSWORD ''Hunter2'''; END$d$$x$; END$f$",
+      "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $f$BEGIN EXECUTE $x$DO $d$BEGIN EXECUTE 'CREATE ROLE y PASSWORD ''***'''; END$d$$x$; END$f$"],
+    // the lexer skips comments; the patterns that follow it do not
+    ["SELECT pg_sleep(1) /* export, password 'Hunter2' */", "SELECT pg_sleep(1) /* export, password '***' */"],
+    // strings that merely mention passwords are left as they were
+    ["SELECT 'password reset' AS note, 'it''s' AS x", "SELECT 'password reset' AS note, 'it''s' AS x"],
+  ])('%s', (input, expected) => {
+    expect(redactSecrets(input)).toBe(expected);
+  });
+
+  it('falls back to the patterns for text the lexer cannot read (a statement cut mid-string)', () => {
+    expect(redactSecrets("statement: ALTER ROLE x PASSWORD 'Hunter2 and the rest was cut")).toBe("statement: ALTER ROLE x PASSWORD '***'");
+  });
+
+  it('masks the execute parameters bound to PASSWORD, and keeps the others', () => {
+    expect(redactParameters('ALTER ROLE x PASSWORD $1 VALID UNTIL $2', "$1 = 'Hunter2', $2 = '2030-01-01'")).toBe("$1 = '***', $2 = '2030-01-01'");
+    expect(redactParameters('CREATE ROLE x LOGIN ENCRYPTED PASSWORD $2 CONNECTION LIMIT $1', "$1 = '5', $2 = 'it''s Hunter2'")).toBe("$1 = '5', $2 = '***'");
+  });
+
+  it('masks every parameter of a statement that touches a credential column, and none of a plain one', () => {
+    expect(redactParameters('SELECT id FROM users WHERE login = $1 AND password_hash = crypt($2, password_hash)', "$1 = 'ann', $2 = 'Hunter2'")).toBe('***');
+    expect(redactParameters('SELECT * FROM orders WHERE id = $1', "$1 = '42'")).toBe("$1 = '42'");
+  });
+
+  it('masks a password quoted back by a syntax error of a role statement', () => {
+    expect(redactLogMessage('syntax error at or near "Hunter2"', 'ALTER ROLE x WITH PASSWORD Hunter2')).toBe('syntax error at or near "***"');
+    expect(redactLogMessage('syntax error at or near "FORM"', 'SELECT 1 FORM t')).toBe('syntax error at or near "FORM"');
+  });
+
+  it('prepared role statements: the bound password never survives (property-based)', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 9 }), (password, n) => {
+        const others = Array.from({ length: 9 }, (_, i) => i + 1).filter((i) => i !== n).map((i) => `$${i} = 'v${i}'`);
+        const detail = [`$${n} = '${password.replace(/'/g, "''")}'`, ...others].join(', ');
+        const out = redactParameters(`ALTER ROLE app PASSWORD $${n} VALID UNTIL $${n === 1 ? 2 : 1}`, detail);
+        // exactly the other values, and the mask where the password was
+        expect(out).toBe([`$${n} = '***'`, ...others].join(', '));
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

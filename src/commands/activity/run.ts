@@ -167,6 +167,10 @@ async function serverFacts(ctx: TargetContext): Promise<ServerFacts> {
 }
 
 /** Which use cases the logging cannot show, from the server's settings or, without them, from what the log holds. */
+function unreadSources(count: number): string {
+  return count ? ` ${count === 1 ? 'One log source' : `${count} log sources`} could not be read (activity.source says why): these counts leave ${count === 1 ? 'it' : 'them'} out.` : '';
+}
+
 function blindSpots(summary: ActivitySummary, server: ServerFacts | undefined): string {
   if (server) {
     const pgaudit = server.pgaudit && server.pgaudit !== 'none' ? server.pgaudit : undefined;
@@ -220,9 +224,10 @@ function buildReport(input: BuildInput): Report {
   findings.push(
     makeFinding(
       {
-        status: input.interrupted ? 'error' : 'ok',
+        // A source that could not be read leaves the counts partial: never ok.
+        status: input.interrupted || input.problems.length > 0 ? 'error' : 'ok',
         title: `${input.interrupted ? 'Interrupted after ' : ''}${monitor.statements} statements, ${USE_CASES.reduce((n, u) => n + monitor.byUseCase[u].events, 0)} events, ${totalAlerts} alerts`,
-        summary: `${stats.records} entries (${stats.format ?? 'no'} format${stats.format === 'stderr' && stats.prefix ? ` with log_line_prefix '${stats.prefix}'` : ''}, ${(stats.bytes / 1e6).toFixed(1)} MB). ${blindSpots(monitor, input.server)}${skippedInput(stats)}${cut}${input.interrupted ? ' dbsec was interrupted: the rest of the log was not read.' : ''}`,
+        summary: `${stats.records} entries (${stats.format ?? 'no'} format${stats.format === 'stderr' && stats.prefix ? ` with log_line_prefix '${stats.prefix}'` : ''}, ${(stats.bytes / 1e6).toFixed(1)} MB). ${blindSpots(monitor, input.server)}${skippedInput(stats)}${cut}${input.interrupted ? ' dbsec was interrupted: the rest of the log was not read.' : ''}${unreadSources(input.problems.length)}`,
         resource: describeTarget(target).logSource,
         value: totalAlerts,
         evidence: USE_CASES.map((u) => ({ useCase: u, events: monitor.byUseCase[u].events, monitor: monitor.byUseCase[u].monitor, investigate: monitor.byUseCase[u].investigate })),

@@ -55,6 +55,11 @@ async function contain(alert: AlertName, flags: RespondFlags, selector: Selector
   const finding = (draft: Parameters<typeof makeFinding>[0]) => makeFinding(draft, source);
   if (!selected) {
     const proposals = proposalsFrom(alert, report);
+    const blind = report.findings.filter((f) => f.status === 'error').length;
+    // An investigation that could not look has found nothing only in the sense that it saw nothing.
+    if (!proposals.length && blind) {
+      return finding({ status: 'skipped', title: 'No containment can be proposed', summary: `${blind === 1 ? 'One step' : `${blind} steps`} of the investigation could not run (see ${blind === 1 ? 'its error' : 'their errors'}): nothing is known to contain yet.`, resource: null });
+    }
     return finding({
       status: proposals.length ? 'monitor' : 'ok',
       title: proposals.length ? `Proposed containment: ${proposals.length} step${proposals.length === 1 ? '' : 's'}` : 'No containment proposed',

@@ -71,6 +71,7 @@ export function logInputs(plan: LogPlan): LogInput[] {
 /** A file, stdin, or each file a glob pattern matches in rotation order; with follow, the newest is followed. */
 async function* fileRecords(pattern: string, plan: LogPlan, stats: LogStats): AsyncGenerator<LogRecord[]> {
   const paths = await filesOf(pattern);
+  const bytesBefore = stats.bytes;
   for (const [index, path] of paths.entries()) {
     const follow = plan.follow && path !== '-' && index === paths.length - 1;
     const chunks = follow ? followFile(path, plan.follow!.signal) : ((await openLog(path)) as AsyncIterable<Buffer>);
@@ -79,6 +80,11 @@ async function* fileRecords(pattern: string, plan: LogPlan, stats: LogStats): As
     } catch (err) {
       throw err instanceof DbsecError ? err : readFailure(path, err);
     }
+  }
+  // Nothing at all to read is not a quiet log: the wrong file, or one rotated away. A followed file may fill later.
+  if (stats.bytes === bytesBefore && !plan.follow) {
+    const name = pattern === '-' ? 'stdin' : pattern;
+    throw new DbsecError(`${name} is empty: there is no log line to review; check that it is the server's log for the window (log_destination, logging_collector) and was not rotated away.`);
   }
 }
 
