@@ -48,6 +48,19 @@ describe('evidence verify', () => {
     expect(lines.at(-1)).toMatch(/^NOT OK: 1 files unchanged, 0 changed, 0 missing, 0 added, 2 tampered/);
   });
 
+  it('sees names that differ only in case, which a case-insensitive file system would take for one file', async () => {
+    const dir = await sealed('case');
+    writeFileSync(join(dir, 'Audit-Roles.json'), '{"roles": []}\n');
+    const manifest = readFileSync(join(dir, 'MANIFEST.sha256'), 'utf8');
+    writeFileSync(join(dir, 'MANIFEST.sha256'), `${manifest}${'2'.repeat(64)}  AUDIT-PRIVILEGES.json\n`);
+    const { clean, lines } = verdictOf(await verifyManifest(dir), dir);
+    expect(clean).toBe(false);
+    expect(lines.filter((l) => l.startsWith('TAMPERED'))).toEqual([
+      'TAMPERED AUDIT-PRIVILEGES.json: the manifest also lists audit-privileges.json, a name that differs only in case',
+      'TAMPERED Audit-Roles.json: its name differs from the sealed audit-roles.json only in case',
+    ]);
+  });
+
   it('collect never writes through a link left in the directory', async () => {
     const dir = join(root, 'collect');
     mkdirSync(dir);

@@ -54,9 +54,17 @@ export async function verifyManifest(dir: string): Promise<ManifestCheck> {
     listed.set(match[2]!, match[1]!);
   }
   const result: ManifestCheck = { unchanged: [], changed: [], missing: [], added: [], tampered: [] };
+  // On a case-insensitive file system (macOS, Windows shares) two such names are one file: one could stand in for the other.
+  const byFolded = new Map<string, string>();
   for (const [file, expected] of listed) {
     if (!plainRelative(file)) {
       result.tampered.push({ file, why: 'the manifest names a path outside the evidence directory (not followed)' });
+      continue;
+    }
+    const twin = byFolded.get(file.toLowerCase());
+    byFolded.set(file.toLowerCase(), file);
+    if (twin !== undefined) {
+      result.tampered.push({ file, why: `the manifest also lists ${twin}, a name that differs only in case` });
       continue;
     }
     const kind = await lstat(join(dir, file)).catch(() => undefined);
@@ -67,7 +75,9 @@ export async function verifyManifest(dir: string): Promise<ManifestCheck> {
   }
   for (const entry of await entriesUnder(dir)) {
     if (entry.file === MANIFEST || listed.has(entry.file)) continue;
-    if (entry.kind === 'file') result.added.push(entry.file);
+    const twin = byFolded.get(entry.file.toLowerCase());
+    if (twin !== undefined) result.tampered.push({ file: entry.file, why: `its name differs from the sealed ${twin} only in case` });
+    else if (entry.kind === 'file') result.added.push(entry.file);
     else if (entry.kind !== 'directory') result.tampered.push({ file: entry.file, why: `a ${entry.kind} that no collection writes` });
   }
   return result;
