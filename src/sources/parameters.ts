@@ -84,15 +84,16 @@ export function normalizeSetting(value: string | undefined | null): string {
 /** Where a setting that governs the server is read: the RDS parameter group for an instance, pg_settings otherwise. */
 export interface SettingsView {
   origin: string;
-  /** The configured value; undefined when left at the engine default (RDS) or unknown to the server. */
-  get(name: string): string | undefined;
+  /** The configured values; a name is absent when left at the engine default (RDS) or unknown to the server. */
+  values: Record<string, string>;
 }
 
 export async function governingSettings(ctx: CheckContext, names: readonly string[]): Promise<SettingsView> {
+  const valuesOf = (value: (name: string) => string | undefined) => Object.fromEntries(names.flatMap((name) => (value(name) === undefined ? [] : [[name, value(name)!]])));
   if (ctx.target.rdsInstance) {
     const { groups, parameters } = await rdsParameters(ctx);
-    return { origin: `parameter group ${groups.join(' + ')}`, get: (name) => parameters.get(name)?.value };
+    return { origin: `parameter group ${groups.join(' + ')}`, values: valuesOf((name) => parameters.get(name)?.value) };
   }
   const live = await liveSettings(ctx, names);
-  return { origin: 'pg_settings', get: (name) => live.get(name)?.setting };
+  return { origin: 'pg_settings', values: valuesOf((name) => live.get(name)?.setting) };
 }

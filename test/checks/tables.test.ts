@@ -15,6 +15,9 @@ import network from '../../src/checks/monthly/network.js';
 import encryption from '../../src/checks/monthly/encryption.js';
 import connectionSources from '../../src/checks/respond/connection-sources.js';
 import runaway from '../../src/checks/respond/runaway-queries.js';
+import loggingConfig from '../../src/checks/monthly/logging-config.js';
+import parameterDrift from '../../src/checks/monthly/parameter-drift.js';
+import compliance from '../../src/checks/monthly/compliance.js';
 import type { ActivitySnapshot } from '../../src/sources/pg-activity.js';
 import { checkTester, recorded } from '../helpers/check-tester.js';
 
@@ -159,4 +162,37 @@ checkTester(runaway, [
   { name: 'nothing has run 5 minutes', data: running, expect: 'ok' },
   { name: 'the held pg_sleep past a 2 s limit', data: running, options: { runawayAfter: '2s' }, expect: 'investigate' },
   { name: 'a role that cannot see other sessions', data: { ...running, seesAllSessions: false }, expect: 'error' },
+]);
+
+type Logging = Parameters<typeof loggingConfig.evaluate>[0];
+const logging = recorded<Logging>('monthly.logging-config').data;
+const withSettings = (values: Record<string, string>): Logging => ({ ...logging, settings: { ...logging.settings, values: { ...logging.settings.values, ...values } } });
+checkTester(loggingConfig, [
+  { name: 'the recorded group: connections, disconnections, ddl and pgaudit logged, exported, kept 30 days', data: logging, expect: 'ok', titles: ['All 5 logging prerequisites are in place'] },
+  { name: 'self-hosted (no export) with the same settings from pg_settings', data: { settings: { origin: 'pg_settings', values: logging.settings.values } }, expect: 'ok', titles: ['All 3 logging prerequisites are in place'] },
+  { name: 'log_disconnections off', data: withSettings({ log_disconnections: '0' }), expect: 'monitor', titles: ['log_disconnections is 0'] },
+  { name: 'the log group kept 7 days', data: { ...logging, export: { ...logging.export!, retentionDays: 7 } }, expect: 'monitor', titles: [/^log group .* is 7 days$/] },
+  { name: 'the log export disabled', data: { ...logging, export: { ...logging.export!, exported: false } }, expect: 'investigate', titles: [/^postgresql log export of dbsec-demo-db is disabled$/] },
+  { name: 'log_statement none and pgaudit not loaded', data: withSettings({ log_statement: 'none', shared_preload_libraries: 'pg_stat_statements' }), expect: 'investigate', titles: ['statement logging is log_statement = none'] },
+]);
+
+type Drift = Parameters<typeof parameterDrift.evaluate>[0];
+const drift = recorded<Drift>('monthly.parameter-drift').data;
+// The server as the group says it should run: every grouped value live.
+const matching: Drift = { ...drift, live: new Map([...drift.live].map(([name, live]) => [name, { ...live, setting: drift.group.parameters.get(name)?.value ?? live.setting }])) };
+checkTester(parameterDrift, [
+  { name: 'every grouped security parameter live on the server', data: matching, expect: 'ok', titles: [/^\d+ security parameters match the running server$/] },
+  { name: 'the group is pending-reboot', data: { ...matching, group: { ...matching.group, applyStatus: [{ group: 'dbsec-demo-pg15', status: 'pending-reboot' }] } }, expect: 'monitor', titles: ['Parameter group dbsec-demo-pg15 is pending-reboot on dbsec-demo-db'] },
+  { name: 'the recorded demo server, not run with the group (log_statement mod against ddl…)', data: drift, expect: 'investigate', titles: [/^log_statement is mod on the server but ddl in dbsec-demo-pg15$/, /^log_min_duration_statement/, /^shared_preload_libraries/] },
+]);
+
+type Compliance = Parameters<typeof compliance.evaluate>[0];
+const rollup = recorded<Compliance>('monthly.compliance').data;
+const allOk: Compliance = { prior: rollup.prior.map((f) => ({ ...f, status: 'ok' as const })), awsConfig: { ...rollup.awsConfig, rules: rollup.awsConfig.rules.filter((r) => r.compliance === 'COMPLIANT') } };
+checkTester(compliance, [
+  { name: 'every control compliant, every AWS Config rule COMPLIANT', data: allOk, expect: 'ok', titles: [/^(\d+) of \1 controls compliant$/] },
+  { name: 'one control not assessed is never ok', data: { ...allOk, prior: allOk.prior.map((f) => (f.checkId === 'monthly.network' ? { ...f, status: 'error' as const } : f)) }, expect: 'monitor', titles: [/controls compliant, 1 not assessed$/] },
+  { name: 'an AWS Config rule NON_COMPLIANT', data: { ...allOk, awsConfig: rollup.awsConfig }, expect: 'monitor', titles: [/controls compliant$/, 'AWS Config rule rds-logging-enabled is NON_COMPLIANT'] },
+  { name: 'the recorded month: alarm coverage and parameter drift at investigate', data: rollup, expect: 'investigate' },
+  { name: 'nothing could be assessed', data: { ...rollup, prior: rollup.prior.map((f) => ({ ...f, status: 'error' as const })) }, expect: 'error', titles: [/^None of the \d+ controls could be assessed/] },
 ]);

@@ -8,9 +8,11 @@ import { worstStatus, type Status } from '../../src/status.js';
 /** What a check's collect() read from a real server, recorded by fixtures/record-check-data.mjs. */
 export function recorded<Data>(checkId: string): { recordedAt: Date; data: Data } {
   // Times were written as ISO strings: they come back as Dates, as collect() returned them.
-  const file = JSON.parse(readFileSync(new URL(`../../fixtures/checks/${checkId}.json`, import.meta.url), 'utf8'), (_, value) =>
-    typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/.test(value) ? new Date(value) : value,
-  );
+  // Maps were written as {"$map": entries}.
+  const file = JSON.parse(readFileSync(new URL(`../../fixtures/checks/${checkId}.json`, import.meta.url), 'utf8'), (_, value) => {
+    if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/.test(value)) return new Date(value);
+    return value !== null && typeof value === 'object' && Array.isArray(value.$map) ? new Map(value.$map) : value;
+  });
   return { recordedAt: file.recordedAt, data: file.data };
 }
 

@@ -89,13 +89,13 @@ function exportRows(e: LogExport, options: Options): Row[] {
 }
 
 function settingRows(settings: SettingsView): Row[] {
-  const on = (name: string) => normalizeSetting(settings.get(name)) === 'on';
-  const logStatement = normalizeSetting(settings.get('log_statement')) || 'none';
-  const libraries = normalizeSetting(settings.get('shared_preload_libraries')).split(',');
-  const pgauditLog = normalizeSetting(settings.get('pgaudit.log'));
+  const on = (name: string) => normalizeSetting(settings.values[name]) === 'on';
+  const logStatement = normalizeSetting(settings.values['log_statement']) || 'none';
+  const libraries = normalizeSetting(settings.values['shared_preload_libraries']).split(',');
+  const pgauditLog = normalizeSetting(settings.values['pgaudit.log']);
   const pgaudit = libraries.includes('pgaudit') && pgauditLog !== '' && pgauditLog !== 'none';
   const statementsLogged = ['ddl', 'mod', 'all'].includes(logStatement) || pgaudit;
-  const shown = (name: string) => settings.get(name) ?? 'default (off)';
+  const shown = (name: string) => settings.values[name] ?? 'default (off)';
   return [
     { prerequisite: 'log_connections', value: shown('log_connections'), expected: 'on', pass: on('log_connections'), level: 'investigate', blind: 'logins cannot be counted and unused accounts cannot be found' },
     { prerequisite: 'log_disconnections', value: shown('log_disconnections'), expected: 'on', pass: on('log_disconnections'), level: 'monitor', blind: 'session lengths are unknown in an investigation' },
