@@ -62,6 +62,8 @@ export async function openPgSession(target: Target, limits: PgLimits): Promise<P
           try {
             return (await client.query(sql, params)).rows;
           } catch (err) {
+            // Giving up on a server that stopped answering: ask it to stop the query too, if it still can.
+            if (/Query read timeout/i.test(messageOf(err))) void cancelBackend(target, limits, pid);
             throw new DbsecError(describePgError(err, where));
           } finally {
             running = false;
