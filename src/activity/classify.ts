@@ -33,7 +33,7 @@ const PRIVILEGED_FUNCTIONS = new Set(['pg_terminate_backend', 'pg_cancel_backend
 /** Functions that turn encoded text back into SQL; EXECUTE of their result is how wrapped code hides. */
 const DECODING_FUNCTIONS = new Set(['decode', 'convert_from', 'encode', 'chr', 'translate', 'reverse', 'convert', 'from_base64']);
 /** When a statement matches several use cases, the riskiest names it. */
-const PRIORITY: UseCase[] = ['data-exfiltration', 'obfuscated-code', 'privileged-operation', 'function-tampering', 'drop-table', 'user-dropped', 'user-created', 'view-delete', 'alter-table', 'table-created', 'function-execution'];
+const PRIORITY: UseCase[] = ['data-exfiltration', 'obfuscated-code', 'privileged-operation', 'function-tampering', 'drop-table', 'truncate', 'user-dropped', 'user-created', 'view-delete', 'alter-table', 'table-created', 'function-execution'];
 const HIGH_RISK_ALTER = new Set(['AT_DisableRowSecurity', 'AT_NoForceRowSecurity', 'AT_DisableTrig', 'AT_DisableTrigAll', 'AT_DisableTrigUser', 'AT_DropConstraint', 'AT_ChangeOwner']);
 const ROLE_POWERS = new Set(['superuser', 'createrole', 'bypassrls', 'replication', 'createdb']);
 
@@ -71,7 +71,7 @@ function classifyNode(type: string, node: Ast, text: string, options: ClassifyOp
     }
     case 'TruncateStmt':
       objects = (node.relations ?? []).map((r: Ast) => relationName(r.RangeVar));
-      note('drop-table');
+      note('truncate');
       break;
     case 'AlterTableStmt': {
       objects = [relationName(node.relation)];
@@ -209,7 +209,7 @@ function inspectCalls(node: Ast, note: (u: UseCase, ...n: string[]) => void): vo
     const full = parts.join('.');
     if ((!schema || schema === 'pg_catalog') && EXFILTRATION_FUNCTIONS.has(name)) note('data-exfiltration', `calls ${full}`);
     else if ((!schema || schema === 'pg_catalog') && PRIVILEGED_FUNCTIONS.has(name)) {
-      if (name !== 'set_config' || changesSensitiveSetting(call)) note('privileged-operation', `calls ${full}`);
+      if (name !== 'set_config' || changesSensitiveSetting(call, node)) note('privileged-operation', `calls ${full}`);
     }
     else if (schema ? schema !== 'pg_catalog' : !BUILTIN.has(name)) note('function-execution', `calls ${full}`);
   }
@@ -219,14 +219,40 @@ function inspectCalls(node: Ast, note: (u: UseCase, ...n: string[]) => void): vo
 const SENSITIVE_SETTING = /^(role|session_authorization|session_replication_role|row_security|log_|pgaudit\.|default_transaction_read_only)/;
 
 /** set_config('search_path', …) is routine (pg_dump does it); a sensitive name, or one not written out, is not. */
-function changesSensitiveSetting(call: Ast): boolean {
-  const name = call.args?.[0]?.A_Const?.sval?.sval;
-  return typeof name !== 'string' || SENSITIVE_SETTING.test(name.toLowerCase());
+function changesSensitiveSetting(call: Ast, statement: Ast): boolean {
+  const names = settingNames(call.args?.[0], statement);
+  return names === undefined || names.some((name) => SENSITIVE_SETTING.test(name.toLowerCase()));
 }
 
-/** A read of a sensitive table without a WHERE clause reads all of it. */
+/**
+ * The settings a set_config() call can change: its literal first argument, or, for pg_dump's
+ * `SELECT set_config(name, …) FROM pg_settings WHERE name IN ('…')`, the names the WHERE clause allows. undefined:
+ * not known from the text.
+ */
+function settingNames(argument: Ast | undefined, statement: Ast): string[] | undefined {
+  const literal = argument?.A_Const?.sval?.sval;
+  if (typeof literal === 'string') return [literal];
+  const column = argument?.ColumnRef?.fields?.at(-1)?.String?.sval;
+  const fromPgSettings = (statement.fromClause ?? []).length === 1 && /^pg_settings$/i.test(statement.fromClause[0]?.RangeVar?.relname ?? '');
+  const where = statement.whereClause?.A_Expr;
+  if (column !== 'name' || !fromPgSettings || where?.lexpr?.ColumnRef?.fields?.at(-1)?.String?.sval !== 'name') return undefined;
+  const compared: Ast[] = where.kind === 'AEXPR_IN' ? (where.rexpr?.List?.items ?? []) : where.kind === 'AEXPR_OP' && where.name?.[0]?.String?.sval === '=' ? [where.rexpr] : [];
+  const names = compared.map((item) => item?.A_Const?.sval?.sval);
+  return names.length > 0 && names.every((name): name is string => typeof name === 'string') ? names : undefined;
+}
+
+/** Aggregates that return a figure, not the values they read (string_agg, array_agg, min and max return values). */
+const SUMMARY_AGGREGATES = new Set(['count', 'sum', 'avg', 'stddev', 'stddev_pop', 'stddev_samp', 'variance', 'var_pop', 'var_samp', 'bool_and', 'bool_or', 'every']);
+
+/** SELECT count(*) FROM t: one row of figures, whatever the table holds. A GROUP BY would return its keys. */
+function onlySummaries(node: Ast): boolean {
+  const targets: Ast[] = node.targetList ?? [];
+  return !node.groupClause && targets.length > 0 && targets.every((t) => SUMMARY_AGGREGATES.has(String(t.ResTarget?.val?.FuncCall?.funcname?.at(-1)?.String?.sval ?? '').toLowerCase()));
+}
+
+/** A read of a sensitive table without a WHERE clause reads all of it, unless it returns only figures. */
 function inspectSensitiveReads(node: Ast, options: ClassifyOptions, note: (u: UseCase, ...n: string[]) => void): void {
-  if (options.sensitiveTables.length === 0 || node.whereClause) return;
+  if (options.sensitiveTables.length === 0 || node.whereClause || onlySummaries(node)) return;
   for (const relation of collect(node.fromClause ?? [], 'RangeVar')) {
     const name = relationName(relation);
     if (matchesAny(name, options.sensitiveTables) || matchesAny(relation.relname, options.sensitiveTables)) note('data-exfiltration', `bulk read of sensitive table ${name}`, `calls ${name}`);

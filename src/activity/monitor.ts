@@ -233,7 +233,7 @@ export class ActivityMonitor {
       source,
       alert: null,
     };
-    event.alert = alertFor({ useCase, highRisk: classified.highRisk, user: entry.user, database: entry.database, application, objects: classified.objects, time: entry.time }, this.options.config);
+    event.alert = alertFor({ useCase, command: classified.command, highRisk: classified.highRisk, user: entry.user, database: entry.database, application, objects: classified.objects, time: entry.time }, this.options.config);
     const counts = this.summary.byUseCase[useCase];
     counts.events++;
     if (event.alert) counts[event.alert.status]++;

@@ -8,6 +8,7 @@ type RuleStatus = AlertStatus | 'log';
 /** The seed's weighting: what a DAM must raise at once, what it should flag, what it only records. */
 export const DEFAULT_RULES: Record<UseCase, RuleStatus> = {
   'drop-table': 'investigate',
+  truncate: 'investigate',
   'function-tampering': 'investigate',
   'obfuscated-code': 'investigate',
   'privileged-operation': 'investigate',
@@ -56,6 +57,7 @@ type Allow = z.infer<typeof AllowSchema>;
 
 export interface RuleInput {
   useCase: UseCase;
+  command: string;
   highRisk: boolean;
   user?: string;
   database?: string;
@@ -77,6 +79,11 @@ export function alertFor(event: RuleInput, config: ActivityConfig): Alert | null
   if (event.useCase === 'alter-table' && event.highRisk && status !== 'log') {
     status = config.highRiskAlterTable ?? 'investigate';
     id = 'activity.alter-table.high-risk';
+  }
+  // A REVOKE takes access away, which restores a control far more often than it breaks one: seen, not escalated.
+  if (event.useCase === 'privileged-operation' && event.command === 'REVOKE' && rule?.status === undefined) {
+    status = 'monitor';
+    id = 'activity.privileged-operation.revoke';
   }
   if (status === 'log') return null;
   if ((rule?.allow ?? []).some((allow) => allowed(allow, event))) return null;

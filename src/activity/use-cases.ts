@@ -6,6 +6,7 @@ export const USE_CASES = [
   'view-delete',
   'alter-table',
   'drop-table',
+  'truncate',
   'privileged-operation',
   'user-created',
   'table-created',
@@ -22,7 +23,9 @@ export const USE_CASE_INFO: Record<UseCase, { seedName: string; remediation: str
   'obfuscated-code': { seedName: 'Attempt to Create Wrapped Object', remediation: 'Decode the body and read what it runs; drop the object and treat its author as an incident if it was not expected. Remove untrusted languages (DROP EXTENSION plpython3u).' },
   'view-delete': { seedName: 'SQL Delete View', remediation: 'Check the rows deleted through the view against a change ticket; restore from backup if they were not meant to go.' },
   'alter-table': { seedName: 'SQL Command – Alter Table', remediation: 'Match the change to a migration; a disabled row-level security, trigger or constraint, or a change of owner, is reverted unless it was planned.' },
-  'drop-table': { seedName: 'SQL Command – Drop Table', remediation: 'Match the DROP or TRUNCATE to a change ticket; otherwise restore the table from a snapshot (point-in-time recovery) and investigate the session.' },
+  'drop-table': { seedName: 'SQL Command – Drop Table', remediation: 'Match the DROP to a change ticket; otherwise restore the table from a snapshot (point-in-time recovery) and investigate the session.' },
+  // Not one of the seed's eleven: TRUNCATE destroys a table's rows as DROP destroys the table, and logs differently.
+  truncate: { seedName: 'SQL Command – Drop Table (TRUNCATE empties the table the same way)', remediation: 'Match the TRUNCATE to a change ticket; otherwise restore the rows from a snapshot (point-in-time recovery) and investigate the session; a truncated audit or log table is an attempt to hide something.' },
   'privileged-operation': { seedName: 'Privileged Operation', remediation: 'Confirm the operation was authorised; revoke what was granted, reset what was set (ALTER SYSTEM RESET), and review who holds the role that did it.' },
   'user-created': { seedName: 'User Create', remediation: 'Confirm the new role was requested; otherwise ALTER ROLE … NOLOGIN and investigate who created it.' },
   'table-created': { seedName: 'Table Created', remediation: 'Recorded for oversight; an unexpected table (especially UNLOGGED or from SELECT INTO) can be a staging area for exfiltration.' },

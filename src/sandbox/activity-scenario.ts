@@ -43,7 +43,7 @@ export const ACTIVITY_STEPS: Step[] = [
   { expect: 'alter-table', sql: `ALTER TABLE act_customers DISABLE ROW LEVEL SECURITY` },
   { expect: 'table-created', sql: `CREATE UNLOGGED TABLE act_staging (id int)` },
   { expect: 'table-created', sql: `SELECT * INTO act_copy FROM act_customers` },
-  { expect: 'drop-table', sql: `TRUNCATE act_copy` },
+  { expect: 'truncate', sql: `TRUNCATE act_copy` },
   { expect: 'drop-table', sql: `DROP TABLE act_copy, act_staging` },
   { expect: 'user-created', sql: `CREATE ROLE act_intruder LOGIN PASSWORD '${SCENARIO_SECRET}'` },
   { expect: 'privileged-operation', sql: `GRANT SELECT ON act_customers TO act_intruder` },

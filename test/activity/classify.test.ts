@@ -28,7 +28,8 @@ describe('classification with PostgreSQL’s grammar', () => {
     ['DROP VIEW v_customers', 'view-delete', 'DROP VIEW', ['v_customers']],
     ['ALTER TABLE t ADD COLUMN c int', 'alter-table', 'ALTER TABLE', ['t']],
     ['DROP TABLE a, s.b', 'drop-table', 'DROP TABLE', ['a', 's.b']],
-    ['TRUNCATE a', 'drop-table', 'TRUNCATE TABLE', ['a']],
+    ['TRUNCATE a', 'truncate', 'TRUNCATE TABLE', ['a']],
+    ['truncate table only audit_log, b restart identity', 'truncate', 'TRUNCATE TABLE', ['audit_log', 'b']],
     ['GRANT SELECT ON t TO PUBLIC', 'privileged-operation', 'GRANT', ['t']],
     ['GRANT admin TO bob', 'privileged-operation', 'GRANT', ['admin']],
     ['ALTER ROLE bob BYPASSRLS', 'privileged-operation', 'ALTER ROLE', ['bob']],
@@ -48,12 +49,31 @@ describe('classification with PostgreSQL’s grammar', () => {
     ["SELECT pg_read_binary_file('/etc/shadow')", 'data-exfiltration', 'SELECT', ['pg_read_binary_file']],
     ['SELECT * FROM customers', 'data-exfiltration', 'SELECT', ['customers']],
     ['SELECT * FROM billing.cards', 'data-exfiltration', 'SELECT', ['billing.cards']],
+    // an aggregate that returns the values themselves is still a bulk read
+    ["SELECT string_agg(email, ',') FROM customers", 'data-exfiltration', 'SELECT', ['customers']],
+    ['SELECT email, count(*) FROM customers GROUP BY email', 'data-exfiltration', 'SELECT', ['customers']],
+    // set_config over pg_settings changes what the WHERE clause names: here a logging setting
+    ["SELECT set_config(name, 'none', false) FROM pg_settings WHERE name = 'log_statement'", 'privileged-operation', 'SELECT', ['set_config']],
+    ["SELECT set_config(name, 'x', false) FROM pg_settings WHERE name IN ('search_path', 'pgaudit.log')", 'privileged-operation', 'SELECT', ['set_config']],
+    ["SELECT set_config(name, 'x', false) FROM pg_settings", 'privileged-operation', 'SELECT', ['set_config']],
   ])('%s → %s', (sql, useCase, command, objects) => {
     expect(one(sql)).toMatchObject({ useCase, command, objects });
   });
 
   it('leaves ordinary statements unclassified, built-in calls included', () => {
-    for (const sql of ['SELECT count(*), now() FROM t', 'SELECT * FROM customers WHERE id = 1', 'UPDATE t SET a = 1', 'INSERT INTO t VALUES (lower($1))', 'RESET ROLE', "SELECT pg_catalog.set_config('search_path', '', false)"]) {
+    for (const sql of [
+      'SELECT count(*), now() FROM t',
+      'SELECT * FROM customers WHERE id = 1',
+      'UPDATE t SET a = 1',
+      'INSERT INTO t VALUES (lower($1))',
+      'RESET ROLE',
+      "SELECT pg_catalog.set_config('search_path', '', false)",
+      // pg_dump's own session setup (PostgreSQL 17+ and the 2024-08 minor releases)
+      "SELECT set_config(name, 'view, foreign-table', false) FROM pg_settings WHERE name IN ('restrict_nonsystem_relation_kind', 'restrict_nonsystem_relation_kind')",
+      // a figure about a sensitive table is not the table
+      'SELECT count(*) FROM customers',
+      'SELECT count(*), avg(amount) FROM billing.cards',
+    ]) {
       expect(one(sql).useCase).toBeNull();
     }
   });

@@ -122,7 +122,7 @@ describe('dbsec activity', () => {
     const run = await dbsec(['demo', '--command', 'activity', '--format', 'json']);
     const report = JSON.parse(run.stdout);
     const alerted = new Set(report.findings.map((f: { checkId: string }) => f.checkId));
-    for (const useCase of ['drop-table', 'function-tampering', 'obfuscated-code', 'privileged-operation', 'user-created', 'data-exfiltration', 'alter-table', 'user-dropped', 'view-delete']) expect(alerted).toContain(`activity.${useCase}`);
+    for (const useCase of ['drop-table', 'truncate', 'function-tampering', 'obfuscated-code', 'privileged-operation', 'user-created', 'data-exfiltration', 'alter-table', 'user-dropped', 'view-delete']) expect(alerted).toContain(`activity.${useCase}`);
     expect(run.code).toBe(1);
   }, 60_000);
 

@@ -8,7 +8,7 @@ import { readRecords } from '../../src/sources/logs/formats.js';
 import { newLogStats, type LogFormat } from '../../src/sources/logs/record.js';
 import { openLog } from '../../src/sources/logs/file-reader.js';
 import { ActivityMonitor, type ActivityEvent } from '../../src/activity/monitor.js';
-import type { ActivityConfig } from '../../src/activity/rules.js';
+import { alertFor, type ActivityConfig } from '../../src/activity/rules.js';
 import { USE_CASES } from '../../src/activity/use-cases.js';
 import { SCENARIO_SECRET } from '../../src/sandbox/activity-scenario.js';
 import { MAX_LINE_BYTES } from '../../src/sources/logs/lines.js';
@@ -104,7 +104,7 @@ describe('damaged and hostile input is counted and skipped, never fatal', () => 
     expect(stats.truncated).toBe(1);
     expect(events.map((e) => [e.useCase, e.objects[0]])).toEqual([
       ['unparsed', undefined],
-      ['drop-table', 'after_huge'],
+      ['truncate', 'after_huge'],
     ]);
   });
 
@@ -176,6 +176,13 @@ describe('rules', () => {
     expect(events.filter((e) => e.useCase === 'alter-table').map((e) => e.alert)).toEqual([null, null]);
     expect(events.filter((e) => e.useCase === 'drop-table').every((e) => e.alert === null)).toBe(true);
     expect(events.find((e) => e.useCase === 'table-created')!.alert).toEqual({ status: 'monitor', rule: 'activity.table-created' });
+  });
+
+  it('see a REVOKE at monitor and a GRANT at investigate, unless the config sets the status', () => {
+    const privileged = (command: string) => ({ useCase: 'privileged-operation' as const, command, highRisk: false, user: 'dba', objects: ['t'] });
+    expect(alertFor(privileged('REVOKE'), {})).toEqual({ status: 'monitor', rule: 'activity.privileged-operation.revoke' });
+    expect(alertFor(privileged('GRANT'), {})).toEqual({ status: 'investigate', rule: 'activity.privileged-operation' });
+    expect(alertFor(privileged('REVOKE'), { rules: { 'privileged-operation': { status: 'investigate' } } })).toEqual({ status: 'investigate', rule: 'activity.privileged-operation' });
   });
 
   it('alert outside the allowed hours and for other roles', async () => {
