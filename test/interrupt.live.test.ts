@@ -152,6 +152,18 @@ describe('dbsec interrupted from outside', () => {
     expect(readdirSync(parent)).toEqual([]);
   }, 30_000);
 
+  it('activity --follow: SIGTERM is its planned end: the summary goes to -o and the exit code is the findings\'', async () => {
+    const output = join(mkdtempSync(join(tmpdir(), 'dbsec-interrupt-')), 'follow.json');
+    const run = await interruptAfter(['activity', '--log-file', FIXTURE, '--follow', '--format', 'json', '-o', output, '--quiet'], 'SIGTERM', 3_000);
+    // the fixture holds investigate alerts
+    expect(run.code).toBe(1);
+    const report = JSON.parse(readFileSync(output, 'utf8'));
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+    expect(report).not.toHaveProperty('interrupted');
+    expect(report.findings.find((f: { checkId: string }) => f.checkId === 'activity.summary')).toMatchObject({ status: 'ok', title: expect.stringMatching(/^[1-9]\d* statements/) });
+    expect(report.findings.some((f: { checkId: string }) => f.checkId === 'activity.drop-table')).toBe(true);
+  }, 30_000);
+
   it('activity: SIGINT while stdin is still open reports what was read', async () => {
     const run = await interruptAfter(['activity', '--log-file', '-', '--format', 'json'], 'SIGINT', 4_000, readFileSync(FIXTURE));
     expect(run.code).toBe(130);

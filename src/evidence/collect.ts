@@ -53,6 +53,9 @@ async function refuseExisting(dir: string, flag: string): Promise<void> {
   throw new DbsecError(`${dir} ${what}: evidence is never overwritten or added to; choose a new ${flag} directory.`);
 }
 
+/** What Ctrl-C tells the user of a collection (Io.interruption's outcome). */
+export const ON_INTERRUPT = 'no partial evidence is kept';
+
 /** The error that ends an interrupted collection, after its staging directory was removed. */
 export function interruptedCollection(signal: AbortSignal, besides = ''): DbsecError {
   return new DbsecError(`Interrupted: no evidence was kept, since a partial collection is never sealed${besides}; run it again.`, interruptedExit(signal.reason));

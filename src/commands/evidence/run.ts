@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { whenAborted } from '../../abort.js';
 import { closeContexts, TargetContext } from '../../context.js';
 import { DbsecError } from '../../errors.js';
-import { anyCollected, collectItems, interruptedCollection, stagedEvidenceDir, summaryOf, type Collected } from '../../evidence/collect.js';
+import { anyCollected, collectItems, interruptedCollection, ON_INTERRUPT, stagedEvidenceDir, summaryOf, type Collected } from '../../evidence/collect.js';
 import { EVIDENCE_ITEMS } from '../../evidence/items.js';
 import { verdictOf, verifyManifest, writeManifest } from '../../evidence/manifest.js';
 import type { Io } from '../../io.js';
@@ -33,7 +33,7 @@ export async function collectEvidence(flags: EvidenceFlags, io: Io, version: str
   const logWindow = reviewWindow(flags, '30d', now);
   const trailWindow = reviewWindow({ since: flags.trailSince, until: flags.until }, '90d', now);
   const options = { now, logWindow, trailWindow, maxItems: positive(flags.maxItems, '--max-items') };
-  const signal = io.interruption?.('no partial evidence is kept');
+  const signal = io.interruption?.(ON_INTERRUPT);
   const subdir = (name: string) => (targets.length > 1 ? name.replace(/[^\w.-]+/g, '_') : '');
   const progress = !flags.quiet && io.stderr.isTTY ? await spinner(io.stderr as NodeJS.WriteStream, 'collecting evidence') : undefined;
   const collectTarget = async (staging: string, target: Target): Promise<Collected[]> => {

@@ -14,7 +14,7 @@ import { activitySnapshot } from '../../sources/pg-activity.js';
 import { instanceSecurityGroups } from '../../sources/security-groups.js';
 import { awsCall } from '../../sources/aws.js';
 import { captureBaseline } from '../../baseline/capture.js';
-import { anyCollected, collectItems, interruptedCollection, stagedEvidenceDir, summaryOf, type Collected } from '../../evidence/collect.js';
+import { anyCollected, collectItems, interruptedCollection, ON_INTERRUPT, stagedEvidenceDir, summaryOf, type Collected } from '../../evidence/collect.js';
 import { EVIDENCE_ITEMS, type EvidenceItem } from '../../evidence/items.js';
 import { MANIFEST, verdictOf, verifyManifest, writeManifest } from '../../evidence/manifest.js';
 import { logAction, osUser, selectSessions, terminateSessions, type ActionLog } from '../../respond/containment.js';
@@ -64,7 +64,7 @@ export async function incidentStart(flags: IncidentFlags, io: Io, version: strin
   const { target, config } = await oneTarget(flags, io);
   const now = io.now();
   const window = reviewWindow(flags, '24h', now);
-  const signal = io.interruption?.('no partial evidence is kept');
+  const signal = io.interruption?.(ON_INTERRUPT);
   const progress = !flags.quiet && io.stderr.isTTY ? await spinner(io.stderr as NodeJS.WriteStream, `incident ${flags.id}: preserving evidence`) : undefined;
   const preserve = async (staging: string) => {
     const ctx = new TargetContext(target, window, now, contextDeps(config, io));
