@@ -2,7 +2,8 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { redactParameters, redactSecrets, truncate } from '../redact.js';
 import { classifySql, type ClassifyOptions, type Classified } from './classify.js';
 import type { LogRecord } from '../sources/logs/record.js';
-import { alertFor, type ActivityConfig, type Alert } from './rules.js';
+import { alertFor, type ActivityConfig, type Alert, type AlertStatus } from './rules.js';
+import { authFailureOf } from '../sources/logs/auth-failures.js';
 import { USE_CASES, type UseCase } from './use-cases.js';
 
 /** One classified statement: the contract of `--format jsonl` and of each alert's evidence. */
@@ -49,6 +50,18 @@ const CACHE_LIMIT = 50_000;
 const MAX_PARSE_CHARS = 200_000;
 
 const FIRST_WORD = /^\s*([A-Za-z]+)/;
+/** The DETAIL PostgreSQL logs (never tells the client) when the role of a failed login does not exist. */
+const ROLE_MISSING = /^Role "(?:[^"]|"")*" does not exist/;
+const FAILURE_REASONS = { password: 'wrong password', pg_hba: 'refused by pg_hba.conf', other: 'authentication failed' } as const;
+/** Users and clients counted for failed logins; past this many (a spray of random names) the counts start again. */
+const FAILURE_KEYS = 100_000;
+
+function bump(counts: Map<string, number>, key: string): number {
+  if (counts.size >= FAILURE_KEYS && !counts.has(key)) counts.clear();
+  const count = (counts.get(key) ?? 0) + 1;
+  counts.set(key, count);
+  return count;
+}
 const ORDINARY = new Map<string, Classified[]>();
 
 /**
@@ -85,6 +98,8 @@ export class ActivityMonitor {
   private readonly lastStatement = new Map<number, string>();
   private readonly lastAudit = new Map<number, string>();
   private readonly lastAuditText = new Map<number, string>();
+  private readonly failuresByUser = new Map<string, number>();
+  private readonly failuresByClient = new Map<string, number>();
   private readonly cache = new Map<string, Classified[]>();
   /**
    * Shapes (literals blanked) of reads and writes already found to be no use case, with their classification:
@@ -107,6 +122,7 @@ export class ActivityMonitor {
 
   handle(entry: LogRecord): void {
     const { message } = entry;
+    if (entry.level === 'FATAL') return this.failedLogin(entry);
     if (entry.level !== 'LOG') return;
     if (message.startsWith('connection authorized:')) return this.sessionStarted(entry);
     if (message.startsWith('disconnection:')) return this.sessionEnded(entry.pid);
@@ -117,6 +133,28 @@ export class ActivityMonitor {
     if (entry.pid !== undefined) this.lastStatement.set(entry.pid, sql.trim());
     const parameters = PARAMETERS.exec(entry.detail ?? '')?.[1];
     this.classifyAndEmit(entry, sql, parameters, 'log_statement');
+  }
+
+  /**
+   * A failed login is an event; it alerts when the failures of its user or of its client pass a bound
+   * (activity.failedLogins), once per bound, so a brute force of thousands gives a few alerts, not thousands.
+   */
+  private failedLogin(entry: LogRecord): void {
+    const failure = authFailureOf(entry);
+    if (!failure) return;
+    const byUser = bump(this.failuresByUser, failure.user);
+    const byClient = bump(this.failuresByClient, failure.client);
+    const notes = [`${FAILURE_REASONS[failure.reason]}; failure ${byUser} for this user, ${byClient} from ${failure.client}`];
+    if (ROLE_MISSING.test(entry.detail ?? '')) notes.push('the role does not exist: guessing role names?');
+    const classified: Classified = { useCase: 'failed-login', command: 'LOGIN', objects: [failure.user], notes, highRisk: false, statement: '' };
+    this.emit({ ...entry, client: entry.client ?? failure.client }, classified, null, 'session', this.boundPassed(byUser, byClient));
+  }
+
+  /** The level a count reaches at this event if it just passed a bound; null otherwise. */
+  private boundPassed(...counts: number[]): AlertStatus | null {
+    const { monitorAbove = 5, investigateAbove = 20 } = this.options.config.failedLogins ?? {};
+    if (counts.includes(investigateAbove + 1)) return 'investigate';
+    return counts.includes(monitorAbove + 1) ? 'monitor' : null;
   }
 
   private sessionStarted(entry: LogRecord): void {
@@ -214,7 +252,7 @@ export class ActivityMonitor {
   }
 
 
-  private emit(entry: LogRecord, classified: Classified, parameters: string | undefined | null, source: ActivityEvent['source']): void {
+  private emit(entry: LogRecord, classified: Classified, parameters: string | undefined | null, source: ActivityEvent['source'], level?: AlertStatus | null): void {
     const useCase = classified.useCase!;
     const application = entry.application ?? (entry.pid !== undefined ? this.applications.get(entry.pid) : undefined);
     const event: ActivityEvent = {
@@ -233,7 +271,7 @@ export class ActivityMonitor {
       source,
       alert: null,
     };
-    event.alert = alertFor({ useCase, command: classified.command, highRisk: classified.highRisk, user: entry.user, database: entry.database, application, objects: classified.objects, time: entry.time }, this.options.config);
+    event.alert = alertFor({ useCase, command: classified.command, highRisk: classified.highRisk, user: entry.user, database: entry.database, application, objects: classified.objects, time: entry.time, level }, this.options.config);
     const counts = this.summary.byUseCase[useCase];
     counts.events++;
     if (event.alert) counts[event.alert.status]++;

@@ -14,6 +14,8 @@ export const DEFAULT_RULES: Record<UseCase, RuleStatus> = {
   'privileged-operation': 'investigate',
   'user-created': 'investigate',
   'data-exfiltration': 'investigate',
+  // counted: the level its count reaches (failedLogins), this the most it can reach
+  'failed-login': 'investigate',
   'alter-table': 'monitor',
   'user-dropped': 'monitor',
   'view-delete': 'monitor',
@@ -49,6 +51,12 @@ export const ActivityConfigSchema = z
     allowedLanguages: z.array(z.string()).optional(),
     /** With pgaudit.log_rows: a read returning more rows than this is a bulk read (data-exfiltration). */
     bulkRows: z.number().int().nonnegative().optional(),
+    /** Failed logins per user and per client: the count past which failed-login alerts (daily.failed-auth's bounds). */
+    failedLogins: z
+      .object({ monitorAbove: z.number().int().nonnegative().default(5), investigateAbove: z.number().int().nonnegative().default(20) })
+      .strict()
+      .refine((b) => b.monitorAbove <= b.investigateAbove, { message: 'monitorAbove must not be above investigateAbove' })
+      .optional(),
   })
   .strict();
 
@@ -64,6 +72,8 @@ export interface RuleInput {
   application?: string;
   objects: string[];
   time?: Date;
+  /** For a counted use case (failed-login): the level its count reached at this event, null while below the bounds. */
+  level?: AlertStatus | null;
 }
 
 export interface Alert {
@@ -84,6 +94,10 @@ export function alertFor(event: RuleInput, config: ActivityConfig): Alert | null
   if (event.useCase === 'privileged-operation' && event.command === 'REVOKE' && rule?.status === undefined) {
     status = 'monitor';
     id = 'activity.privileged-operation.revoke';
+  }
+  if (event.level !== undefined && status !== 'log') {
+    if (event.level === null) return null;
+    status = event.level;
   }
   if (status === 'log') return null;
   if ((rule?.allow ?? []).some((allow) => allowed(allow, event))) return null;

@@ -12,6 +12,7 @@ export const USE_CASES = [
   'table-created',
   'user-dropped',
   'data-exfiltration',
+  'failed-login',
   'unparsed',
 ] as const;
 export type UseCase = (typeof USE_CASES)[number];
@@ -31,5 +32,7 @@ export const USE_CASE_INFO: Record<UseCase, { seedName: string; remediation: str
   'table-created': { seedName: 'Table Created', remediation: 'Recorded for oversight; an unexpected table (especially UNLOGGED or from SELECT INTO) can be a staging area for exfiltration.' },
   'user-dropped': { seedName: 'User Deleted', remediation: 'Confirm the removal was requested; a dropped role can hide who did something earlier.' },
   'data-exfiltration': { seedName: 'Attempted Data Exfiltration', remediation: 'Find what was read and where it went (COPY target, file, pg_dump client); revoke the access and treat it as an incident if it was not authorised.' },
+  // Not one of the seed's eleven: the runbook's daily review of failed connection attempts, as they happen.
+  'failed-login': { seedName: 'Failed logins (runbook: Daily Security Checks §2)', remediation: 'Look for a pattern: one user from many addresses (password spraying), many users or unknown roles from one address (brute force, guessing role names). Block the address in the security group or pg_hba.conf, rotate the targeted credentials, and run `dbsec respond failed-auth`.' },
   unparsed: { seedName: 'Statements PostgreSQL’s grammar could not read', remediation: 'Read the raw statement: it failed to parse (a typo, a newer syntax) or was cut in the log.' },
 };

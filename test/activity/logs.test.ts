@@ -12,6 +12,7 @@ import { alertFor, type ActivityConfig } from '../../src/activity/rules.js';
 import { USE_CASES } from '../../src/activity/use-cases.js';
 import { SCENARIO_SECRET } from '../../src/sandbox/activity-scenario.js';
 import { MAX_LINE_BYTES } from '../../src/sources/logs/lines.js';
+import { KNOWN_LOG_LINE_PREFIXES } from '../../src/sources/logs/prefix.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dbsec-activity-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,7 +23,7 @@ const FIXTURES = new URL('../../fixtures/logs/activity/', import.meta.url).pathn
 const SCENARIO_CONFIG: ActivityConfig = { views: ['act_customer_emails'], sensitiveTables: ['act_customers'] };
 const PREFIX = '%t:%r:%u@%d:[%p]:';
 
-export async function classifyLog(path: string, config: ActivityConfig = SCENARIO_CONFIG, format: LogFormat | 'auto' = 'auto', prefix = PREFIX) {
+export async function classifyLog(path: string, config: ActivityConfig = SCENARIO_CONFIG, format: LogFormat | 'auto' = 'auto', prefix: string | readonly string[] = PREFIX) {
   const events: ActivityEvent[] = [];
   const monitor = new ActivityMonitor({ config, onEvent: (e) => events.push(e) });
   const stats = newLogStats();
@@ -41,7 +42,8 @@ describe.each([
     expect(stats.format).toBe(format);
     expect(stats.skipped).toBe(0);
     const found = new Set(events.map((e) => e.useCase));
-    expect([...USE_CASES.filter((u) => u !== 'unparsed')].filter((u) => !found.has(u))).toEqual([]);
+    // failed logins are not part of this scenario: the failed-login recordings below show them
+    expect([...USE_CASES.filter((u) => u !== 'unparsed' && u !== 'failed-login')].filter((u) => !found.has(u))).toEqual([]);
     expect(events.some((e) => e.source === source)).toBe(true);
   });
 
@@ -162,6 +164,32 @@ describe('damaged and hostile input is counted and skipped, never fatal', () => 
     expect(events.map((e) => e.useCase)).toEqual(['function-execution', 'data-exfiltration', 'data-exfiltration']);
     const text = JSON.stringify(events);
     for (const secret of ['p1-secret', 'p2-secret', 'p3-secret', 'p4-secret', 'p5-secret']) expect(text).not.toContain(secret);
+  });
+});
+
+describe.each([
+  ['rds-prefix-pg15.log', 'stderr'],
+  ['debian-prefix-pg15.log', 'stderr'],
+  ['failed-logins-pg15.csv', 'csvlog'],
+  ['failed-logins-pg15.json', 'jsonlog'],
+  ['failed-logins-pg15-syslog.log', 'syslog'],
+])('the recorded failed logins in %s', (file) => {
+  const path = new URL(`../../fixtures/logs/${file}`, import.meta.url).pathname;
+  const failed = async (config: ActivityConfig = {}) => (await classifyLog(path, config, 'auto', KNOWN_LOG_LINE_PREFIXES)).events.filter((e) => e.useCase === 'failed-login');
+
+  it('are events, and alert once the failures from one client pass the bound', async () => {
+    const events = await failed();
+    // four wrong passwords for app_user and four for admin, a role that does not exist, alternating from one client
+    expect(events.map((e) => e.objects[0])).toEqual(['app_user', 'admin', 'app_user', 'admin', 'app_user', 'admin', 'app_user', 'admin']);
+    expect(events.every((e) => e.client === '127.0.0.1' && e.command === 'LOGIN')).toBe(true);
+    expect(events.filter((e) => e.alert).map((e) => [e.alert, e.notes[0]])).toEqual([[{ status: 'monitor', rule: 'activity.failed-login' }, 'wrong password; failure 3 for this user, 6 from 127.0.0.1']]);
+    expect(events.filter((e) => e.objects[0] === 'admin').every((e) => e.notes.includes('the role does not exist: guessing role names?'))).toBe(true);
+    expect(events.filter((e) => e.objects[0] === 'app_user').some((e) => e.notes.some((n) => /does not exist/.test(n)))).toBe(false);
+  });
+
+  it('alert once per bound passed, per user and per client, under the configured bounds', async () => {
+    const events = await failed({ failedLogins: { monitorAbove: 1, investigateAbove: 3 } });
+    expect(events.map((e) => e.alert?.status ?? null)).toEqual([null, 'monitor', 'monitor', 'investigate', null, null, 'investigate', 'investigate']);
   });
 });
 

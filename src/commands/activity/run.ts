@@ -6,6 +6,7 @@ import type { Io } from '../../io.js';
 import { spinner } from '../../progress.js';
 import { makeReport, type Finding, type Report } from '../../report.js';
 import { safeText } from '../../redact.js';
+import { AUTH_FAILURE_PHRASES } from '../../sources/logs/auth-failures.js';
 import { makeFinding } from '../../finding.js';
 import { untilAborted } from '../../abort.js';
 import { exitCode, interruptedExit, type FailOn } from '../../status.js';
@@ -38,7 +39,7 @@ export interface ActivityFlags extends TargetFlags {
 }
 
 /** Only what activity monitoring reads from CloudWatch: statements, pgaudit, connections, the DETAIL with parameters. */
-const ACTIVITY_PHRASES = ['statement: ', 'execute ', 'AUDIT: ', 'connection authorized', 'Parameters: '];
+const ACTIVITY_PHRASES = ['statement: ', 'execute ', 'AUDIT: ', 'connection authorized', 'Parameters: ', ...AUTH_FAILURE_PHRASES];
 
 /** Alerts beyond this stay in jsonl only, so a report of a huge log stays readable and bounded. */
 const MAX_ALERT_FINDINGS = 1000;
