@@ -4,6 +4,7 @@ import { classifySql, type ClassifyOptions, type Classified } from './classify.j
 import type { LogRecord } from '../sources/logs/record.js';
 import { alertFor, type ActivityConfig, type Alert, type AlertStatus } from './rules.js';
 import { authFailureOf } from '../sources/logs/auth-failures.js';
+import { durationMs } from '../time.js';
 import { USE_CASES, type UseCase } from './use-cases.js';
 
 /** One classified statement: the contract of `--format jsonl` and of each alert's evidence. */
@@ -50,6 +51,15 @@ const CACHE_LIMIT = 50_000;
 const MAX_PARSE_CHARS = 200_000;
 
 const FIRST_WORD = /^\s*([A-Za-z]+)/;
+const DURATION = /^duration: ([\d.]+) ms/;
+const CANCELLED = /^canceling statement due to (statement timeout|lock timeout|user request|conflict with recovery|[^\n]+)/;
+const TERMINATED = /^terminating connection due to (administrator command|idle-in-transaction timeout|idle-session timeout|conflict with recovery|[^\n]+)/;
+const SHUTDOWN = /^received (?:smart|fast|immediate) shutdown request/;
+
+function formatMs(ms: number): string {
+  return ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : ms >= 1_000 ? `${(ms / 1_000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}
+
 /** The DETAIL PostgreSQL logs (never tells the client) when the role of a failed login does not exist. */
 const ROLE_MISSING = /^Role "(?:[^"]|"")*" does not exist/;
 const FAILURE_REASONS = { password: 'wrong password', pg_hba: 'refused by pg_hba.conf', other: 'authentication failed' } as const;
@@ -98,6 +108,9 @@ export class ActivityMonitor {
   private readonly lastStatement = new Map<number, string>();
   private readonly lastAudit = new Map<number, string>();
   private readonly lastAuditText = new Map<number, string>();
+  /** Between "received … shutdown request" and "ready to accept connections": terminations are the shutdown's. */
+  private shuttingDown = false;
+  private readonly longRunningMs: number;
   private readonly failuresByUser = new Map<string, number>();
   private readonly failuresByClient = new Map<string, number>();
   private readonly cache = new Map<string, Classified[]>();
@@ -112,6 +125,7 @@ export class ActivityMonitor {
   constructor(private readonly options: MonitorOptions) {
     const config = options.config;
     this.bulkRows = config.bulkRows ?? 10_000;
+    this.longRunningMs = durationMs(config.longRunning ?? '5m')!;
     this.classifyOptions = {
       views: new Set((config.views ?? []).map((v) => v.toLowerCase())),
       viewWrites: config.viewWrites ?? false,
@@ -122,8 +136,12 @@ export class ActivityMonitor {
 
   handle(entry: LogRecord): void {
     const { message } = entry;
-    if (entry.level === 'FATAL') return this.failedLogin(entry);
+    if (entry.level === 'FATAL') return TERMINATED.test(message) ? this.sessionTerminated(entry) : this.failedLogin(entry);
+    if (entry.level === 'ERROR') return this.statementCancelled(entry);
     if (entry.level !== 'LOG') return;
+    if (message.startsWith('duration: ')) this.duration(entry);
+    if (SHUTDOWN.test(message)) this.shuttingDown = true;
+    else if (message.startsWith('database system is ready')) this.shuttingDown = false;
     if (message.startsWith('connection authorized:')) return this.sessionStarted(entry);
     if (message.startsWith('disconnection:')) return this.sessionEnded(entry.pid);
     if (message.startsWith('AUDIT: ')) return this.audit(entry);
@@ -148,6 +166,33 @@ export class ActivityMonitor {
     if (ROLE_MISSING.test(entry.detail ?? '')) notes.push('the role does not exist: guessing role names?');
     const classified: Classified = { useCase: 'failed-login', command: 'LOGIN', objects: [failure.user], notes, highRisk: false, statement: '' };
     this.emit({ ...entry, client: entry.client ?? failure.client }, classified, null, 'session', this.boundPassed(byUser, byClient));
+  }
+
+  /** "duration: 401.231 ms  statement: …": a statement that ran at least activity.longRunning (5 min). */
+  private duration(entry: LogRecord): void {
+    const ms = Number(DURATION.exec(entry.message)?.[1]);
+    if (!(ms >= this.longRunningMs)) return;
+    const sql = LOGGED_STATEMENT.exec(entry.message)?.[1]?.trim() ?? '';
+    const command = sql ? (FIRST_WORD.exec(sql)?.[1] ?? '?').toUpperCase() : 'statement';
+    this.emit(entry, { useCase: 'long-running', command, objects: [], notes: [`ran ${formatMs(ms)}`], highRisk: false, statement: sql }, null, 'session');
+  }
+
+  /** ERROR "canceling statement due to …" with the STATEMENT it cancelled. Other errors are not events (yet). */
+  private statementCancelled(entry: LogRecord): void {
+    const why = CANCELLED.exec(entry.message)?.[1];
+    if (!why) return;
+    const sql = entry.statement?.trim() ?? '';
+    this.emit(entry, { useCase: 'statement-cancelled', command: sql ? (FIRST_WORD.exec(sql)?.[1] ?? '?').toUpperCase() : 'statement', objects: [], notes: [`cancelled: ${why}`], highRisk: false, statement: sql }, null, 'session');
+  }
+
+  /** FATAL "terminating connection due to …": an operator's terminate alerts; a timeout, or a server shutting down, is recorded. */
+  private sessionTerminated(entry: LogRecord): void {
+    const why = TERMINATED.exec(entry.message)![1]!;
+    const byOperator = why === 'administrator command';
+    const notes = [`terminated: ${why}${byOperator && this.shuttingDown ? ' (the server was shutting down)' : ''}`];
+    const sql = entry.statement?.trim() ?? '';
+    if (sql) notes.push(`while running: ${sql}`);
+    this.emit(entry, { useCase: 'session-terminated', command: 'TERMINATE', objects: [entry.user ?? '?'], notes, highRisk: false, statement: sql }, null, 'session', byOperator && !this.shuttingDown ? 'monitor' : null);
   }
 
   /** The level a count reaches at this event if it just passed a bound; null otherwise. */

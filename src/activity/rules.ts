@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { matchesAny } from '../checks/types.js';
+import { durationMs } from '../time.js';
 import { USE_CASES, type UseCase } from './use-cases.js';
 
 export type AlertStatus = 'monitor' | 'investigate';
@@ -17,6 +18,10 @@ export const DEFAULT_RULES: Record<UseCase, RuleStatus> = {
   // counted: the level its count reaches (failedLogins), this the most it can reach
   'failed-login': 'investigate',
   'alter-table': 'monitor',
+  'long-running': 'monitor',
+  // judged per event too: an operator's terminate alerts, a timeout or a server shutdown does not
+  'session-terminated': 'monitor',
+  'statement-cancelled': 'log',
   'user-dropped': 'monitor',
   'view-delete': 'monitor',
   'function-execution': 'log',
@@ -51,6 +56,8 @@ export const ActivityConfigSchema = z
     allowedLanguages: z.array(z.string()).optional(),
     /** With pgaudit.log_rows: a read returning more rows than this is a bulk read (data-exfiltration). */
     bulkRows: z.number().int().nonnegative().optional(),
+    /** A statement whose logged duration (log_min_duration_statement, log_duration) reaches this is long-running. */
+    longRunning: z.string().refine((text) => (durationMs(text) ?? 0) > 0, { message: 'expected a duration such as 5m' }).optional(),
     /** Failed logins per user and per client: the count past which failed-login alerts (daily.failed-auth's bounds). */
     failedLogins: z
       .object({ monitorAbove: z.number().int().nonnegative().default(5), investigateAbove: z.number().int().nonnegative().default(20) })
@@ -72,7 +79,7 @@ export interface RuleInput {
   application?: string;
   objects: string[];
   time?: Date;
-  /** For a counted use case (failed-login): the level its count reached at this event, null while below the bounds. */
+  /** For a use case judged per event (failed-login's bounds, why a session ended): its level here; null: recorded only. */
   level?: AlertStatus | null;
 }
 

@@ -13,6 +13,9 @@ export const USE_CASES = [
   'user-dropped',
   'data-exfiltration',
   'failed-login',
+  'long-running',
+  'statement-cancelled',
+  'session-terminated',
   'unparsed',
 ] as const;
 export type UseCase = (typeof USE_CASES)[number];
@@ -34,5 +37,9 @@ export const USE_CASE_INFO: Record<UseCase, { seedName: string; remediation: str
   'data-exfiltration': { seedName: 'Attempted Data Exfiltration', remediation: 'Find what was read and where it went (COPY target, file, pg_dump client); revoke the access and treat it as an incident if it was not authorised.' },
   // Not one of the seed's eleven: the runbook's daily review of failed connection attempts, as they happen.
   'failed-login': { seedName: 'Failed logins (runbook: Daily Security Checks §2)', remediation: 'Look for a pattern: one user from many addresses (password spraying), many users or unknown roles from one address (brute force, guessing role names). Block the address in the security group or pg_hba.conf, rotate the targeted credentials, and run `dbsec respond failed-auth`.' },
+  // Not among the seed's eleven either: how statements and sessions ended (the runbook's daily §3 and alert response).
+  'long-running': { seedName: 'Long-running statements (runbook: Daily Security Checks §3)', remediation: 'Find what the statement did and for whom (a bulk read, a lock held); run `dbsec respond high-cpu` while it is still running.' },
+  'statement-cancelled': { seedName: 'Cancelled statements (runbook: Daily Security Checks §3)', remediation: 'A statement_timeout or lock_timeout that fires often points to a query or a lock to fix; a cancel by another session is someone acting on this one.' },
+  'session-terminated': { seedName: 'Terminated sessions (runbook: Alert Response)', remediation: 'Find who terminated the session (pg_terminate_backend in the log, or an operator) and why; outside incident response or a deployment it can be someone removing a DBA or a monitor from the server.' },
   unparsed: { seedName: 'Statements PostgreSQL’s grammar could not read', remediation: 'Read the raw statement: it failed to parse (a typo, a newer syntax) or was cut in the log.' },
 };

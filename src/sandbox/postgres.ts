@@ -1,5 +1,5 @@
 import { execFile as execFileCb } from 'node:child_process';
-import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +29,8 @@ export interface SandboxPostgres {
   logFile: string;
   dataDir: string;
   url(options?: { user?: string; password?: string; database?: string; ssl?: boolean }): string;
-  stop(): Promise<void>;
+  /** Stops the server and removes its files; keepLog: where to copy its log first (the shutdown lines included). */
+  stop(options?: { keepLog?: string }): Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -73,8 +74,10 @@ export async function startPostgres(options: StartOptions = {}): Promise<Sandbox
     url({ user = SANDBOX_SUPERUSER, password = SANDBOX_PASSWORD, database = 'postgres', ssl = false } = {}) {
       return `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}${ssl ? '?sslmode=no-verify' : ''}`;
     },
-    async stop() {
+    async stop(options: { keepLog?: string } = {}) {
       await stopServer();
+      // A recording that must show the shutdown itself copies the log once the server is down.
+      if (options.keepLog) copyFileSync(logFile, options.keepLog);
       rmSync(root, { recursive: true, force: true });
     },
   };

@@ -10,7 +10,7 @@ import { openLog } from '../../src/sources/logs/file-reader.js';
 import { ActivityMonitor, type ActivityEvent } from '../../src/activity/monitor.js';
 import { alertFor, type ActivityConfig } from '../../src/activity/rules.js';
 import { USE_CASES } from '../../src/activity/use-cases.js';
-import { SCENARIO_SECRET } from '../../src/sandbox/activity-scenario.js';
+import { BEYOND_SCENARIO, SCENARIO_SECRET } from '../../src/sandbox/activity-scenario.js';
 import { MAX_LINE_BYTES } from '../../src/sources/logs/lines.js';
 import { KNOWN_LOG_LINE_PREFIXES } from '../../src/sources/logs/prefix.js';
 
@@ -42,8 +42,7 @@ describe.each([
     expect(stats.format).toBe(format);
     expect(stats.skipped).toBe(0);
     const found = new Set(events.map((e) => e.useCase));
-    // failed logins are not part of this scenario: the failed-login recordings below show them
-    expect([...USE_CASES.filter((u) => u !== 'unparsed' && u !== 'failed-login')].filter((u) => !found.has(u))).toEqual([]);
+    expect(USE_CASES.filter((u) => !BEYOND_SCENARIO.includes(u) && !found.has(u))).toEqual([]);
     expect(events.some((e) => e.source === source)).toBe(true);
   });
 
@@ -190,6 +189,30 @@ describe.each([
   it('alert once per bound passed, per user and per client, under the configured bounds', async () => {
     const events = await failed({ failedLogins: { monitorAbove: 1, investigateAbove: 3 } });
     expect(events.map((e) => e.alert?.status ?? null)).toEqual([null, 'monitor', 'monitor', 'investigate', null, null, 'investigate', 'investigate']);
+  });
+});
+
+describe('the recorded interruptions (interruptions-pg18.log)', () => {
+  const path = join(FIXTURES, 'interruptions-pg18.log');
+  const ended = async (config: ActivityConfig = {}) => (await classifyLog(path, config)).events.filter((e) => ['long-running', 'statement-cancelled', 'session-terminated'].includes(e.useCase));
+
+  it('are events, each saying how the statement or the session ended, with the session\'s application', async () => {
+    const events = await ended({ longRunning: '300ms' });
+    expect(events.map((e) => [e.useCase, e.notes[0], e.statement, e.application])).toEqual([
+      ['long-running', 'ran 401 ms', 'SELECT pg_sleep(0.4)', 'dba-console'],
+      ['statement-cancelled', 'cancelled: statement timeout', 'SELECT pg_sleep(2)', 'report-builder'],
+      ['statement-cancelled', 'cancelled: user request', 'SELECT pg_sleep(30)', 'billing-export'],
+      ['session-terminated', 'terminated: idle-in-transaction timeout', '', 'billing-export'],
+      ['session-terminated', 'terminated: administrator command', 'SELECT pg_sleep(30)', 'report-builder'],
+      ['session-terminated', 'terminated: administrator command (the server was shutting down)', 'SELECT pg_sleep(30)', 'report-builder'],
+    ]);
+  });
+
+  it('alert on a statement past longRunning and on an operator\'s terminate, not on timeouts or the shutdown', async () => {
+    const events = await ended({ longRunning: '300ms' });
+    expect(events.map((e) => e.alert?.rule ?? null)).toEqual(['activity.long-running', null, null, null, 'activity.session-terminated', null]);
+    // under the default of 5 minutes, a 0.4 s statement is not long-running
+    expect((await ended()).map((e) => e.useCase)).not.toContain('long-running');
   });
 });
 
