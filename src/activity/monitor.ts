@@ -22,6 +22,8 @@ export interface ActivityEvent {
   parameters: string | null;
   notes: string[];
   source: 'log_statement' | 'pgaudit' | 'session';
+  /** 'failed': the server refused or cancelled the statement (its ERROR is in the notes); null: not known to have failed. */
+  outcome: 'failed' | null;
   alert: Alert | null;
 }
 
@@ -55,6 +57,10 @@ const DURATION = /^duration: ([\d.]+) ms/;
 const CANCELLED = /^canceling statement due to (statement timeout|lock timeout|user request|conflict with recovery|[^\n]+)/;
 const TERMINATED = /^terminating connection due to (administrator command|idle-in-transaction timeout|idle-session timeout|conflict with recovery|[^\n]+)/;
 const SHUTDOWN = /^received (?:smart|fast|immediate) shutdown request/;
+/** The messages of SQLSTATE 42501 (insufficient_privilege) and of the owner and attribute checks. */
+const DENIED = /^(?:permission denied|must be (?:owner|superuser|a member|able to)|only roles with)/i;
+/** A typo is no attempt at anything. */
+const SYNTAX_ERROR = /^syntax error at or near /;
 
 function formatMs(ms: number): string {
   return ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : ms >= 1_000 ? `${(ms / 1_000).toFixed(1)} s` : `${Math.round(ms)} ms`;
@@ -137,7 +143,7 @@ export class ActivityMonitor {
   handle(entry: LogRecord): void {
     const { message } = entry;
     if (entry.level === 'FATAL') return TERMINATED.test(message) ? this.sessionTerminated(entry) : this.failedLogin(entry);
-    if (entry.level === 'ERROR') return this.statementCancelled(entry);
+    if (entry.level === 'ERROR') return this.statementFailed(entry);
     if (entry.level !== 'LOG') return;
     if (message.startsWith('duration: ')) this.duration(entry);
     if (SHUTDOWN.test(message)) this.shuttingDown = true;
@@ -177,12 +183,27 @@ export class ActivityMonitor {
     this.emit(entry, { useCase: 'long-running', command, objects: [], notes: [`ran ${formatMs(ms)}`], highRisk: false, statement: sql }, null, 'session');
   }
 
-  /** ERROR "canceling statement due to …" with the STATEMENT it cancelled. Other errors are not events (yet). */
-  private statementCancelled(entry: LogRecord): void {
-    const why = CANCELLED.exec(entry.message)?.[1];
-    if (!why) return;
+  /**
+   * An ERROR with the STATEMENT it ended: "canceling statement due to …" is statement-cancelled; a refused statement is
+   * an attempt, under its own use case or, for an ordinary one refused for lack of privilege, permission-denied. A
+   * statement log_statement already showed when it started raised its alert then: its failure is recorded only.
+   */
+  private statementFailed(entry: LogRecord): void {
     const sql = entry.statement?.trim() ?? '';
-    this.emit(entry, { useCase: 'statement-cancelled', command: sql ? (FIRST_WORD.exec(sql)?.[1] ?? '?').toUpperCase() : 'statement', objects: [], notes: [`cancelled: ${why}`], highRisk: false, statement: sql }, null, 'session');
+    const cancelled = CANCELLED.exec(entry.message)?.[1];
+    if (cancelled) {
+      this.emit(entry, { useCase: 'statement-cancelled', command: sql ? (FIRST_WORD.exec(sql)?.[1] ?? '?').toUpperCase() : 'statement', objects: [], notes: [`cancelled: ${cancelled}`], highRisk: false, statement: sql }, null, 'session', undefined, 'failed');
+      return;
+    }
+    if (!sql || SYNTAX_ERROR.test(entry.message)) return;
+    const denied = DENIED.test(entry.message);
+    const loggedAtStart = entry.pid !== undefined && this.lastStatement.get(entry.pid) === sql;
+    const error = `failed: ${entry.message}${loggedAtStart ? ' (logged when it started)' : ''}`;
+    for (const classified of this.classify(sql)) {
+      if (!classified.useCase && !denied) continue;
+      const useCase = classified.useCase ?? 'permission-denied';
+      this.emit(entry, { ...classified, useCase, statement: classified.statement || sql, notes: [error, ...classified.notes] }, null, 'log_statement', loggedAtStart ? null : undefined, 'failed');
+    }
   }
 
   /** FATAL "terminating connection due to …": an operator's terminate alerts; a timeout, or a server shutting down, is recorded. */
@@ -297,7 +318,7 @@ export class ActivityMonitor {
   }
 
 
-  private emit(entry: LogRecord, classified: Classified, parameters: string | undefined | null, source: ActivityEvent['source'], level?: AlertStatus | null): void {
+  private emit(entry: LogRecord, classified: Classified, parameters: string | undefined | null, source: ActivityEvent['source'], level?: AlertStatus | null, outcome: ActivityEvent['outcome'] = null): void {
     const useCase = classified.useCase!;
     const application = entry.application ?? (entry.pid !== undefined ? this.applications.get(entry.pid) : undefined);
     const event: ActivityEvent = {
@@ -314,6 +335,7 @@ export class ActivityMonitor {
       parameters: parameters ? truncate(redactParameters(classified.statement, parameters), STATEMENT_CHARS) : null,
       notes: classified.notes.map(redactSecrets),
       source,
+      outcome,
       alert: null,
     };
     event.alert = alertFor({ useCase, command: classified.command, highRisk: classified.highRisk, user: entry.user, database: entry.database, application, objects: classified.objects, time: entry.time, level }, this.options.config);

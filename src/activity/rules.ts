@@ -22,6 +22,7 @@ export const DEFAULT_RULES: Record<UseCase, RuleStatus> = {
   // judged per event too: an operator's terminate alerts, a timeout or a server shutdown does not
   'session-terminated': 'monitor',
   'statement-cancelled': 'log',
+  'permission-denied': 'monitor',
   'user-dropped': 'monitor',
   'view-delete': 'monitor',
   'function-execution': 'log',

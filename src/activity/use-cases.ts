@@ -16,6 +16,7 @@ export const USE_CASES = [
   'long-running',
   'statement-cancelled',
   'session-terminated',
+  'permission-denied',
   'unparsed',
 ] as const;
 export type UseCase = (typeof USE_CASES)[number];
@@ -41,5 +42,6 @@ export const USE_CASE_INFO: Record<UseCase, { seedName: string; remediation: str
   'long-running': { seedName: 'Long-running statements (runbook: Daily Security Checks §3)', remediation: 'Find what the statement did and for whom (a bulk read, a lock held); run `dbsec respond high-cpu` while it is still running.' },
   'statement-cancelled': { seedName: 'Cancelled statements (runbook: Daily Security Checks §3)', remediation: 'A statement_timeout or lock_timeout that fires often points to a query or a lock to fix; a cancel by another session is someone acting on this one.' },
   'session-terminated': { seedName: 'Terminated sessions (runbook: Alert Response)', remediation: 'Find who terminated the session (pg_terminate_backend in the log, or an operator) and why; outside incident response or a deployment it can be someone removing a DBA or a monitor from the server.' },
+  'permission-denied': { seedName: 'Refused statements (runbook: Weekly Security Review, access)', remediation: 'A role trying what it may not (another owner’s table, a read it has no grant for, a superuser attribute) is probing or misconfigured: ask its owner, and treat repeated attempts as an incident.' },
   unparsed: { seedName: 'Statements PostgreSQL’s grammar could not read', remediation: 'Read the raw statement: it failed to parse (a typo, a newer syntax) or was cut in the log.' },
 };

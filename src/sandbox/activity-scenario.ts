@@ -22,9 +22,10 @@ export const SCENARIO_SECRET = 'Sc3nario-Secret-pw';
 
 /**
  * Use cases these statements do not make: text the grammar cannot read, and what the log says about logins and about
- * statements and sessions that ended early (fixtures/record-logs.mjs and record-interruptions.mjs record those).
+ * statements and sessions that ended early or were refused (fixtures/record-logs.mjs, record-interruptions.mjs and
+ * record-attempts.mjs record those).
  */
-export const BEYOND_SCENARIO: readonly string[] = ['unparsed', 'failed-login', 'long-running', 'statement-cancelled', 'session-terminated'];
+export const BEYOND_SCENARIO: readonly string[] = ['unparsed', 'failed-login', 'long-running', 'statement-cancelled', 'session-terminated', 'permission-denied'];
 
 /** Real statements for each of seed 000's use cases, in an order that works on a fresh database. */
 export const ACTIVITY_STEPS: Step[] = [

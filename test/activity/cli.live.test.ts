@@ -163,7 +163,7 @@ describe('dbsec activity over CloudWatch Logs', () => {
       expect(events.map((e) => [e.useCase, e.command, e.objects])).toEqual(fromFile.map((e) => [e.useCase, e.command, e.objects]));
       expect(endpoint.count('FilterLogEvents')).toBeGreaterThan(3);
       const pattern = endpoint.requests.find((r) => r.operation === 'FilterLogEvents')!.input.filterPattern;
-      expect(pattern).toBe('?"statement:" ?"execute" ?"AUDIT:" ?"connection authorized" ?"Parameters:" ?"authentication failed" ?"no pg_hba.conf entry" ?"duration:" ?"canceling statement" ?"terminating connection" ?"shutdown request" ?"ready to accept connections"');
+      expect(pattern).toBe('?"statement:" ?"execute" ?"AUDIT:" ?"connection authorized" ?"Parameters:" ?"authentication failed" ?"no pg_hba.conf entry" ?"duration:" ?"ERROR:" ?"terminating connection" ?"shutdown request" ?"ready to accept connections"');
       endpoint.inject('FilterLogEvents', 'access-denied', Infinity);
       const denied = await dbsecEnv(['activity', '--rds-instance', SANDBOX_INSTANCE, '--format', 'json'], env);
       expect(JSON.parse(denied.stdout).findings.find((f: { status: string }) => f.status === 'error').summary).toMatch(/logs:FilterLogEvents/);

@@ -12,6 +12,8 @@ import { alertFor, type ActivityConfig } from '../../src/activity/rules.js';
 import { USE_CASES } from '../../src/activity/use-cases.js';
 import { BEYOND_SCENARIO, SCENARIO_SECRET } from '../../src/sandbox/activity-scenario.js';
 import { MAX_LINE_BYTES } from '../../src/sources/logs/lines.js';
+import { main } from '../../src/cli.js';
+import { bufferIo } from '../helpers/io.js';
 import { KNOWN_LOG_LINE_PREFIXES } from '../../src/sources/logs/prefix.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dbsec-activity-'));
@@ -213,6 +215,25 @@ describe('the recorded interruptions (interruptions-pg18.log)', () => {
     expect(events.map((e) => e.alert?.rule ?? null)).toEqual(['activity.long-running', null, null, null, 'activity.session-terminated', null]);
     // under the default of 5 minutes, a 0.4 s statement is not long-running
     expect((await ended()).map((e) => e.useCase)).not.toContain('long-running');
+  });
+});
+
+describe('the recorded refused statements (attempts-pg18.log, log_statement = ddl)', () => {
+  it('are attempts: outcome failed with the error, alerting unless log_statement showed them when they started', async () => {
+    // through the whole road: the stderr reader keeps only the lines activity asks for, DETAIL and STATEMENT included
+    const io = bufferIo(new Date('2026-12-01T00:00:00Z'));
+    expect(await main(['node', 'dbsec', 'activity', '--log-file', join(FIXTURES, 'attempts-pg18.log'), '--since', '3650d', '--format', 'jsonl', '--events'], io)).toBe(1);
+    const events: ActivityEvent[] = io.out().trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'event' && l.user === 'app_user');
+    expect(events.map((e) => [e.useCase, e.outcome, e.alert?.status ?? null, e.notes[0], e.statement])).toEqual([
+      ['drop-table', null, 'investigate', undefined, 'DROP TABLE payroll'],
+      ['drop-table', 'failed', null, 'failed: must be owner of table payroll (logged when it started)', 'DROP TABLE payroll'],
+      ['permission-denied', 'failed', 'monitor', 'failed: permission denied for table payroll', 'SELECT * FROM payroll'],
+      ['privileged-operation', null, 'investigate', 'SUPERUSER', 'ALTER ROLE app_user SUPERUSER'],
+      ['privileged-operation', 'failed', null, 'failed: permission denied to alter role (logged when it started)', 'ALTER ROLE app_user SUPERUSER'],
+      ['data-exfiltration', 'failed', 'investigate', 'failed: permission denied to COPY to a file', "COPY payroll TO '/tmp/payroll.csv'"],
+    ]);
+    // the mistyped statement is no attempt at anything
+    expect(io.out()).not.toContain('SELEC 1');
   });
 });
 

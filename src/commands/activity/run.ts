@@ -39,7 +39,7 @@ export interface ActivityFlags extends TargetFlags {
 }
 
 /** Only what activity monitoring reads from CloudWatch: statements, pgaudit, connections, the DETAIL with parameters. */
-const ACTIVITY_PHRASES = ['statement: ', 'execute ', 'AUDIT: ', 'connection authorized', 'Parameters: ', ...AUTH_FAILURE_PHRASES, 'duration: ', 'canceling statement', 'terminating connection', 'shutdown request', 'ready to accept connections'];
+const ACTIVITY_PHRASES = ['statement: ', 'execute ', 'AUDIT: ', 'connection authorized', 'Parameters: ', ...AUTH_FAILURE_PHRASES, 'duration: ', 'ERROR:', 'terminating connection', 'shutdown request', 'ready to accept connections'];
 
 /** Alerts beyond this stay in jsonl only, so a report of a huge log stays readable and bounded. */
 const MAX_ALERT_FINDINGS = 1000;

@@ -164,7 +164,8 @@ class StderrLines {
     this.fitted++;
     this.pending = record;
     this.part = 'message';
-    this.pendingWanted = !this.wanted || (lineWanted ?? this.wanted.test(record.message));
+    // Tested on the whole line: a phrase may be the level itself ("ERROR:"), which the record keeps apart.
+    this.pendingWanted = !this.wanted || (lineWanted ?? this.wanted.test(line));
   }
 
   end(): void {
