@@ -114,6 +114,9 @@ export class ActivityMonitor {
   private readonly lastStatement = new Map<number, string>();
   private readonly lastAudit = new Map<number, string>();
   private readonly lastAuditText = new Map<number, string>();
+  /** pgaudit: the top statement of each process (its id and text), and the last sub-statement classified. */
+  private readonly auditTop = new Map<number, { statementId: string; text: string }>();
+  private readonly lastInner = new Map<number, string>();
   /** Between "received … shutdown request" and "ready to accept connections": terminations are the shutdown's. */
   private shuttingDown = false;
   private readonly longRunningMs: number;
@@ -242,10 +245,11 @@ export class ActivityMonitor {
       this.emit(entry, { useCase: 'unparsed', command: 'AUDIT', objects: [], notes: ['a pgaudit entry that is not valid CSV'], highRisk: false, statement: entry.message }, null, 'pgaudit');
       return;
     }
-    const [, statementId = '', , auditClass = '', command = '', objectType = '', objectName = '', statement = '', parameter = '', rows = ''] = fields;
+    const [, statementId = '', substatementId = '', auditClass = '', command = '', objectType = '', objectName = '', statement = '', parameter = '', rows = ''] = fields;
     const pid = entry.pid ?? -1;
-    if (auditClass === 'FUNCTION' && command === 'EXECUTE' && !objectName.startsWith('pg_catalog.')) {
-      this.emit(entry, { useCase: 'function-execution', command: 'EXECUTE', objects: [objectName], notes: ['pgaudit FUNCTION'], highRisk: false, statement }, null, 'pgaudit');
+    // A function the statement's own text calls is its function-execution event already: one event per statement.
+    if (auditClass === 'FUNCTION' && command === 'EXECUTE' && !objectName.startsWith('pg_catalog.') && !this.callsVisibly(statement, objectName)) {
+      this.emit(entry, { useCase: 'function-execution', command: 'EXECUTE', objects: [objectName], notes: ['pgaudit FUNCTION: called from inside another function'], highRisk: false, statement }, null, 'pgaudit');
     }
     if (objectType === 'VIEW' && (command === 'DELETE' || (this.classifyOptions.viewWrites && (command === 'UPDATE' || command === 'INSERT')))) {
       this.emit(entry, { useCase: 'view-delete', command, objects: [objectName], notes: [`${command} through a view (pgaudit)`], highRisk: false, statement }, null, 'pgaudit');
@@ -257,24 +261,43 @@ export class ActivityMonitor {
     // One statement gives several entries (sub-statements, one per relation), and every statement of a
     // multi-statement query string repeats the whole string: classify a text once per statement id, and a
     // multi-statement string once.
-    if (statement === '<previously logged>' || this.lastAudit.get(pid) === statementId) return;
+    if (statement === '<previously logged>') return;
     const text = statement.trim();
+    // A sub-statement with text of its own is one a function, a DO block or an EXECUTE ran: what log_statement never
+    // shows and obfuscated code hides. It is classified on its own. (pgaudit also numbers the top statement's later
+    // entries as sub-statements, with the top statement's text: those are the statement itself.)
+    if (substatementId === '1' || substatementId === '') this.auditTop.set(pid, { statementId, text });
+    const top = this.auditTop.get(pid);
+    const inner = substatementId !== '1' && substatementId !== '' && !(top?.statementId === statementId && top.text === text);
+    if (inner) {
+      const key = `${statementId}.${substatementId}`;
+      if (this.lastInner.get(pid) === key) return;
+      this.lastInner.set(pid, key);
+    } else {
+      if (this.lastAudit.get(pid) === statementId) return;
+      this.lastAudit.set(pid, statementId);
+    }
     const previous = this.lastAuditText.get(pid);
-    this.lastAudit.set(pid, statementId);
     this.lastAuditText.set(pid, text);
     if (this.lastStatement.get(pid) === text) return;
     // pgaudit writes a role's password as <REDACTED>, which is not SQL: put back a literal so the grammar reads it.
     const sql = statement.replace(/<REDACTED>/g, "'***'");
     if (previous === text && this.classify(sql).length > 1) return;
     this.summary.statements++;
-    this.classifyAndEmit(entry, sql, parameter === '<not logged>' || parameter === '<none>' ? undefined : parameter, 'pgaudit');
+    const notes = inner ? [`run inside statement ${statementId} (by a function, a DO block or EXECUTE)`] : [];
+    this.classifyAndEmit(entry, sql, parameter === '<not logged>' || parameter === '<none>' ? undefined : parameter, 'pgaudit', notes);
   }
 
-  private classifyAndEmit(entry: LogRecord, sql: string, parameters: string | undefined, source: ActivityEvent['source']): void {
+  private callsVisibly(statement: string, functionName: string): boolean {
+    const name = functionName.split('.').pop()!;
+    return this.classify(statement.replace(/<REDACTED>/g, "'***'")).some((c) => c.useCase === 'function-execution' && c.objects.some((o) => o === functionName || o.split('.').pop() === name));
+  }
+
+  private classifyAndEmit(entry: LogRecord, sql: string, parameters: string | undefined, source: ActivityEvent['source'], notes: readonly string[] = []): void {
     for (const classified of this.classify(sql)) {
       this.summary.commands.set(classified.command, (this.summary.commands.get(classified.command) ?? 0) + 1);
       this.options.onStatement?.(entry, classified);
-      if (classified.useCase) this.emit(entry, classified, parameters, source);
+      if (classified.useCase) this.emit(entry, notes.length ? { ...classified, notes: [...notes, ...classified.notes] } : classified, parameters, source);
       else this.summary.other++;
     }
   }
@@ -315,6 +338,8 @@ export class ActivityMonitor {
     this.lastStatement.delete(pid);
     this.lastAudit.delete(pid);
     this.lastAuditText.delete(pid);
+    this.auditTop.delete(pid);
+    this.lastInner.delete(pid);
   }
 
 

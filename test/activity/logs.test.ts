@@ -194,6 +194,20 @@ describe.each([
   });
 });
 
+describe('pgaudit sub-statements (activity-pgaudit-pg15.log)', () => {
+  it('are classified on their own: the roles the sandbox creates inside DO blocks, each once', async () => {
+    const { events } = await classifyLog(join(FIXTURES, 'activity-pgaudit-pg15.log'));
+    const inner = events.filter((e) => e.notes.some((n) => n.startsWith('run inside statement')));
+    expect(inner.map((e) => [e.useCase, e.objects[0], e.statement])).toEqual([
+      ['user-created', 'dbsec_auditor', "CREATE ROLE dbsec_auditor LOGIN PASSWORD '***'"],
+      ['user-created', 'app_user', "CREATE ROLE app_user LOGIN PASSWORD '***'"],
+      ['user-created', 'reporting', "CREATE ROLE reporting LOGIN PASSWORD '***'"],
+    ]);
+    // the top statement's own later entries (SELECT act_total() as sub-statement 3) are not counted again
+    expect(events.filter((e) => e.statement === 'SELECT act_total()')).toHaveLength(1);
+  });
+});
+
 describe('the recorded interruptions (interruptions-pg18.log)', () => {
   const path = join(FIXTURES, 'interruptions-pg18.log');
   const ended = async (config: ActivityConfig = {}) => (await classifyLog(path, config)).events.filter((e) => ['long-running', 'statement-cancelled', 'session-terminated'].includes(e.useCase));
