@@ -1,6 +1,7 @@
 import { parsePlPgSQLSync, parseSync } from 'libpg-query';
 import catalog from './pg-catalog-functions.json' with { type: 'json' };
 import { matchesAny } from '../checks/types.js';
+import { redactSecrets } from '../redact.js';
 import type { UseCase } from './use-cases.js';
 
 /** One sub-statement as PostgreSQL's own grammar reads it. */
@@ -38,7 +39,7 @@ const HIGH_RISK_ALTER = new Set(['AT_DisableRowSecurity', 'AT_NoForceRowSecurity
 const ROLE_POWERS = new Set(['superuser', 'createrole', 'bypassrls', 'replication', 'createdb']);
 
 /** Every sub-statement of one logged statement; text that does not parse is one `unparsed` entry. */
-export function classifySql(sql: string, options: ClassifyOptions): Classified[] {
+export function classifySql(sql: string, options: ClassifyOptions, depth = 0): Classified[] {
   let tree: Ast;
   try {
     tree = parseSync(sql) as Ast;
@@ -49,13 +50,15 @@ export function classifySql(sql: string, options: ClassifyOptions): Classified[]
     const start = raw.stmt_location ?? 0;
     const text = (raw.stmt_len ? sql.slice(start, start + raw.stmt_len) : sql.slice(start)).trim();
     const [type, node] = Object.entries(raw.stmt as Ast)[0] as [string, Ast];
-    return classifyNode(type, node, text, options);
+    return classifyNode(type, node, text, options, depth);
   });
 }
 
-function classifyNode(type: string, node: Ast, text: string, options: ClassifyOptions): Classified {
+function classifyNode(type: string, node: Ast, text: string, options: ClassifyOptions, depth: number): Classified {
   const found = new Map<UseCase, string[]>();
   const note = (useCase: UseCase, ...notes: string[]) => found.set(useCase, [...(found.get(useCase) ?? []), ...notes]);
+  /** Encoded literals whose decoded text holds a secret: masked in the statement, as the secret itself would be. */
+  const secretPayloads: string[] = [];
   let objects: string[] = [];
   let command = commandOf(type, node);
   let highRisk = false;
@@ -140,14 +143,14 @@ function classifyNode(type: string, node: Ast, text: string, options: ClassifyOp
       const language = optionString(node.options, 'language') ?? 'sql';
       if (node.replace === true) note('function-tampering', 'OR REPLACE');
       if (node.replace === true && optionBoolean(node.options, 'security')) note('function-tampering', 'SECURITY DEFINER');
-      inspectBody(language, text, false, options, note);
+      inspectBody(language, text, false, options, note, depth, secretPayloads);
       break;
     }
     case 'DoStmt': {
       const language = optionString(node.args, 'language') ?? 'plpgsql';
       objects = ['DO block'];
       note('function-execution', `LANGUAGE ${language}`);
-      inspectBody(language, optionString(node.args, 'as') ?? '', true, options, note);
+      inspectBody(language, optionString(node.args, 'as') ?? '', true, options, note, depth, secretPayloads);
       break;
     }
     case 'AlterFunctionStmt':
@@ -197,7 +200,8 @@ function classifyNode(type: string, node: Ast, text: string, options: ClassifyOp
   if (useCase === 'data-exfiltration' || useCase === 'function-execution' || useCase === 'privileged-operation') {
     for (const name of found.get(useCase) ?? []) if (name.startsWith('calls ')) objects = [...new Set([...objects, name.slice(6)])];
   }
-  return { useCase, command, objects: objects.filter(Boolean), notes: [...new Set(notes)].filter((n) => !n.startsWith('calls ')), highRisk, statement: text };
+  const statement = secretPayloads.reduce((shown, encoded) => shown.split(encoded).join('***'), text);
+  return { useCase, command, objects: objects.filter(Boolean), notes: [...new Set(notes)].filter((n) => !n.startsWith('calls ')), highRisk, statement };
 }
 
 /** Function calls anywhere in the statement: built-ins that read files or change the server, and user-defined ones. */
@@ -260,7 +264,7 @@ function inspectSensitiveReads(node: Ast, options: ClassifyOptions, note: (u: Us
 }
 
 /** Bodies in languages not allowed, and PL/pgSQL that EXECUTEs SQL decoded from encoded text. */
-function inspectBody(language: string, text: string, isDo: boolean, options: ClassifyOptions, note: (u: UseCase, ...n: string[]) => void): void {
+function inspectBody(language: string, text: string, isDo: boolean, options: ClassifyOptions, note: (u: UseCase, ...n: string[]) => void, depth: number, secretPayloads: string[]): void {
   const lang = language.toLowerCase();
   if (!options.allowedLanguages.map((l) => l.toLowerCase()).includes(lang)) {
     note('obfuscated-code', `LANGUAGE ${language} is not allow-listed`);
@@ -288,7 +292,34 @@ function inspectBody(language: string, text: string, isDo: boolean, options: Cla
       .map((c) => String(c.funcname?.[c.funcname.length - 1]?.String?.sval ?? '').toLowerCase())
       .filter((n) => DECODING_FUNCTIONS.has(n));
     if (decoders.length > 0) note('obfuscated-code', `EXECUTE of text built with ${[...new Set(decoders)].join(', ')}`);
+    for (const { encoded, payload } of decodedPayloads(expression)) {
+      if (redactSecrets(payload) !== payload) secretPayloads.push(encoded);
+      note('obfuscated-code', `decodes to: ${payload.length > DECODED_SHOWN ? `${payload.slice(0, DECODED_SHOWN - 1)}…` : payload}`);
+      // What the payload would run is classified too: a hidden DROP TABLE is drop-table as well.
+      if (depth < MAX_DECODE_DEPTH) {
+        for (const hidden of classifySql(payload, options, depth + 1)) if (hidden.useCase && hidden.useCase !== 'unparsed') note(hidden.useCase, `in the decoded text: ${hidden.command}`);
+      }
+    }
   }
+}
+
+/** Encoded text dbsec decodes to show what obfuscated code runs; a longer payload is left encoded. */
+const MAX_ENCODED_CHARS = 64 * 1024;
+const DECODED_SHOWN = 300;
+/** A payload that decodes to another encoded payload is opened this many times. */
+const MAX_DECODE_DEPTH = 2;
+
+/** The literal payloads of decode(…, 'base64' | 'hex' | 'escape') in an expression, decoded as UTF-8. */
+function decodedPayloads(expression: Ast): Array<{ encoded: string; payload: string }> {
+  const payloads: Array<{ encoded: string; payload: string }> = [];
+  for (const call of collect(expression, 'FuncCall')) {
+    if (String(call.funcname?.at(-1)?.String?.sval ?? '').toLowerCase() !== 'decode') continue;
+    const [data, format] = (call.args ?? []).map((a: Ast) => a?.A_Const?.sval?.sval);
+    if (typeof data !== 'string' || data.length > MAX_ENCODED_CHARS) continue;
+    const encoding = String(format ?? '').toLowerCase();
+    if (encoding === 'base64' || encoding === 'hex') payloads.push({ encoded: data, payload: Buffer.from(data, encoding).toString('utf8') });
+  }
+  return payloads;
 }
 
 /** Every node of a kind anywhere below `root`, e.g. every FuncCall. */

@@ -83,6 +83,19 @@ describe('classification with PostgreSQL’s grammar', () => {
     expect(one('ALTER TABLE t ADD COLUMN c int').highRisk).toBe(false);
   });
 
+  it('decodes the payload of obfuscated code, classifies what it would run, and masks an encoded password', () => {
+    const encoded = (sql: string) => Buffer.from(sql).toString('base64');
+    const wrapped = (sql: string) => `DO $$ BEGIN EXECUTE convert_from(decode('${encoded(sql)}', 'base64'), 'UTF8'); END $$`;
+    expect(one(wrapped('DROP TABLE payroll'))).toMatchObject({ useCase: 'obfuscated-code', notes: expect.arrayContaining(['decodes to: DROP TABLE payroll', 'also drop-table', 'in the decoded text: DROP TABLE']) });
+    const [hidden] = classifySql(wrapped("ALTER ROLE app PASSWORD 'Hunter2'"), options);
+    expect(hidden!.notes).toContain("decodes to: ALTER ROLE app PASSWORD 'Hunter2'");
+    // the statement shows no encoded secret; the note is redacted where every note is (the monitor's emit)
+    expect(hidden!.statement).toBe("DO $$ BEGIN EXECUTE convert_from(decode('***', 'base64'), 'UTF8'); END $$");
+    // hex too, and a payload too large to open stays encoded
+    expect(one(`DO $$ BEGIN EXECUTE convert_from(decode('${Buffer.from('TRUNCATE t').toString('hex')}', 'hex'), 'UTF8'); END $$`).notes).toContain('decodes to: TRUNCATE t');
+    expect(one(wrapped(`SELECT '${'x'.repeat(70_000)}'`)).notes.some((n) => n.startsWith('decodes to:'))).toBe(false);
+  });
+
   it('marks UNLOGGED and TEMPORARY tables, and a LOGIN role', () => {
     expect(one('CREATE UNLOGGED TABLE u (id int)').notes).toEqual(['UNLOGGED']);
     expect(one('CREATE TEMP TABLE u (id int)').notes).toEqual(['TEMPORARY']);
