@@ -111,8 +111,12 @@ function classifyNode(type: string, node: Ast, text: string, options: ClassifyOp
       break;
     case 'AlterRoleStmt': {
       objects = [node.role?.rolename ?? '?'];
-      const powers = (node.options ?? []).map((o: Ast) => o.DefElem).filter((d: Ast) => d && ROLE_POWERS.has(d.defname) && d.arg?.Boolean?.boolval === true);
-      if (powers.length > 0) note('privileged-operation', ...powers.map((d: Ast) => String(d.defname).toUpperCase()));
+      // Every attribute change is a privileged operation; granting a power is the high-risk one.
+      const options: Ast[] = (node.options ?? []).map((o: Ast) => o.DefElem).filter(Boolean);
+      const granted = options.filter((d) => ROLE_POWERS.has(d.defname) && d.arg?.Boolean?.boolval === true).map((d) => String(d.defname).toUpperCase());
+      const changed = options.filter((d) => !granted.includes(String(d.defname).toUpperCase())).map(roleOptionLabel);
+      highRisk = granted.length > 0;
+      if (granted.length + changed.length > 0) note('privileged-operation', ...granted, ...changed);
       break;
     }
     case 'AlterSystemStmt':
@@ -204,6 +208,16 @@ function classifyNode(type: string, node: Ast, text: string, options: ClassifyOp
   return { useCase, command, objects: objects.filter(Boolean), notes: [...new Set(notes)].filter((n) => !n.startsWith('calls ')), highRisk, statement };
 }
 
+/** How an ALTER ROLE option reads in a note: NOSUPERUSER, PASSWORD changed (never its value), VALID UNTIL … */
+function roleOptionLabel(option: Ast): string {
+  const name = String(option.defname);
+  if (name === 'password') return 'PASSWORD changed';
+  if (name === 'validUntil') return `VALID UNTIL ${option.arg?.String?.sval ?? '?'}`;
+  if (name === 'connectionlimit') return `CONNECTION LIMIT ${option.arg?.Integer?.ival ?? '?'}`;
+  if (option.arg?.Boolean) return `${option.arg.Boolean.boolval === true ? '' : 'NO'}${name.toUpperCase()}`;
+  return name.toUpperCase();
+}
+
 /** Function calls anywhere in the statement: built-ins that read files or change the server, and user-defined ones. */
 function inspectCalls(node: Ast, note: (u: UseCase, ...n: string[]) => void): void {
   for (const call of collect(node, 'FuncCall')) {
@@ -212,6 +226,9 @@ function inspectCalls(node: Ast, note: (u: UseCase, ...n: string[]) => void): vo
     const schema = parts.length > 1 ? parts[0]!.toLowerCase() : undefined;
     const full = parts.join('.');
     if ((!schema || schema === 'pg_catalog') && EXFILTRATION_FUNCTIONS.has(name)) note('data-exfiltration', `calls ${full}`);
+    // Rows read from tables into a large object are staged to leave (lo_export, a client's lo_get); a blob an
+    // application stores from a parameter is not.
+    else if ((!schema || schema === 'pg_catalog') && name === 'lo_from_bytea' && (node.fromClause ?? []).length > 0) note('data-exfiltration', `calls ${full}`, 'table data copied into a large object');
     else if ((!schema || schema === 'pg_catalog') && PRIVILEGED_FUNCTIONS.has(name)) {
       if (name !== 'set_config' || changesSensitiveSetting(call, node)) note('privileged-operation', `calls ${full}`);
     }

@@ -103,6 +103,11 @@ export function alertFor(event: RuleInput, config: ActivityConfig): Alert | null
     status = 'monitor';
     id = 'activity.privileged-operation.revoke';
   }
+  // An ALTER ROLE that grants no power (a password, NOSUPERUSER, VALID UNTIL) is seen, not escalated, like a REVOKE.
+  if (event.useCase === 'privileged-operation' && event.command === 'ALTER ROLE' && !event.highRisk && rule?.status === undefined) {
+    status = 'monitor';
+    id = 'activity.privileged-operation.role-change';
+  }
   if (event.level !== undefined && status !== 'log') {
     if (event.level === null) return null;
     status = event.level;

@@ -33,6 +33,8 @@ describe('classification with PostgreSQL’s grammar', () => {
     ['GRANT SELECT ON t TO PUBLIC', 'privileged-operation', 'GRANT', ['t']],
     ['GRANT admin TO bob', 'privileged-operation', 'GRANT', ['admin']],
     ['ALTER ROLE bob BYPASSRLS', 'privileged-operation', 'ALTER ROLE', ['bob']],
+    ["ALTER ROLE bob WITH PASSWORD 'x' VALID UNTIL '2030-01-01'", 'privileged-operation', 'ALTER ROLE', ['bob']],
+    ['ALTER ROLE bob NOSUPERUSER', 'privileged-operation', 'ALTER ROLE', ['bob']],
     ["ALTER SYSTEM SET ssl = off", 'privileged-operation', 'ALTER SYSTEM', ['ssl']],
     ['SET SESSION AUTHORIZATION admin', 'privileged-operation', 'SET SESSION AUTHORIZATION', ['admin']],
     ['CREATE EXTENSION dblink', 'privileged-operation', 'CREATE EXTENSION', ['dblink']],
@@ -47,6 +49,7 @@ describe('classification with PostgreSQL’s grammar', () => {
     ['COPY (SELECT * FROM customers) TO STDOUT', 'data-exfiltration', 'COPY TO', ['(query)']],
     ["SELECT lo_export(16400, '/tmp/blob')", 'data-exfiltration', 'SELECT', ['lo_export']],
     ["SELECT pg_read_binary_file('/etc/shadow')", 'data-exfiltration', 'SELECT', ['pg_read_binary_file']],
+    ["SELECT lo_from_bytea(0, convert_to(string_agg(email, ','), 'UTF8')) FROM customers WHERE id > 0", 'data-exfiltration', 'SELECT', ['lo_from_bytea']],
     ['SELECT * FROM customers', 'data-exfiltration', 'SELECT', ['customers']],
     ['SELECT * FROM billing.cards', 'data-exfiltration', 'SELECT', ['billing.cards']],
     // an aggregate that returns the values themselves is still a bulk read
@@ -70,6 +73,8 @@ describe('classification with PostgreSQL’s grammar', () => {
       "SELECT pg_catalog.set_config('search_path', '', false)",
       // pg_dump's own session setup (PostgreSQL 17+ and the 2024-08 minor releases)
       "SELECT set_config(name, 'view, foreign-table', false) FROM pg_settings WHERE name IN ('restrict_nonsystem_relation_kind', 'restrict_nonsystem_relation_kind')",
+      // an application storing a blob from its parameter
+      'SELECT lo_from_bytea(0, $1)',
       // a figure about a sensitive table is not the table
       'SELECT count(*) FROM customers',
       'SELECT count(*), avg(amount) FROM billing.cards',
@@ -94,6 +99,11 @@ describe('classification with PostgreSQL’s grammar', () => {
     // hex too, and a payload too large to open stays encoded
     expect(one(`DO $$ BEGIN EXECUTE convert_from(decode('${Buffer.from('TRUNCATE t').toString('hex')}', 'hex'), 'UTF8'); END $$`).notes).toContain('decodes to: TRUNCATE t');
     expect(one(wrapped(`SELECT '${'x'.repeat(70_000)}'`)).notes.some((n) => n.startsWith('decodes to:'))).toBe(false);
+  });
+
+  it('names each role attribute change, never the password, and marks only a granted power high-risk', () => {
+    expect(one("ALTER ROLE bob WITH SUPERUSER NOCREATEDB PASSWORD 'Hunter2' VALID UNTIL '2030-01-01' CONNECTION LIMIT 3")).toMatchObject({ notes: ['SUPERUSER', 'NOCREATEDB', 'PASSWORD changed', 'VALID UNTIL 2030-01-01', 'CONNECTION LIMIT 3'], highRisk: true });
+    expect(one('ALTER ROLE bob NOSUPERUSER')).toMatchObject({ notes: ['NOSUPERUSER'], highRisk: false });
   });
 
   it('marks UNLOGGED and TEMPORARY tables, and a LOGIN role', () => {

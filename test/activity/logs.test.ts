@@ -162,7 +162,9 @@ describe('damaged and hostile input is counted and skipped, never fatal', () => 
       ].join('\n'),
     );
     const { events } = await classifyLog(path);
-    expect(events.map((e) => e.useCase)).toEqual(['function-execution', 'data-exfiltration', 'data-exfiltration']);
+    // the two password changes are events now: their passwords must not show in them
+    expect(events.map((e) => e.useCase)).toEqual(['privileged-operation', 'privileged-operation', 'function-execution', 'data-exfiltration', 'data-exfiltration']);
+    expect(events[1]!.parameters).toBe("$1 = '***'");
     const text = JSON.stringify(events);
     for (const secret of ['p1-secret', 'p2-secret', 'p3-secret', 'p4-secret', 'p5-secret']) expect(text).not.toContain(secret);
   });
@@ -270,6 +272,9 @@ describe('rules', () => {
     expect(alertFor(privileged('REVOKE'), {})).toEqual({ status: 'monitor', rule: 'activity.privileged-operation.revoke' });
     expect(alertFor(privileged('GRANT'), {})).toEqual({ status: 'investigate', rule: 'activity.privileged-operation' });
     expect(alertFor(privileged('REVOKE'), { rules: { 'privileged-operation': { status: 'investigate' } } })).toEqual({ status: 'investigate', rule: 'activity.privileged-operation' });
+    // an ALTER ROLE that grants no power is seen the same way; one that grants SUPERUSER is not
+    expect(alertFor(privileged('ALTER ROLE'), {})).toEqual({ status: 'monitor', rule: 'activity.privileged-operation.role-change' });
+    expect(alertFor({ ...privileged('ALTER ROLE'), highRisk: true }, {})).toEqual({ status: 'investigate', rule: 'activity.privileged-operation' });
   });
 
   it('alert outside the allowed hours and for other roles', async () => {
