@@ -101,13 +101,17 @@ function classifyNode(type: string, node: Ast, text: string, options: ClassifyOp
       objects = (node.roles ?? []).map((r: Ast) => r.RoleSpec?.rolename ?? '?');
       note('user-dropped');
       break;
-    case 'GrantStmt':
+    case 'GrantStmt': {
       objects = (node.objects ?? []).map(objectName);
-      note('privileged-operation', node.is_grant ? 'GRANT' : 'REVOKE');
+      // GRANT ALL has no privilege list
+      const privileges = (node.privileges ?? []).map((p: Ast) => String(p.AccessPriv?.priv_name ?? '?').toUpperCase());
+      const grantees = (node.grantees ?? []).map((g: Ast) => roleSpecName(g.RoleSpec));
+      note('privileged-operation', `${node.is_grant ? 'GRANT' : 'REVOKE'} ${privileges.length ? privileges.join(', ') : 'ALL'} ON ${objects.join(', ')} ${node.is_grant ? 'TO' : 'FROM'} ${grantees.join(', ')}`);
       break;
+    }
     case 'GrantRoleStmt':
       objects = (node.granted_roles ?? []).map((r: Ast) => r.AccessPriv?.priv_name ?? '?');
-      note('privileged-operation', `${node.is_grant ? 'GRANT' : 'REVOKE'} role to ${(node.grantee_roles ?? []).map((r: Ast) => r.RoleSpec?.rolename ?? '?').join(', ')}`);
+      note('privileged-operation', `${node.is_grant ? 'GRANT' : 'REVOKE'} ${objects.join(', ')} ${node.is_grant ? 'TO' : 'FROM'} ${(node.grantee_roles ?? []).map((r: Ast) => roleSpecName(r.RoleSpec)).join(', ')}`);
       break;
     case 'AlterRoleStmt': {
       objects = [node.role?.rolename ?? '?'];
@@ -206,6 +210,13 @@ function classifyNode(type: string, node: Ast, text: string, options: ClassifyOp
   }
   const statement = secretPayloads.reduce((shown, encoded) => shown.split(encoded).join('***'), text);
   return { useCase, command, objects: objects.filter(Boolean), notes: [...new Set(notes)].filter((n) => !n.startsWith('calls ')), highRisk, statement };
+}
+
+/** A role as a statement names it: a name, PUBLIC, CURRENT_USER… */
+function roleSpecName(spec: Ast | undefined): string {
+  if (!spec) return '?';
+  if (spec.rolename) return String(spec.rolename);
+  return String(spec.roletype ?? '?').replace(/^ROLESPEC_/, '');
 }
 
 /** How an ALTER ROLE option reads in a note: NOSUPERUSER, PASSWORD changed (never its value), VALID UNTIL … */

@@ -101,6 +101,12 @@ describe('classification with PostgreSQL’s grammar', () => {
     expect(one(wrapped(`SELECT '${'x'.repeat(70_000)}'`)).notes.some((n) => n.startsWith('decodes to:'))).toBe(false);
   });
 
+  it('says what a GRANT or REVOKE gives to whom', () => {
+    expect(one('GRANT SELECT, UPDATE ON t, s.u TO bob, PUBLIC').notes).toEqual(['GRANT SELECT, UPDATE ON t, s.u TO bob, PUBLIC']);
+    expect(one('REVOKE ALL ON SCHEMA app FROM mallory').notes).toEqual(['REVOKE ALL ON app FROM mallory']);
+    expect(one('GRANT pg_read_server_files TO CURRENT_USER').notes).toEqual(['GRANT pg_read_server_files TO CURRENT_USER']);
+  });
+
   it('names each role attribute change, never the password, and marks only a granted power high-risk', () => {
     expect(one("ALTER ROLE bob WITH SUPERUSER NOCREATEDB PASSWORD 'Hunter2' VALID UNTIL '2030-01-01' CONNECTION LIMIT 3")).toMatchObject({ notes: ['SUPERUSER', 'NOCREATEDB', 'PASSWORD changed', 'VALID UNTIL 2030-01-01', 'CONNECTION LIMIT 3'], highRisk: true });
     expect(one('ALTER ROLE bob NOSUPERUSER')).toMatchObject({ notes: ['NOSUPERUSER'], highRisk: false });

@@ -122,6 +122,11 @@ describe('dbsec activity', () => {
     const run = await dbsec(['demo', '--command', 'activity', '--format', 'json']);
     const report = JSON.parse(run.stdout);
     const alerted = new Set(report.findings.map((f: { checkId: string }) => f.checkId));
+    // titles say what was done: no "DO DO block", a GRANT names what it gives to whom
+    const titles = report.findings.map((f: { title: string }) => f.title);
+    expect(titles).toContain('DO block by postgres@postgres');
+    expect(titles).toContain('GRANT SELECT ON act_customers TO act_intruder by postgres@postgres');
+    expect(report.findings.filter((f: { checkId: string; expected?: string }) => f.checkId.startsWith('activity.') && f.expected !== undefined)).toEqual([]);
     for (const useCase of ['drop-table', 'truncate', 'function-tampering', 'obfuscated-code', 'privileged-operation', 'user-created', 'data-exfiltration', 'alter-table', 'user-dropped', 'view-delete']) expect(alerted).toContain(`activity.${useCase}`);
     expect(run.code).toBe(1);
   }, 60_000);

@@ -168,6 +168,13 @@ async function serverFacts(ctx: TargetContext): Promise<ServerFacts> {
 }
 
 /** Which use cases the logging cannot show, from the server's settings or, without them, from what the log holds. */
+/** What was done and by whom: "GRANT SELECT ON t TO bob by mallory@app", "DO block by …", "DROP TABLE t by …". */
+function alertTitle(event: ActivityEvent): string {
+  const grant = event.command === 'GRANT' || event.command === 'REVOKE' ? event.notes.find((n) => n.startsWith(`${event.command} `)) : undefined;
+  const act = grant ?? (event.command === 'DO' ? 'DO block' : `${event.command} ${event.objects.join(', ')}`);
+  return `${act} by ${event.user ?? '?'}${event.database ? `@${event.database}` : ''}`.replace(/\s+/g, ' ');
+}
+
 function unreadSources(count: number): string {
   return count ? ` ${count === 1 ? 'One log source' : `${count} log sources`} could not be read (activity.source says why): these counts leave ${count === 1 ? 'it' : 'them'} out.` : '';
 }
@@ -208,12 +215,11 @@ function buildReport(input: BuildInput): Report {
     makeFinding(
       {
         status: event.alert!.status,
-        title: `${event.command} ${event.objects.join(', ')} by ${event.user ?? '?'}${event.database ? `@${event.database}` : ''}`.replace(/\s+/g, ' '),
+        title: alertTitle(event),
         // Redacted before it is cut, so a cut never leaves half a password behind.
         summary: safeText(event.statement || event.notes.join('; '), 300),
         resource: `pid ${event.pid ?? '?'} at ${event.time ?? '?'}`,
         value: event.alert!.rule,
-        expected: 'no alert under the rules',
         evidence: [alertEvidence(event)],
       },
       source(`activity.${event.useCase}`, USE_CASE_INFO[event.useCase].remediation, `Seed 000: ${USE_CASE_INFO[event.useCase].seedName}`),
