@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { whenAborted } from './abort.js';
 import type { DBInstance } from '@aws-sdk/client-rds';
 import { DbsecError, SourceMissing, ifConfigured } from './errors.js';
 import { KNOWN_LOG_LINE_PREFIXES, RDS_LOG_LINE_PREFIX } from './sources/logs/prefix.js';
@@ -179,6 +180,20 @@ const CLOSE_GRACE_MS = 1_000;
 export async function closeContexts(contexts: readonly TargetContext[], signal: AbortSignal | undefined): Promise<void> {
   const closing = Promise.all(contexts.map((ctx) => ctx.close()));
   await (signal?.aborted ? Promise.race([closing, delay(CLOSE_GRACE_MS, undefined, { ref: false })]) : closing);
+}
+
+/**
+ * Runs `use` on a fresh context of one target that Ctrl-C cancels (its running query stopped on the server), and
+ * closes it afterwards: for the commands that work on one target outside the runner.
+ */
+export async function withTargetContext<T>(target: Target, window: TimeWindow, now: Date, deps: ContextDeps, signal: AbortSignal | undefined, use: (ctx: TargetContext) => Promise<T>): Promise<T> {
+  const ctx = new TargetContext(target, window, now, deps);
+  void whenAborted(signal).then(() => ctx.cancel());
+  try {
+    return await use(ctx);
+  } finally {
+    await closeContexts([ctx], signal);
+  }
 }
 
 async function* withPhrases(records: readonly LogRecord[], phrases: readonly string[]): AsyncGenerator<LogRecord> {

@@ -68,12 +68,8 @@ interface Token {
  * do the same inside. undefined when the text does not lex, or the lexer is not loaded.
  */
 function redactByLexer(text: string, depth: number): string | undefined {
-  let tokens: Token[];
-  try {
-    tokens = scanSync(text).tokens as Token[];
-  } catch {
-    return undefined;
-  }
+  const tokens = lex(text);
+  if (!tokens) return undefined;
   // The lexer counts in bytes of UTF-8.
   const bytes = Buffer.from(text, 'utf8');
   let out = '';
@@ -81,7 +77,7 @@ function redactByLexer(text: string, depth: number): string | undefined {
   tokens.forEach((token, i) => {
     if (token.tokenName !== 'SCONST') return;
     let replacement: string | undefined;
-    if (/^PASSWORD$/i.test(tokens[i - 1]?.text ?? '')) replacement = `'${MASK}'`;
+    if (followsPassword(tokens, i)) replacement = `'${MASK}'`;
     else if (depth < MAX_NESTING && MAY_HOLD_SQL_SECRET.test(token.text)) replacement = redactInsideString(token.text, depth + 1);
     if (replacement === undefined) return;
     out += bytes.subarray(from, token.start).toString('utf8') + replacement;
@@ -106,12 +102,22 @@ function redactInsideString(literal: string, depth: number): string | undefined 
  * "DETAIL: Parameters: $1 = '…'" are the password. By pattern when the statement does not lex.
  */
 export function passwordParameters(statement: string): Set<string> {
+  const tokens = lex(statement);
+  if (!tokens) return new Set([...statement.matchAll(/\bPASSWORD\s+\$(\d+)/gi)].map((m) => m[1]!));
+  return new Set(tokens.filter((t, i) => t.tokenName === 'PARAM' && followsPassword(tokens, i)).map((t) => t.text.slice(1)));
+}
+
+/** The tokens of PostgreSQL's lexer, or undefined when the text does not lex (or the lexer is not loaded). */
+function lex(text: string): Token[] | undefined {
   try {
-    const tokens = scanSync(statement).tokens as Token[];
-    return new Set(tokens.filter((t, i) => t.tokenName === 'PARAM' && /^PASSWORD$/i.test(tokens[i - 1]?.text ?? '')).map((t) => t.text.slice(1)));
+    return scanSync(text).tokens as Token[];
   } catch {
-    return new Set([...statement.matchAll(/\bPASSWORD\s+\$(\d+)/gi)].map((m) => m[1]!));
+    return undefined;
   }
+}
+
+function followsPassword(tokens: readonly Token[], index: number): boolean {
+  return /^PASSWORD$/i.test(tokens[index - 1]?.text ?? '');
 }
 
 /**

@@ -98,7 +98,7 @@ function classifyNode(type: string, node: Ast, text: string, options: ClassifyOp
       note('user-created', (node.options ?? []).some((o: Ast) => o.DefElem?.defname === 'canlogin' && o.DefElem.arg?.Boolean?.boolval === true) || node.stmt_type === 'ROLESTMT_USER' ? 'LOGIN' : 'NOLOGIN');
       break;
     case 'DropRoleStmt':
-      objects = (node.roles ?? []).map((r: Ast) => r.RoleSpec?.rolename ?? '?');
+      objects = (node.roles ?? []).map((r: Ast) => roleSpecName(r.RoleSpec));
       note('user-dropped');
       break;
     case 'GrantStmt': {

@@ -53,6 +53,16 @@ const CACHE_LIMIT = 50_000;
 const MAX_PARSE_CHARS = 200_000;
 
 const FIRST_WORD = /^\s*([A-Za-z]+)/;
+
+/** The command word of a statement, upper-cased; 'statement' when the log gave no text. */
+function commandWord(sql: string): string {
+  return sql ? (FIRST_WORD.exec(sql)?.[1] ?? '?').toUpperCase() : 'statement';
+}
+
+/** pgaudit writes a role's password as <REDACTED>, which is not SQL: a literal is put back so the grammar reads it. */
+function auditSql(statement: string): string {
+  return statement.replace(/<REDACTED>/g, "'***'");
+}
 const DURATION = /^duration: ([\d.]+) ms/;
 const CANCELLED = /^canceling statement due to (statement timeout|lock timeout|user request|conflict with recovery|[^\n]+)/;
 const TERMINATED = /^terminating connection due to (administrator command|idle-in-transaction timeout|idle-session timeout|conflict with recovery|[^\n]+)/;
@@ -85,7 +95,7 @@ const ORDINARY = new Map<string, Classified[]>();
  * log has millions. Its statement text is left empty.
  */
 function ordinary(sql: string): Classified[] {
-  const command = (FIRST_WORD.exec(sql)?.[1] ?? '?').toUpperCase();
+  const command = commandWord(sql);
   let shared = ORDINARY.get(command);
   if (!shared) ORDINARY.set(command, (shared = [Object.freeze({ useCase: null, command, objects: [], notes: [], highRisk: false, statement: '' })]));
   return shared;
@@ -182,8 +192,7 @@ export class ActivityMonitor {
     const ms = Number(DURATION.exec(entry.message)?.[1]);
     if (!(ms >= this.longRunningMs)) return;
     const sql = LOGGED_STATEMENT.exec(entry.message)?.[1]?.trim() ?? '';
-    const command = sql ? (FIRST_WORD.exec(sql)?.[1] ?? '?').toUpperCase() : 'statement';
-    this.emit(entry, { useCase: 'long-running', command, objects: [], notes: [`ran ${formatMs(ms)}`], highRisk: false, statement: sql }, null, 'session');
+    this.emit(entry, { useCase: 'long-running', command: commandWord(sql), objects: [], notes: [`ran ${formatMs(ms)}`], highRisk: false, statement: sql }, null, 'session');
   }
 
   /**
@@ -195,7 +204,7 @@ export class ActivityMonitor {
     const sql = entry.statement?.trim() ?? '';
     const cancelled = CANCELLED.exec(entry.message)?.[1];
     if (cancelled) {
-      this.emit(entry, { useCase: 'statement-cancelled', command: sql ? (FIRST_WORD.exec(sql)?.[1] ?? '?').toUpperCase() : 'statement', objects: [], notes: [`cancelled: ${cancelled}`], highRisk: false, statement: sql }, null, 'session', undefined, 'failed');
+      this.emit(entry, { useCase: 'statement-cancelled', command: commandWord(sql), objects: [], notes: [`cancelled: ${cancelled}`], highRisk: false, statement: sql }, null, 'session', undefined, 'failed');
       return;
     }
     if (!sql || SYNTAX_ERROR.test(entry.message)) return;
@@ -280,8 +289,7 @@ export class ActivityMonitor {
     const previous = this.lastAuditText.get(pid);
     this.lastAuditText.set(pid, text);
     if (this.lastStatement.get(pid) === text) return;
-    // pgaudit writes a role's password as <REDACTED>, which is not SQL: put back a literal so the grammar reads it.
-    const sql = statement.replace(/<REDACTED>/g, "'***'");
+    const sql = auditSql(statement);
     if (previous === text && this.classify(sql).length > 1) return;
     this.summary.statements++;
     const notes = inner ? [`run inside statement ${statementId} (by a function, a DO block or EXECUTE)`] : [];
@@ -290,7 +298,7 @@ export class ActivityMonitor {
 
   private callsVisibly(statement: string, functionName: string): boolean {
     const name = functionName.split('.').pop()!;
-    return this.classify(statement.replace(/<REDACTED>/g, "'***'")).some((c) => c.useCase === 'function-execution' && c.objects.some((o) => o === functionName || o.split('.').pop() === name));
+    return this.classify(auditSql(statement)).some((c) => c.useCase === 'function-execution' && c.objects.some((o) => o === functionName || o.split('.').pop() === name));
   }
 
   private classifyAndEmit(entry: LogRecord, sql: string, parameters: string | undefined, source: ActivityEvent['source'], notes: readonly string[] = []): void {

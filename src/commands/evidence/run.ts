@@ -1,7 +1,6 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { whenAborted } from '../../abort.js';
-import { closeContexts, TargetContext } from '../../context.js';
+import { withTargetContext } from '../../context.js';
 import { DbsecError } from '../../errors.js';
 import { anyCollected, collectItems, interruptedCollection, ON_INTERRUPT, stagedEvidenceDir, summaryOf, type Collected } from '../../evidence/collect.js';
 import { EVIDENCE_ITEMS } from '../../evidence/items.js';
@@ -39,16 +38,11 @@ export async function collectEvidence(flags: EvidenceFlags, io: Io, version: str
   const collectTarget = async (staging: string, target: Target): Promise<Collected[]> => {
     const dir = join(staging, subdir(target.name));
     await mkdir(dir, { recursive: true });
-    const ctx = new TargetContext(target, logWindow, now, contextDeps(config, io));
-    void whenAborted(signal).then(() => ctx.cancel());
-    let results: Collected[];
-    try {
-      results = await collectItems(dir, EVIDENCE_ITEMS, ctx, options, (file) => {
+    const results = await withTargetContext(target, logWindow, now, contextDeps(config, io), signal, (ctx) =>
+      collectItems(dir, EVIDENCE_ITEMS, ctx, options, (file) => {
         if (progress) progress.text = `collecting evidence: ${target.name}: ${file}`;
-      }, signal);
-    } finally {
-      await closeContexts([ctx], signal);
-    }
+      }, signal),
+    );
     if (signal?.aborted) throw interruptedCollection(signal);
     const files = results.filter((r) => r.collected).map((r) => r.file);
     // A target where nothing could be collected is not sealed: an empty seal would vouch for nothing.

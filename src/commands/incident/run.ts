@@ -1,8 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { whenAborted } from '../../abort.js';
-import { closeContexts, TargetContext } from '../../context.js';
+import { TargetContext, withTargetContext } from '../../context.js';
 import { DbsecError, messageOf } from '../../errors.js';
 import type { Io } from '../../io.js';
 import { spinner } from '../../progress.js';
@@ -67,25 +66,24 @@ export async function incidentStart(flags: IncidentFlags, io: Io, version: strin
   const signal = io.interruption?.(ON_INTERRUPT);
   const progress = !flags.quiet && io.stderr.isTTY ? await spinner(io.stderr as NodeJS.WriteStream, `incident ${flags.id}: preserving evidence`) : undefined;
   const preserve = async (staging: string) => {
-    const ctx = new TargetContext(target, window, now, contextDeps(config, io));
-    void whenAborted(signal).then(() => ctx.cancel());
-    let results: Collected[];
     let snapshot: Snapshot = { status: 'none', message: 'interrupted before the snapshot' };
-    try {
-      const trailWindow = { from: new Date(window.to.getTime() - CLOUDTRAIL_HISTORY_DAYS * 86_400_000), to: window.to };
-      const onItem = (file: string) => {
-        if (progress) progress.text = `incident ${flags.id}: ${file}`;
-      };
-      results = await collectItems(staging, INCIDENT_ITEMS, ctx, { now, trailWindow, logWindow: window, maxItems: 100_000 }, onItem, signal);
-      if (!signal?.aborted) {
-        snapshot = await takeSnapshot(ctx, flags, { dir: staging, clock: io.now, signal }, (text) => {
-          if (progress) progress.text = text;
-        });
+    const trailWindow = { from: new Date(window.to.getTime() - CLOUDTRAIL_HISTORY_DAYS * 86_400_000), to: window.to };
+    const onItem = (file: string) => {
+      if (progress) progress.text = `incident ${flags.id}: ${file}`;
+    };
+    const results = await withTargetContext(target, window, now, contextDeps(config, io), signal, async (ctx) => {
+      try {
+        const collected = await collectItems(staging, INCIDENT_ITEMS, ctx, { now, trailWindow, logWindow: window, maxItems: 100_000 }, onItem, signal);
+        if (!signal?.aborted) {
+          snapshot = await takeSnapshot(ctx, flags, { dir: staging, clock: io.now, signal }, (text) => {
+            if (progress) progress.text = text;
+          });
+        }
+        return collected;
+      } finally {
+        progress?.stop();
       }
-    } finally {
-      progress?.stop();
-      await closeContexts([ctx], signal);
-    }
+    });
     // A snapshot already requested outlives the discarded evidence: the user must know it exists.
     if (signal?.aborted) throw interruptedCollection(signal, snapshot.status === 'requested' || snapshot.status === 'available' ? `; the RDS snapshot ${snapshot.id} was requested and stays` : '');
     if (anyCollected(results)) {
