@@ -9,7 +9,8 @@ import { AwsClients, type AwsSettings } from './sources/aws.js';
 import { openPgSession, type PgLimits, type PgSession } from './sources/postgres.js';
 import { describeRdsInstance, NO_RDS_INSTANCE, requireInstanceId } from './sources/rds-instance.js';
 import { assertLogGroupExists } from './sources/logs/cloudwatch-reader.js';
-import { assertReadable, logInputs, phrasePattern, type LogInput } from './sources/logs/pipeline.js';
+import { assertReadable, logInputs, type LogInput } from './sources/logs/pipeline.js';
+import { phrasePattern } from './sources/logs/phrases.js';
 import { newLogStats, type LogRecord, type LogStats } from './sources/logs/record.js';
 import type { Finding } from './report.js';
 

@@ -3,15 +3,17 @@ import { parse as csvParse } from 'csv-parse';
 import { DbsecError, messageOf } from '../../errors.js';
 import { choosePrefix, parseLogTime, type PrefixParser } from './prefix.js';
 import { LineSplitter, MAX_LINE_BYTES } from './lines.js';
+import { PhraseFinder, phrasePattern } from './phrases.js';
 import type { LogFormat, LogRecord, LogStats } from './record.js';
 import { SessionAttributes } from './sessions.js';
 
 /**
  * The records of one input in any format (`auto` looks at the first line), in batches as the input's chunks arrive,
  * with the session's client and application filled in where the format's own fields lack them. Lines are split and
- * parsed synchronously per chunk. Damaged input is counted in stats.skipped, never fatal.
+ * parsed synchronously per chunk. Damaged input is counted in stats.skipped, never fatal. `wanted`: the phrases
+ * (any case) of the stderr lines worth parsing, besides the lines that belong to them; undefined: every line.
  */
-export async function* readRecords(input: AsyncIterable<Buffer>, format: LogFormat | 'auto', prefixes: string | readonly string[], stats: LogStats, wanted?: RegExp): AsyncGenerator<LogRecord[]> {
+export async function* readRecords(input: AsyncIterable<Buffer>, format: LogFormat | 'auto', prefixes: string | readonly string[], stats: LogStats, wanted?: readonly string[]): AsyncGenerator<LogRecord[]> {
   const { first, rest } = await peek(input);
   const chosen = format === 'auto' ? detectFormat(first) : format;
   stats.format = chosen;
@@ -26,9 +28,12 @@ export async function* readRecords(input: AsyncIterable<Buffer>, format: LogForm
     return;
   }
   const out: LogRecord[] = [];
-  const stderr = () => new StderrLines(stderrParser(prefixes, first, stats, chosen === 'syslog'), stats, out, wanted);
+  const wantedPattern = wanted && wanted.length > 0 ? phrasePattern(wanted) : undefined;
+  const stderr = () => new StderrLines(stderrParser(prefixes, first, stats, chosen === 'syslog'), stats, out, wantedPattern);
   const parser = chosen === 'jsonlog' ? new JsonLines(stats, out) : chosen === 'syslog' ? new SyslogLines(stderr(), stats) : stderr();
-  const splitter = new LineSplitter(stats, (line) => parser.line(line));
+  // Plain stderr lines are found in the bytes; a syslog line's escapes (#011) must be undone first.
+  const finder = parser instanceof StderrLines && wanted ? PhraseFinder.of(wanted) : undefined;
+  const splitter = new LineSplitter(stats, (line, hasPhrase) => parser.line(line, hasPhrase), finder && parser instanceof StderrLines ? { finder, passOver: (byte) => parser.passOver(byte) } : undefined);
   for await (const chunk of all) {
     splitter.push(chunk);
     if (out.length > 0) yield filled(out.splice(0));
@@ -119,7 +124,8 @@ class StderrLines {
     private readonly wanted?: RegExp,
   ) {}
 
-  line(line: string): void {
+  /** `hasPhrase`: whether the line holds a wanted phrase, when the caller already looked. */
+  line(line: string, hasPhrase?: boolean): void {
     const { pending } = this;
     if (line.charCodeAt(0) === 9) {
       if (pending) {
@@ -140,10 +146,8 @@ class StderrLines {
     }
     // Whether the line holds a wanted phrase, tested once: undefined when it was read for another reason.
     let lineWanted: boolean | undefined;
-    if (this.wanted && this.fitted > 0 && !(pending && this.pendingWanted) && !(lineWanted = this.wanted.test(line))) {
-      this.end();
-      this.passing = true;
-      this.stats.passedOver++;
+    if (this.wanted && this.fitted > 0 && !(pending && this.pendingWanted) && !(lineWanted = hasPhrase ?? this.wanted.test(line))) {
+      this.passOn();
       return;
     }
     this.passing = false;
@@ -165,12 +169,36 @@ class StderrLines {
     this.pending = record;
     this.part = 'message';
     // Tested on the whole line: a phrase may be the level itself ("ERROR:"), which the record keeps apart.
-    this.pendingWanted = !this.wanted || (lineWanted ?? this.wanted.test(line));
+    this.pendingWanted = !this.wanted || (lineWanted ?? hasPhrase ?? this.wanted.test(line));
   }
 
   end(): void {
     if (this.pending) this.out.push(this.pending);
     this.pending = undefined;
+  }
+
+  /**
+   * Whether a line (known to hold no wanted phrase; its first byte given) is passed over exactly as `line` would pass
+   * it over, so it need not be decoded: false when `line` would keep it (a continuation of the pending record).
+   */
+  passOver(firstByte: number): boolean {
+    if (firstByte === 9) {
+      if (this.pending) return false;
+      if (this.passing) {
+        this.stats.passedOver++;
+        return true;
+      }
+    }
+    // A carriage return may be all there is: an empty line, which flushes.
+    if (firstByte === 13 || !this.wanted || this.fitted === 0 || (this.pending && this.pendingWanted)) return false;
+    this.passOn();
+    return true;
+  }
+
+  private passOn(): void {
+    this.end();
+    this.passing = true;
+    this.stats.passedOver++;
   }
 
   /** A piece of the pending record's message cut off by the transport (syslog), when it is not a line of its own. */

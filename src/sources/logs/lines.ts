@@ -1,6 +1,8 @@
 /** Longest line kept; the rest of a longer line is dropped so memory stays bounded whatever the input. */
 export const MAX_LINE_BYTES = 256 * 1024;
 
+import type { PhraseFinder } from './phrases.js';
+
 export interface LineStats {
   bytes: number;
   lines: number;
@@ -8,10 +10,20 @@ export interface LineStats {
 }
 
 /**
+ * Lines a reader may pass over undecoded: those holding none of the finder's phrases, when `passOver` (given the
+ * line's first byte) agrees. Decoding every line of a busy log costs more than reading it.
+ */
+export interface LineFilter {
+  finder: PhraseFinder;
+  passOver(firstByte: number): boolean;
+}
+
+/**
  * Splits a byte stream into UTF-8 lines synchronously, one chunk at a time, cutting each line at MAX_LINE_BYTES
  * (readline would first build the whole line, so one 1 GB line would need 1 GB). Lines go to `onLine` as they
  * complete: no promise and no generator step per line. Each line is decoded on its own, so a record that keeps a
- * piece of it never keeps the whole chunk alive.
+ * piece of it never keeps the whole chunk alive. With a filter, `onLine` learns whether the line holds a phrase
+ * (undefined for a line pieced together across chunks, which the filter did not see whole).
  */
 export class LineSplitter {
   private parts: Buffer[] = [];
@@ -20,11 +32,15 @@ export class LineSplitter {
 
   constructor(
     private readonly stats: LineStats,
-    private readonly onLine: (line: string) => void,
+    private readonly onLine: (line: string, hasPhrase?: boolean) => void,
+    private readonly filter?: LineFilter,
   ) {}
 
   push(chunk: Buffer): void {
     this.stats.bytes += chunk.length;
+    const { filter } = this;
+    const starts = filter?.finder.starts(chunk);
+    let next = 0;
     let start = 0;
     for (;;) {
       const end = chunk.indexOf(10, start);
@@ -32,8 +48,20 @@ export class LineSplitter {
         this.keep(chunk, start, chunk.length);
         return;
       }
-      if (this.kept === 0 && !this.cut && end - start <= MAX_LINE_BYTES) this.emit(chunk.toString('utf8', start, end));
-      else {
+      if (this.kept === 0 && !this.cut && end - start <= MAX_LINE_BYTES) {
+        let hasPhrase: boolean | undefined;
+        if (starts) {
+          while (next < starts.length && starts[next]! < start) next++;
+          // A phrase holds no newline: one that begins in this line ends in it.
+          hasPhrase = next < starts.length && starts[next]! < end;
+          if (!hasPhrase && end > start && filter!.passOver(chunk[start]!)) {
+            this.stats.lines++;
+            start = end + 1;
+            continue;
+          }
+        }
+        this.emit(chunk.toString('utf8', start, end), hasPhrase);
+      } else {
         this.keep(chunk, start, end);
         this.finish();
       }
@@ -66,8 +94,8 @@ export class LineSplitter {
     this.emit(line);
   }
 
-  private emit(line: string): void {
+  private emit(line: string, hasPhrase?: boolean): void {
     this.stats.lines++;
-    this.onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
+    this.onLine(line.endsWith('\r') ? line.slice(0, -1) : line, hasPhrase);
   }
 }

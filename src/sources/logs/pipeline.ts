@@ -103,14 +103,9 @@ async function filesOf(pattern: string): Promise<string[]> {
 /** Lines a session's client, application and end are read from: always parsed, for SessionAttributes. */
 const SESSION_LINES = ['connection received: ', 'connection authorized: ', 'disconnection: '];
 
-/** Any of the phrases, in any case (CloudWatch's own filter is case-sensitive: callers ask it for the usual spellings). */
-export function phrasePattern(phrases: readonly string[]): RegExp {
-  return new RegExp(phrases.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'i');
-}
-
-/** The lines worth parsing for these phrases; undefined (every line) when the caller wants all. */
-function wantedLines(phrases: readonly string[]): RegExp | undefined {
-  return phrases.length === 0 ? undefined : phrasePattern([...phrases, ...SESSION_LINES]);
+/** The phrases of the lines worth parsing for these phrases; undefined (every line) when the caller wants all. */
+function wantedLines(phrases: readonly string[]): string[] | undefined {
+  return phrases.length === 0 ? undefined : [...phrases, ...SESSION_LINES];
 }
 
 /** Clock skew a record may show before it counts as stamped in the future. */
