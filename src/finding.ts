@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Level, Status } from './status.js';
+import type { Level, Severity, Status } from './status.js';
 import { safeRow, safeText } from './redact.js';
 import type { Finding } from './report.js';
 
@@ -10,6 +10,7 @@ export interface FindingDraft {
   resource: string;
   title: string;
   summary: string;
+  severity?: Severity;
   value?: number | string;
   expected?: string;
   evidence?: Array<Record<string, unknown>>;
@@ -41,6 +42,7 @@ export function makeFinding(draft: Omit<FindingDraft, 'status' | 'resource'> & {
     summary: safeText(draft.summary),
     resource,
     fingerprint: fingerprintOf(source.checkId, source.target, resource, draft.identity ?? []),
+    ...(draft.severity ? { severity: draft.severity } : {}),
     ...(draft.value !== undefined ? { value: typeof draft.value === 'string' ? safeText(draft.value) : draft.value } : {}),
     ...(draft.expected !== undefined ? { expected: safeText(draft.expected) } : {}),
     ...(thresholds ? { thresholds } : {}),

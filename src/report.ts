@@ -1,4 +1,4 @@
-import { STATUSES, type Status } from './status.js';
+import { STATUSES, severityRank, type Severity, type Status } from './status.js';
 
 export interface Finding {
   checkId: string;
@@ -10,6 +10,8 @@ export interface Finding {
   resource: string | null;
   /** The same problem has the same fingerprint in every run: check, target, resource, identifying facts. */
   fingerprint: string;
+  /** Activity's alerts and incidents: how much it matters, beside the status that says what to do. */
+  severity?: Severity;
   value?: number | string;
   expected?: string;
   thresholds?: Record<string, unknown>;
@@ -47,11 +49,17 @@ export function summarize(findings: readonly Finding[]): Record<Status, number> 
   return summary;
 }
 
-/** Worst first, then by target and check, so the report reads top-down. */
+/**
+ * Worst first, then by target and check, so the report reads top-down. Findings with a severity come first within
+ * their status, the most severe first; among equals they keep the order their command gave them (incidents, then
+ * alerts in time order).
+ */
 export function sortFindings(findings: Finding[]): Finding[] {
   const rank = (status: Status) => STATUSES.indexOf(status);
+  const weight = (finding: Finding) => (finding.severity ? severityRank(finding.severity) : -1);
   return findings.sort(
-    (a, b) => rank(a.status) - rank(b.status) || a.target.localeCompare(b.target) || a.checkId.localeCompare(b.checkId),
+    (a, b) =>
+      rank(a.status) - rank(b.status) || weight(b) - weight(a) || (a.severity && b.severity ? 0 : a.target.localeCompare(b.target) || a.checkId.localeCompare(b.checkId)),
   );
 }
 

@@ -2,6 +2,14 @@
 export const STATUSES = ['investigate', 'monitor', 'error', 'skipped', 'ok'] as const;
 export type Status = (typeof STATUSES)[number];
 
+/** How much a finding matters, lowest first (activity's alerts and incidents carry one): part of the output contract. */
+export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity);
+}
+
 /** The runbook's levels: ok is its "normal". */
 export type Level = 'ok' | 'monitor' | 'investigate';
 export const FAIL_ON = ['monitor', 'investigate', 'never'] as const;

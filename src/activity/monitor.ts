@@ -6,6 +6,8 @@ import { alertFor, type ActivityConfig, type Alert, type AlertStatus } from './r
 import { authFailureOf } from '../sources/logs/auth-failures.js';
 import { durationMs } from '../time.js';
 import { USE_CASES, type UseCase } from './use-cases.js';
+import { severityOf, type SeverityOptions } from './severity.js';
+import type { Severity } from '../status.js';
 
 /** One classified statement: the contract of `--format jsonl` and of each alert's evidence. */
 export interface ActivityEvent {
@@ -24,6 +26,8 @@ export interface ActivityEvent {
   source: 'log_statement' | 'pgaudit' | 'session';
   /** 'failed': the server refused or cancelled the statement (its ERROR is in the notes); null: not known to have failed. */
   outcome: 'failed' | null;
+  /** From the use case and the facts (src/activity/severity.ts), or the rule's own severity in the config. */
+  severity: Severity;
   alert: Alert | null;
 }
 
@@ -127,6 +131,8 @@ export class ActivityMonitor {
   /** pgaudit: the top statement of each process (its id and text), and the last sub-statement classified. */
   private readonly auditTop = new Map<number, { statementId: string; text: string }>();
   private readonly lastInner = new Map<number, string>();
+  /** Roles each process revoked grants from: a DROP ROLE of one of them after that is someone leaving, done by the book. */
+  private readonly revokedFrom = new Map<number, Set<string>>();
   /** Between "received … shutdown request" and "ready to accept connections": terminations are the shutdown's. */
   private shuttingDown = false;
   private readonly longRunningMs: number;
@@ -139,6 +145,7 @@ export class ActivityMonitor {
    */
   private readonly ordinaryShapes = new Map<string, Classified[]>();
   private readonly classifyOptions: ClassifyOptions;
+  private readonly severityOptions: SeverityOptions;
   private readonly bulkRows: number;
 
   constructor(private readonly options: MonitorOptions) {
@@ -151,6 +158,7 @@ export class ActivityMonitor {
       allowedLanguages: config.allowedLanguages ?? ['sql', 'plpgsql'],
       sensitiveTables: config.sensitiveTables ?? [],
     };
+    this.severityOptions = { auditTables: config.auditTables ?? ['*audit*'] };
   }
 
   handle(entry: LogRecord): void {
@@ -305,7 +313,7 @@ export class ActivityMonitor {
     for (const classified of this.classify(sql)) {
       this.summary.commands.set(classified.command, (this.summary.commands.get(classified.command) ?? 0) + 1);
       this.options.onStatement?.(entry, classified);
-      if (classified.useCase) this.emit(entry, notes.length ? { ...classified, notes: [...notes, ...classified.notes] } : classified, parameters, source);
+      if (classified.useCase) this.emit(entry, notes.length ? { ...classified, notes: [...notes, ...classified.notes] } : classified, parameters, source, this.offboarding(entry.pid, classified));
       else this.summary.other++;
     }
   }
@@ -339,6 +347,24 @@ export class ActivityMonitor {
     return PLAIN_DML.test(sql) && !CALL_OR_SECOND_STATEMENT.test(sql) && !/\binto\b/i.test(sql) && this.classifyOptions.views.size === 0 && this.classifyOptions.sensitiveTables.length === 0;
   }
 
+  /**
+   * REVOKE … FROM x then DROP ROLE x in one session is a role removed as it should be: the DROP is recorded (null), not
+   * alerted. undefined: the rules decide.
+   */
+  private offboarding(pid: number | undefined, classified: Classified): null | undefined {
+    if (pid === undefined) return undefined;
+    if (classified.command === 'REVOKE') {
+      const grantees = / FROM (.+)$/.exec(classified.notes[0] ?? '')?.[1]?.split(', ') ?? [];
+      const revoked = this.revokedFrom.get(pid) ?? new Set<string>();
+      for (const grantee of grantees) if (revoked.size < 1000) revoked.add(grantee);
+      this.revokedFrom.set(pid, revoked);
+      return undefined;
+    }
+    const revoked = this.revokedFrom.get(pid);
+    if (classified.useCase === 'user-dropped' && revoked && classified.objects.every((role) => revoked.has(role))) return null;
+    return undefined;
+  }
+
   /** A pid is reused by a later session: what was known about the old one goes. */
   private sessionEnded(pid: number | undefined): void {
     if (pid === undefined) return;
@@ -348,12 +374,14 @@ export class ActivityMonitor {
     this.lastAuditText.delete(pid);
     this.auditTop.delete(pid);
     this.lastInner.delete(pid);
+    this.revokedFrom.delete(pid);
   }
 
 
   private emit(entry: LogRecord, classified: Classified, parameters: string | undefined | null, source: ActivityEvent['source'], level?: AlertStatus | null, outcome: ActivityEvent['outcome'] = null): void {
     const useCase = classified.useCase!;
     const application = entry.application ?? (entry.pid !== undefined ? this.applications.get(entry.pid) : undefined);
+    const { severity, because } = severityOf({ ...classified, useCase, application, outcome, level }, this.severityOptions);
     const event: ActivityEvent = {
       time: entry.time?.toISOString() ?? null,
       user: entry.user ?? null,
@@ -366,12 +394,13 @@ export class ActivityMonitor {
       objects: classified.objects.map(redactSecrets),
       statement: truncate(redactSecrets(classified.statement), STATEMENT_CHARS),
       parameters: parameters ? truncate(redactParameters(classified.statement, parameters), STATEMENT_CHARS) : null,
-      notes: classified.notes.map(redactSecrets),
+      notes: [...classified.notes, ...because].map(redactSecrets),
       source,
       outcome,
+      severity: this.options.config.rules?.[useCase]?.severity ?? severity,
       alert: null,
     };
-    event.alert = alertFor({ useCase, command: classified.command, highRisk: classified.highRisk, user: entry.user, database: entry.database, application, objects: classified.objects, time: entry.time, level }, this.options.config);
+    event.alert = alertFor({ useCase, command: classified.command, highRisk: classified.highRisk, user: entry.user, database: entry.database, application, objects: classified.objects, time: entry.time, level, severity: event.severity }, this.options.config);
     const counts = this.summary.byUseCase[useCase];
     counts.events++;
     if (event.alert) counts[event.alert.status]++;

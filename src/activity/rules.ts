@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { matchesAny } from '../checks/types.js';
 import { durationMs } from '../time.js';
 import { USE_CASES, type UseCase } from './use-cases.js';
+import { SEVERITIES, severityRank, type Severity } from '../status.js';
 
 export type AlertStatus = 'monitor' | 'investigate';
 type RuleStatus = AlertStatus | 'log';
@@ -44,7 +45,7 @@ const AllowSchema = z
   })
   .strict();
 
-const RuleSchema = z.object({ status: z.enum(['investigate', 'monitor', 'log']).optional(), allow: z.array(AllowSchema).optional() }).strict();
+const RuleSchema = z.object({ status: z.enum(['investigate', 'monitor', 'log']).optional(), severity: z.enum(SEVERITIES).optional(), allow: z.array(AllowSchema).optional() }).strict();
 
 export const ActivityConfigSchema = z
   .object({
@@ -52,6 +53,12 @@ export const ActivityConfigSchema = z
     /** ALTER TABLE … DISABLE ROW LEVEL SECURITY, DISABLE TRIGGER, DROP CONSTRAINT, OWNER TO. */
     highRiskAlterTable: z.enum(['investigate', 'monitor']).optional(),
     sensitiveTables: z.array(z.string()).optional(),
+    /** Tables holding the audit trail (globs, default *audit*): dropping, emptying or altering one is critical. */
+    auditTables: z.array(z.string()).optional(),
+    /** Alerts below this severity are recorded as events, not raised (--min-severity). */
+    minSeverity: z.enum(SEVERITIES).optional(),
+    /** Alerts of one login (and of the roles it became) closer than this form one incident. */
+    incidentGap: z.string().refine((text) => (durationMs(text) ?? 0) > 0, { message: 'expected a duration such as 30m' }).optional(),
     views: z.array(z.string()).optional(),
     viewWrites: z.boolean().optional(),
     allowedLanguages: z.array(z.string()).optional(),
@@ -82,6 +89,7 @@ export interface RuleInput {
   time?: Date;
   /** For a use case judged per event (failed-login's bounds, why a session ended): its level here; null: recorded only. */
   level?: AlertStatus | null;
+  severity: Severity;
 }
 
 export interface Alert {
@@ -98,11 +106,8 @@ export function alertFor(event: RuleInput, config: ActivityConfig): Alert | null
     status = config.highRiskAlterTable ?? 'investigate';
     id = 'activity.alter-table.high-risk';
   }
-  // A REVOKE takes access away, which restores a control far more often than it breaks one: seen, not escalated.
-  if (event.useCase === 'privileged-operation' && event.command === 'REVOKE' && rule?.status === undefined) {
-    status = 'monitor';
-    id = 'activity.privileged-operation.revoke';
-  }
+  // A REVOKE takes access away, which restores a control far more often than it breaks one: recorded, not alerted.
+  if (event.useCase === 'privileged-operation' && event.command === 'REVOKE' && rule?.status === undefined) status = 'log';
   // An ALTER ROLE that grants no power (a password, NOSUPERUSER, VALID UNTIL) is seen, not escalated, like a REVOKE.
   if (event.useCase === 'privileged-operation' && event.command === 'ALTER ROLE' && !event.highRisk && rule?.status === undefined) {
     status = 'monitor';
@@ -113,6 +118,7 @@ export function alertFor(event: RuleInput, config: ActivityConfig): Alert | null
     status = event.level;
   }
   if (status === 'log') return null;
+  if (config.minSeverity && severityRank(event.severity) < severityRank(config.minSeverity)) return null;
   if ((rule?.allow ?? []).some((allow) => allowed(allow, event))) return null;
   return { status, rule: id };
 }

@@ -7,7 +7,7 @@ export const ICON: Record<Finding['status'], string> = { investigate: '🔴', mo
 export function formatMarkdown(report: Report): string {
   const s = report.summary;
   const lines = [
-    `# dbsec ${report.command}: ${report.startedAt.slice(0, 10)}`,
+    `# dbsec ${report.command}: ${report.window.to.slice(0, 10)}`,
     '',
     `- Window: ${report.window.from} to ${report.window.to}`,
     `- Targets: ${report.targets.map((t) => md(t.name)).join(', ')}`,
@@ -16,10 +16,10 @@ export function formatMarkdown(report: Report): string {
     '',
     '| Status | Check | Target | Finding |',
     '| --- | --- | --- | --- |',
-    ...report.findings.map((f) => `| ${ICON[f.status]} ${f.status} | \`${f.checkId}\` | ${md(f.target)} | ${md(f.title)} |`),
+    ...report.findings.map((f) => `| ${ICON[f.status]} ${f.status}${f.severity ? ` (${f.severity})` : ''} | \`${f.checkId}\` | ${md(f.target)} | ${md(f.title)} |`),
   ];
   for (const finding of report.findings.filter((f) => f.status !== 'ok' || f.evidence.length > 0)) {
-    lines.push('', `## ${ICON[finding.status]} ${md(finding.title)}`, '', `${md(finding.summary)}`, '');
+    lines.push('', `## ${ICON[finding.status]} ${finding.severity ? `${finding.severity}: ` : ''}${md(finding.title)}`, '', `${md(finding.summary)}`, '');
     lines.push(`- Check: \`${finding.checkId}\` (${md(finding.runbook)}) on ${md(finding.target)}`);
     if (finding.resource) lines.push(`- Resource: \`${finding.resource.replace(/`/g, "'")}\``);
     if (finding.expected !== undefined) lines.push(`- Value: ${md(cellText(finding.value))}; expected ${md(finding.expected)}`);

@@ -30,7 +30,7 @@ export function formatTable(report: Report, { color }: FormatOptions): string {
   const blocks = report.findings.map((finding, index) => {
     const table = new Table({ ...(index === 0 ? { head: ['Status', 'Check', 'Target', 'Finding'] } : {}), colWidths: COLUMN_WIDTHS, wordWrap: true, style });
     table.push([
-      STATUS_STYLE[finding.status](chalk)(finding.status.toUpperCase()),
+      STATUS_STYLE[finding.status](chalk)(finding.status.toUpperCase()) + (finding.severity ? `\n${finding.severity}` : ''),
       finding.checkId,
       finding.target,
       `${chalk.bold(finding.title)}\n${finding.summary}`,

@@ -4,16 +4,15 @@ import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModule } from 'libpg-query';
-import { readRecords } from '../../src/sources/logs/formats.js';
-import { newLogStats, type LogFormat } from '../../src/sources/logs/record.js';
-import { openLog } from '../../src/sources/logs/file-reader.js';
-import { ActivityMonitor, type ActivityEvent } from '../../src/activity/monitor.js';
+import type { LogFormat } from '../../src/sources/logs/record.js';
+import type { ActivityEvent } from '../../src/activity/monitor.js';
 import { alertFor, type ActivityConfig } from '../../src/activity/rules.js';
 import { USE_CASES } from '../../src/activity/use-cases.js';
 import { BEYOND_SCENARIO, SCENARIO_SECRET } from '../../src/sandbox/activity-scenario.js';
 import { MAX_LINE_BYTES } from '../../src/sources/logs/lines.js';
 import { main } from '../../src/cli.js';
 import { bufferIo } from '../helpers/io.js';
+import { classifyRecordedLog } from '../helpers/classify-log.js';
 import { KNOWN_LOG_LINE_PREFIXES } from '../../src/sources/logs/prefix.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dbsec-activity-'));
@@ -23,15 +22,8 @@ beforeAll(() => loadModule());
 const FIXTURES = new URL('../../fixtures/logs/activity/', import.meta.url).pathname;
 /** What the scenario's config tells dbsec: its view, its sensitive table, and who may read it. */
 const SCENARIO_CONFIG: ActivityConfig = { views: ['act_customer_emails'], sensitiveTables: ['act_customers'] };
-const PREFIX = '%t:%r:%u@%d:[%p]:';
+const classifyLog = (path: string, config: ActivityConfig = SCENARIO_CONFIG, format: LogFormat | 'auto' = 'auto', prefix?: string | readonly string[]) => classifyRecordedLog(path, config, format, prefix);
 
-export async function classifyLog(path: string, config: ActivityConfig = SCENARIO_CONFIG, format: LogFormat | 'auto' = 'auto', prefix: string | readonly string[] = PREFIX) {
-  const events: ActivityEvent[] = [];
-  const monitor = new ActivityMonitor({ config, onEvent: (e) => events.push(e) });
-  const stats = newLogStats();
-  for await (const batch of readRecords((await openLog(path)) as AsyncIterable<Buffer>, format, prefix, stats)) batch.forEach((entry) => monitor.handle(entry));
-  return { events, summary: monitor.summary, stats };
-}
 
 describe.each([
   ['activity-stderr-pg18.log', 'stderr', 'log_statement'],
@@ -267,9 +259,9 @@ describe('rules', () => {
     expect(events.find((e) => e.useCase === 'table-created')!.alert).toEqual({ status: 'monitor', rule: 'activity.table-created' });
   });
 
-  it('see a REVOKE at monitor and a GRANT at investigate, unless the config sets the status', () => {
-    const privileged = (command: string) => ({ useCase: 'privileged-operation' as const, command, highRisk: false, user: 'dba', objects: ['t'] });
-    expect(alertFor(privileged('REVOKE'), {})).toEqual({ status: 'monitor', rule: 'activity.privileged-operation.revoke' });
+  it('record a REVOKE without alerting and see a GRANT at investigate, unless the config sets the status', () => {
+    const privileged = (command: string) => ({ useCase: 'privileged-operation' as const, command, highRisk: false, user: 'dba', objects: ['t'], severity: 'medium' as const });
+    expect(alertFor(privileged('REVOKE'), {})).toBeNull();
     expect(alertFor(privileged('GRANT'), {})).toEqual({ status: 'investigate', rule: 'activity.privileged-operation' });
     expect(alertFor(privileged('REVOKE'), { rules: { 'privileged-operation': { status: 'investigate' } } })).toEqual({ status: 'investigate', rule: 'activity.privileged-operation' });
     // an ALTER ROLE that grants no power is seen the same way; one that grants SUPERUSER is not

@@ -1,4 +1,5 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { SEVERITIES } from '../../status.js';
 import { FORMATS } from '../../reports/formats.js';
 import { EXIT_CODES, WINDOW_HELP, examples, withConnection, withLogs, withNotify, withReport, withTerminal, withWindow, type CommandContext } from '../shared/options.js';
 
@@ -6,6 +7,7 @@ export function define(program: Command, { io, setExit, version }: CommandContex
   withTerminal(withNotify(withReport(withLogs(withConnection(withWindow(program.command('activity'), 'CloudWatch 24h, files whole'))), [...FORMATS, 'jsonl'])))
     .description("database activity monitoring over the server's own logs: every statement classified with PostgreSQL's parser into the eleven use cases, alerts by rules")
     .option('--events', 'list every classified event, not only alerts')
+    .addOption(new Option('--min-severity <level>', 'raise alerts only at this severity or above; the rest are recorded as events (config: activity.minSeverity)').choices(SEVERITIES))
     .option('--follow', 'keep reading: new lines of the files (rotation too) or new CloudWatch events; Ctrl-C prints the summary (not with --until)')
     .addHelpText(
       'after',
@@ -13,6 +15,7 @@ export function define(program: Command, { io, setExit, version }: CommandContex
         [
           "dbsec activity --log-file /var/log/postgresql/postgresql-15-main.log --log-line-prefix '%m [%p] %q%u@%d '",
           'dbsec activity --rds-instance prod-db --since 24h --format markdown -o activity-$(date +%F).md',
+          'dbsec activity --log-file postgresql.log --min-severity high',
           'dbsec activity --log-file /var/log/postgresql/postgresql.csv --follow --format jsonl | your-siem-shipper',
           'zcat postgresql.log.1.gz | dbsec activity --log-file - --events',
           'dbsec activity --log-file postgresql.log --since 2026-11-20T22:00:00Z --until 2026-11-21T02:00:00Z',

@@ -5,11 +5,13 @@ import { DbsecError, ifConfigured, messageOf } from '../../errors.js';
 import type { Io } from '../../io.js';
 import { spinner } from '../../progress.js';
 import { makeReport, type Finding, type Report } from '../../report.js';
-import { safeText } from '../../redact.js';
+import { safeText, truncate } from '../../redact.js';
 import { AUTH_FAILURE_PHRASES } from '../../sources/logs/auth-failures.js';
 import { makeFinding } from '../../finding.js';
 import { untilAborted } from '../../abort.js';
-import { exitCode, interruptedExit, type FailOn } from '../../status.js';
+import { exitCode, interruptedExit, severityRank, type FailOn, type Severity } from '../../status.js';
+import { IncidentTracker, type Incident } from '../../activity/incidents.js';
+import { durationMs } from '../../time.js';
 import { describeTarget, type Target } from '../../target.js';
 import { reviewWindow, windowEnd, type TimeWindow } from '../../time.js';
 import { assertLogGroupExists } from '../../sources/logs/cloudwatch-reader.js';
@@ -31,6 +33,7 @@ export interface ActivityFlags extends TargetFlags {
   output?: string;
   failOn: FailOn;
   events?: boolean;
+  minSeverity?: Severity;
   follow?: boolean;
   quiet?: boolean;
   color?: boolean;
@@ -41,7 +44,7 @@ export interface ActivityFlags extends TargetFlags {
 /** Only what activity monitoring reads from CloudWatch: statements, pgaudit, connections, the DETAIL with parameters. */
 const ACTIVITY_PHRASES = ['statement: ', 'execute ', 'AUDIT: ', 'connection authorized', 'Parameters: ', ...AUTH_FAILURE_PHRASES, 'duration: ', 'ERROR:', 'terminating connection', 'shutdown request', 'ready to accept connections'];
 
-/** Alerts beyond this stay in jsonl only, so a report of a huge log stays readable and bounded. */
+/** Alerts beyond this (the most severe are kept) stay in jsonl only, so a report of a huge log stays readable and bounded. */
 const MAX_ALERT_FINDINGS = 1000;
 const MAX_EVENT_ROWS = 10_000;
 
@@ -63,13 +66,14 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
   if (flags.follow && flags.until !== undefined) throw new DbsecError('--follow reads what is logged from now on, so it takes no --until: drop one of them.');
   const now = io.now();
   const window = activityWindow(flags, target, now);
-  const activityConfig: ActivityConfig = { ...config.activity };
+  const activityConfig: ActivityConfig = { ...config.activity, ...(flags.minSeverity ? { minSeverity: flags.minSeverity } : {}) };
+  const incidents = new IncidentTracker(durationMs(activityConfig.incidentGap ?? '30m')!);
   const ctx = new TargetContext(target, window ?? { from: new Date(0), to: now }, now, contextDeps(config, io));
   // Ctrl-C ends --follow as planned; a one-off read it interrupts, and the report says how far it got.
   const signal = io.interruption?.() ?? new AbortController().signal;
   const interrupted = () => signal.aborted && !flags.follow;
   const streaming = flags.format === 'jsonl' || flags.follow;
-  const alerts: ActivityEvent[] = [];
+  const alerts = new MostSevere(MAX_ALERT_FINDINGS);
   const events: ActivityEvent[] = [];
   const progress = !flags.quiet && !streaming && flags.format !== 'json' && io.stderr.isTTY ? await spinner(io.stderr as NodeJS.WriteStream, 'reading logs') : undefined;
   const problems: SourceProblem[] = [];
@@ -85,7 +89,10 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
     const monitor = new ActivityMonitor({
       config: activityConfig,
       onEvent(event) {
-        if (event.alert && alerts.length < MAX_ALERT_FINDINGS) alerts.push(event);
+        if (event.alert) {
+          alerts.add(event);
+          incidents.add(event);
+        }
         if (flags.events && events.length < MAX_EVENT_ROWS) events.push(event);
         if (flags.format === 'jsonl' && (event.alert || flags.events)) io.stdout.write(`${JSON.stringify({ type: 'event', ...event })}\n`);
         else if (flags.follow && event.alert) io.stdout.write(`${alertLine(event)}\n`);
@@ -126,7 +133,7 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
     }
     progress?.stop();
     const covered = window ?? (span.from <= span.to ? { from: new Date(span.from), to: new Date(span.to) } : { from: now, to: now });
-    const report = buildReport({ version, target, window: covered, now, finishedAt: io.now(), monitor: monitor.summary, stats, alerts, events: flags.events ? events : undefined, problems, server, interrupted: interrupted() });
+    const report = buildReport({ version, target, window: covered, now, finishedAt: io.now(), monitor: monitor.summary, stats, alerts: alerts.inOrder(), incidents: incidents.incidents(), events: flags.events ? events : undefined, problems, server, interrupted: interrupted() });
     if (flags.format === 'jsonl') {
       io.stdout.write(`${JSON.stringify({ type: 'summary', ...summaryJson(monitor.summary, stats), problems, ...(report.interrupted ? { interrupted: true } : {}) })}\n`);
     } else {
@@ -167,18 +174,29 @@ async function serverFacts(ctx: TargetContext): Promise<ServerFacts> {
   return { views: views.map((v) => v.name), logStatement: settings!.log_statement, pgaudit: settings!.pgaudit };
 }
 
-/** Which use cases the logging cannot show, from the server's settings or, without them, from what the log holds. */
-/** What was done and by whom: "GRANT SELECT ON t TO bob by mallory@app", "DO block by …", "DROP TABLE t by …". */
+/**
+ * What was done and by whom: "GRANT SELECT ON t TO bob by mallory@app", "COPY TO PROGRAM cat > /dev/null (customers)
+ * by …", "ALTER SYSTEM SET log_statement = 'none' by …", "DO block by …", "DROP TABLE t by …".
+ */
 function alertTitle(event: ActivityEvent): string {
-  const grant = event.command === 'GRANT' || event.command === 'REVOKE' ? event.notes.find((n) => n.startsWith(`${event.command} `)) : undefined;
-  const act = grant ?? (event.command === 'DO' ? 'DO block' : `${event.command} ${event.objects.join(', ')}`);
-  return `${act} by ${event.user ?? '?'}${event.database ? `@${event.database}` : ''}`.replace(/\s+/g, ' ');
+  return `${actOf(event)} by ${event.user ?? '?'}${event.database ? `@${event.database}` : ''}`.replace(/\s+/g, ' ');
+}
+
+function actOf(event: ActivityEvent): string {
+  const said = event.command === 'GRANT' || event.command === 'REVOKE' ? event.notes.find((n) => n.startsWith(`${event.command} `)) : undefined;
+  if (said) return said;
+  if (event.command === 'DO') return 'DO block';
+  if (event.command === 'ALTER SYSTEM' && event.statement) return truncate(event.statement.replace(/;\s*$/, ''), 100);
+  const copy = event.command.startsWith('COPY') ? event.notes.find((n) => n.startsWith('COPY ')) : undefined;
+  if (copy) return copy.replace(/^COPY /, `COPY ${event.objects.join(', ')} `);
+  return `${event.command} ${event.objects.join(', ')}`;
 }
 
 function unreadSources(count: number): string {
   return count ? ` ${count === 1 ? 'One log source' : `${count} log sources`} could not be read (activity.source says why): these counts leave ${count === 1 ? 'it' : 'them'} out.` : '';
 }
 
+/** Which use cases the logging cannot show, from the server's settings or, without them, from what the log holds. */
 function blindSpots(summary: ActivitySummary, server: ServerFacts | undefined): string {
   if (server) {
     const pgaudit = server.pgaudit && server.pgaudit !== 'none' ? server.pgaudit : undefined;
@@ -200,7 +218,9 @@ interface BuildInput {
   finishedAt: Date;
   monitor: ActivitySummary;
   stats: LogStats;
+  /** The alerts kept, most severe first, then in time order. */
   alerts: ActivityEvent[];
+  incidents: Incident[];
   events?: ActivityEvent[];
   problems: SourceProblem[];
   server?: ServerFacts;
@@ -211,10 +231,12 @@ interface BuildInput {
 function buildReport(input: BuildInput): Report {
   const { monitor, stats, target } = input;
   const source = (checkId: string, remediation: string, runbook = 'Seed 000: Database Activity Monitoring') => ({ checkId, target: target.name, remediation, runbook });
-  const findings: Finding[] = input.alerts.map((event) =>
+  const findings: Finding[] = input.incidents.map((incident) => incidentFinding(incident, target.name));
+  findings.push(...input.alerts.map((event) =>
     makeFinding(
       {
         status: event.alert!.status,
+        severity: event.severity,
         title: alertTitle(event),
         // Redacted before it is cut, so a cut never leaves half a password behind.
         summary: safeText(event.statement || event.notes.join('; '), 300),
@@ -225,9 +247,9 @@ function buildReport(input: BuildInput): Report {
       source(`activity.${event.useCase}`, USE_CASE_INFO[event.useCase].remediation, `Seed 000: ${USE_CASE_INFO[event.useCase].seedName}`),
       {},
     ),
-  );
+  ));
   const totalAlerts = USE_CASES.reduce((n, u) => n + monitor.byUseCase[u].monitor + monitor.byUseCase[u].investigate, 0);
-  const cut = totalAlerts > input.alerts.length ? ` The report shows the first ${input.alerts.length} of ${totalAlerts} alerts; --format jsonl streams them all.` : '';
+  const cut = totalAlerts > input.alerts.length ? ` The report shows the ${input.alerts.length} most severe of ${totalAlerts} alerts; --format jsonl streams them all.` : '';
   findings.push(
     makeFinding(
       {
@@ -253,6 +275,57 @@ function buildReport(input: BuildInput): Report {
   return input.interrupted ? { ...report, interrupted: true } : report;
 }
 
+/**
+ * The alerts to report, bounded: past the limit the least severe (and, among equals, the latest) give way, so a flood
+ * of minor alerts never hides a critical one.
+ */
+class MostSevere {
+  private readonly kept: ActivityEvent[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  add(event: ActivityEvent): void {
+    this.kept.push(event);
+    // Trimmed in batches: a sort per alert would make a flood quadratic.
+    if (this.kept.length >= this.limit * 2) this.trim();
+  }
+
+  inOrder(): ActivityEvent[] {
+    this.trim();
+    return this.kept;
+  }
+
+  private trim(): void {
+    this.kept.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || (a.time ?? '').localeCompare(b.time ?? ''));
+    this.kept.length = Math.min(this.kept.length, this.limit);
+  }
+}
+
+/** One login's chain of alerts, in order: who, how long, and each act. */
+function incidentFinding(incident: Incident, target: string): Finding {
+  const first = incident.alerts[0]!;
+  const last = incident.alerts.at(-1)!;
+  const count = incident.alerts.length + incident.more;
+  const acts = incident.alerts.map((event) => actOf(event).replace(/\s+/g, ' '));
+  const chain = acts.length > 6 ? [...acts.slice(0, 5), `… ${count - 5} more`] : acts;
+  const minutes = first.time && last.time ? (Date.parse(last.time) - Date.parse(first.time)) / 60_000 : NaN;
+  const span = Number.isNaN(minutes) ? '' : minutes < 1 ? ' within a minute' : ` in ${Math.round(minutes)} min`;
+  return makeFinding(
+    {
+      status: incident.status,
+      severity: incident.severity,
+      title: `${incident.login}${incident.database ? `@${incident.database}` : ''}: ${count} alerts${span}: ${chain.join(' → ')}`,
+      summary: `One login's alerts in a row, each within the incident gap of the one before (activity.incidentGap), from ${first.time ?? '?'} to ${last.time ?? '?'}.${incident.more ? ` The first ${incident.alerts.length} are listed.` : ''}`,
+      resource: `${incident.login} from ${first.time ?? '?'}`,
+      identity: [incident.login, first.time ?? '', first.pid ?? ''],
+      evidence: incident.alerts.map((event) => ({ time: event.time, severity: event.severity, status: event.alert!.status, useCase: event.useCase, act: actOf(event), application: event.application, pid: event.pid, client: event.client })),
+    },
+    { checkId: 'activity.incident', target, remediation: 'Read the chain in order: what the login was given, what it became, what it did with it. Treat it as one incident (dbsec incident start) if any step was not authorised.', runbook: 'Seed 000: Database Activity Monitoring; runbook: Security Incident Response' },
+    {},
+  );
+}
+
+
 /** The alert's title and summary carry command, objects, who and the statement; the row adds the rest. */
 function alertEvidence(event: ActivityEvent) {
   return { time: event.time, client: event.client, application: event.application, pid: event.pid, notes: event.notes.join('; '), parameters: event.parameters, source: event.source };
@@ -274,6 +347,6 @@ function summaryJson(summary: ActivitySummary, stats: LogStats) {
 
 /** One line per alert as it happens, for --follow on a terminal or in a pipe. */
 function alertLine(event: ActivityEvent): string {
-  return safeText(`${event.alert!.status.toUpperCase()} ${event.alert!.rule} ${event.time ?? '-'} ${event.user ?? '?'}@${event.database ?? '?'} ${event.client ?? ''} pid ${event.pid ?? '?'}: ${event.command} ${event.objects.join(', ')}`.replace(/\s+/g, ' '));
+  return safeText(`${event.alert!.status.toUpperCase()} ${event.severity} ${event.alert!.rule} ${event.time ?? '-'} ${event.user ?? '?'}@${event.database ?? '?'} ${event.client ?? ''} pid ${event.pid ?? '?'}: ${event.command} ${event.objects.join(', ')}`.replace(/\s+/g, ' '));
 }
 
