@@ -93,6 +93,10 @@ function classifyNode(type: string, node: Ast, text: string, options: ClassifyOp
       note('table-created', ...persistence(relation));
       break;
     }
+    case 'ViewStmt':
+      // No use case: its name is what a later DELETE through it is judged by.
+      objects = [relationName(node.view)];
+      break;
     case 'CreateRoleStmt':
       objects = [node.role];
       note('user-created', (node.options ?? []).some((o: Ast) => o.DefElem?.defname === 'canlogin' && o.DefElem.arg?.Boolean?.boolval === true) || node.stmt_type === 'ROLESTMT_USER' ? 'LOGIN' : 'NOLOGIN');
@@ -451,6 +455,8 @@ function commandOf(type: string, node: Ast): string {
       return node.stmt_type === 'ROLESTMT_USER' ? 'CREATE USER' : node.stmt_type === 'ROLESTMT_GROUP' ? 'CREATE GROUP' : 'CREATE ROLE';
     case 'DropRoleStmt':
       return 'DROP ROLE';
+    case 'ViewStmt':
+      return `CREATE ${node.replace ? 'OR REPLACE ' : ''}VIEW`;
     case 'GrantStmt':
     case 'GrantRoleStmt':
       return node.is_grant ? 'GRANT' : 'REVOKE';

@@ -36,6 +36,8 @@ export interface ActivitySummary {
   auditEntries: number;
   /** Statements that match no use case (ordinary reads and writes). */
   other: number;
+  /** Sessions begun ("connection authorized"): none in a long log means log_connections is off. */
+  sessions: number;
   byUseCase: Record<UseCase, { events: number; monitor: number; investigate: number }>;
   /** Commands seen, to tell which use cases the server's logging leaves blind. */
   commands: Map<string, number>;
@@ -43,7 +45,6 @@ export interface ActivitySummary {
 
 const LOGGED_STATEMENT = /^(?:duration: [\d.]+ ms\s+)?(?:statement|execute [^:]*): ([\s\S]*)$/;
 const PARAMETERS = /^[Pp]arameters: ([\s\S]*)$/;
-const AUTHORIZED = /^connection authorized: user=\S+ database=\S+(?: application_name=(\S+))?/;
 /** Statements that can be no use case at all: not worth the parser. */
 const NEVER_INTERESTING = /^\s*(?:BEGIN|END|COMMIT|ROLLBACK|START\s+TRANSACTION|SAVEPOINT|RELEASE|SHOW|FETCH|CLOSE|DISCARD|LISTEN|UNLISTEN|NOTIFY|CHECKPOINT|VACUUM|ANALYZE)\b/i;
 const PLAIN_DML = /^\s*(?:SELECT|UPDATE|INSERT|DELETE)\b/i;
@@ -57,6 +58,9 @@ const CACHE_LIMIT = 50_000;
 const MAX_PARSE_CHARS = 200_000;
 
 const FIRST_WORD = /^\s*([A-Za-z]+)/;
+const VIEW_CREATED = /^CREATE (?:OR REPLACE )?VIEW$/;
+/** Views learnt from the log, at most: a log creating more is a generator's, not a schema's. */
+const MAX_LEARNT_VIEWS = 10_000;
 
 /** The command word of a statement, upper-cased; 'statement' when the log gave no text. */
 function commandWord(sql: string): string {
@@ -113,18 +117,18 @@ export interface MonitorOptions {
 }
 
 /**
- * Turns log entries into classified events: log_statement lines and pgaudit entries, with each process's
- * application name from its connection line. Classifications are cached by statement text.
+ * Turns log entries into classified events: log_statement lines and pgaudit entries (each process's application
+ * name comes with the entry, from its prefix or its session's connection line). Classifications are cached by statement text.
  */
 export class ActivityMonitor {
   readonly summary: ActivitySummary = {
     statements: 0,
     auditEntries: 0,
     other: 0,
+    sessions: 0,
     byUseCase: Object.fromEntries(USE_CASES.map((u) => [u, { events: 0, monitor: 0, investigate: 0 }])) as ActivitySummary['byUseCase'],
     commands: new Map(),
   };
-  private readonly applications = new Map<number, string>();
   private readonly lastStatement = new Map<number, string>();
   private readonly lastAudit = new Map<number, string>();
   private readonly lastAuditText = new Map<number, string>();
@@ -145,6 +149,8 @@ export class ActivityMonitor {
    */
   private readonly ordinaryShapes = new Map<string, Classified[]>();
   private readonly classifyOptions: ClassifyOptions;
+  /** The config's and the catalog's views, and those the log shows being created. */
+  private readonly views: Set<string>;
   private readonly severityOptions: SeverityOptions;
   private readonly bulkRows: number;
 
@@ -153,7 +159,7 @@ export class ActivityMonitor {
     this.bulkRows = config.bulkRows ?? 10_000;
     this.longRunningMs = durationMs(config.longRunning ?? '5m')!;
     this.classifyOptions = {
-      views: new Set((config.views ?? []).map((v) => v.toLowerCase())),
+      views: (this.views = new Set((config.views ?? []).map((v) => v.toLowerCase()))),
       viewWrites: config.viewWrites ?? false,
       allowedLanguages: config.allowedLanguages ?? ['sql', 'plpgsql'],
       sensitiveTables: config.sensitiveTables ?? [],
@@ -244,10 +250,10 @@ export class ActivityMonitor {
   }
 
   private sessionStarted(entry: LogRecord): void {
-    const application = AUTHORIZED.exec(entry.message)?.[1];
-    if (entry.pid === undefined || !application) return;
-    this.applications.set(entry.pid, application);
-    if (/^pg_dump(all)?$/.test(application)) {
+    this.summary.sessions++;
+    // The log pipeline's SessionAttributes read the application name (spaces and all) from this very line.
+    const { application } = entry;
+    if (application && /^pg_dump(all)?$/.test(application)) {
       this.emit(entry, { useCase: 'data-exfiltration', command: application, objects: [entry.database ?? '?'], notes: ['pg_dump session: the whole database can leave'], highRisk: false, statement: '' }, null, 'session');
     }
   }
@@ -311,6 +317,7 @@ export class ActivityMonitor {
 
   private classifyAndEmit(entry: LogRecord, sql: string, parameters: string | undefined, source: ActivityEvent['source'], notes: readonly string[] = []): void {
     for (const classified of this.classify(sql)) {
+      if (classified.useCase === null && classified.objects.length > 0 && VIEW_CREATED.test(classified.command)) this.learnViews(classified.objects);
       this.summary.commands.set(classified.command, (this.summary.commands.get(classified.command) ?? 0) + 1);
       this.options.onStatement?.(entry, classified);
       if (classified.useCase) this.emit(entry, notes.length ? { ...classified, notes: [...notes, ...classified.notes] } : classified, parameters, source, this.offboarding(entry.pid, classified));
@@ -365,10 +372,22 @@ export class ActivityMonitor {
     return undefined;
   }
 
+  /**
+   * A view the log shows being created: a DELETE through it later is view-delete even without --database-url. What
+   * was cached as ordinary before may have been a write through it, so the caches start again.
+   */
+  private learnViews(names: readonly string[]): void {
+    const { views } = this;
+    const fresh = names.map((name) => name.toLowerCase()).filter((name) => !views.has(name));
+    if (fresh.length === 0 || views.size >= MAX_LEARNT_VIEWS) return;
+    for (const name of fresh) views.add(name);
+    this.cache.clear();
+    this.ordinaryShapes.clear();
+  }
+
   /** A pid is reused by a later session: what was known about the old one goes. */
   private sessionEnded(pid: number | undefined): void {
     if (pid === undefined) return;
-    this.applications.delete(pid);
     this.lastStatement.delete(pid);
     this.lastAudit.delete(pid);
     this.lastAuditText.delete(pid);
@@ -380,7 +399,7 @@ export class ActivityMonitor {
 
   private emit(entry: LogRecord, classified: Classified, parameters: string | undefined | null, source: ActivityEvent['source'], level?: AlertStatus | null, outcome: ActivityEvent['outcome'] = null): void {
     const useCase = classified.useCase!;
-    const application = entry.application ?? (entry.pid !== undefined ? this.applications.get(entry.pid) : undefined);
+    const { application } = entry;
     const { severity, because } = severityOf({ ...classified, useCase, application, outcome, level }, this.severityOptions);
     const event: ActivityEvent = {
       time: entry.time?.toISOString() ?? null,

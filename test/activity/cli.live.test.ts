@@ -110,8 +110,16 @@ describe('dbsec activity', () => {
   it('with --database-url, says which use cases the server’s logging leaves blind and learns its views', async () => {
     const server = servers()[0]!;
     const run = await dbsec(['activity', '--log-file', join(FIXTURES, 'activity-stderr-pg18.log'), '--database-url', server.url(), '--format', 'json']);
-    const summary = JSON.parse(run.stdout).findings.find((f: { checkId: string }) => f.checkId === 'activity.summary');
-    expect(summary.summary).toContain('The server logs no statements (log_statement = none, no pgaudit): every use case is blind');
+    const coverage = JSON.parse(run.stdout).findings.find((f: { checkId: string }) => f.checkId === 'activity.coverage');
+    expect(coverage).toMatchObject({ status: 'monitor', summary: expect.stringContaining("Judged from the server's settings: log_statement = none, pgaudit.log = (not loaded).") });
+    expect(coverage.evidence.map((row: { fix: string; certainty: string }) => [row.fix.split(' ')[0], row.certainty])).toEqual([
+      ['log_statement', 'known'],
+      ['log_statement', 'known'],
+      ['log_statement', 'known'],
+      ['shared_preload_libraries', 'known'],
+      // the sandbox keeps log_min_duration_statement's default (-1): no duration is logged
+      ['log_min_duration_statement', 'known'],
+    ]);
     const down = await dbsec(['activity', '--log-file', join(FIXTURES, 'activity-stderr-pg18.log'), '--database-url', 'postgres://x:hidden-pw@127.0.0.1:1/x', '--format', 'json']);
     const error = JSON.parse(down.stdout).findings.find((f: { status: string }) => f.status === 'error');
     expect(error.title).toBe('database could not be read');

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli.js';
 import type { ActivityEvent } from '../../src/activity/monitor.js';
 import { severityOf, type SeverityFacts } from '../../src/activity/severity.js';
+import { blindSpotsOf } from '../../src/activity/coverage.js';
 import type { Report } from '../../src/report.js';
 import { bufferIo } from '../helpers/io.js';
 import { classifyRecordedLog } from '../helpers/classify-log.js';
@@ -13,13 +14,14 @@ beforeAll(() => loadModule());
 /** fixtures/record-story.mjs: benign traffic, then the DBA's grants to mallory and mallory's chain (log_statement = all). */
 const STORY = fileURLToPath(new URL('../../fixtures/logs/activity/story-pg18.log', import.meta.url));
 /** The recording's day: the runs happen just after it. */
-const AFTER_RECORDING = new Date('2026-11-30T17:00:00Z');
+const AFTER_RECORDING = new Date('2026-11-30T23:00:00Z');
 
-async function run(...flags: string[]) {
+async function runOn(log: string, ...flags: string[]) {
   const io = bufferIo(AFTER_RECORDING);
-  const code = await main(['node', 'dbsec', 'activity', '--log-file', STORY, ...flags], io);
+  const code = await main(['node', 'dbsec', 'activity', '--log-file', log, ...flags], io);
   return { code, out: io.out(), err: io.err() };
 }
+const run = (...flags: string[]) => runOn(STORY, ...flags);
 
 const act = (e: ActivityEvent) => [e.user, e.command, e.objects.join(','), e.severity, e.alert?.status ?? null];
 
@@ -84,6 +86,15 @@ describe('severity on the recorded story', () => {
     expect(incidents[0]!.evidence).toHaveLength(3);
   });
 
+  it("reads the whole application name from the connection line and shows a statement's lines as one", async () => {
+    const { events } = await classifyRecordedLog(STORY, {});
+    expect(new Set(events.filter((e) => e.user === 'mallory').map((e) => e.application))).toEqual(new Set(['pgAdmin 4 - CONN:4242']));
+    const report = JSON.parse((await run('--format', 'json')).out) as Report;
+    expect(report.findings.filter((f) => /\n/.test(f.summary))).toEqual([]);
+    const recorded = JSON.parse((await runOn(fileURLToPath(new URL('../../fixtures/logs/activity/activity-stderr-pg18.log', import.meta.url)), '--format', 'json')).out) as Report;
+    expect(recorded.findings.find((f) => f.title.startsWith('CREATE FUNCTION act_wrapped'))!.summary).toMatch(/^CREATE FUNCTION act_wrapped\(\) RETURNS void LANGUAGE plpgsql AS \$\$ BEGIN EXECUT/);
+  });
+
   it('keeps the password of the support ticket and of CREATE ROLE out of every output', async () => {
     for (const format of ['jsonl', 'markdown', 'table']) {
       const { out } = await run('--format', format, '--events');
@@ -119,5 +130,70 @@ describe('severityOf', () => {
     ['a refused read', { useCase: 'permission-denied', outcome: 'failed' }, 'medium'],
   ])('%s', (_, facts, expected) => {
     expect(severityOf({ ...base, ...facts }, options).severity).toBe(expected);
+  });
+});
+
+describe('what the logging leaves blind', () => {
+  const coverage = async (name: string) => {
+    const { out } = await runOn(fileURLToPath(new URL(`../../fixtures/logs/${name}`, import.meta.url)), '--format', 'json');
+    return (JSON.parse(out) as Report).findings.find((f) => f.checkId === 'activity.coverage')!;
+  };
+
+  it.each([
+    // log_statement = all without pgaudit: only what runs inside functions is hidden
+    ['activity/story-pg18.log', 'monitor', ['pgaudit']],
+    // log_statement = ddl (fixtures/record-attempts.mjs): writes, reads and function bodies are hidden
+    ['activity/attempts-pg18.log', 'monitor', ['mod', 'all', 'pgaudit']],
+    // pgaudit with every class: nothing hidden
+    ['activity/activity-pgaudit-pg15.log', 'ok', []],
+    // failed logins and no statement at all
+    ['rds-prefix-pg15.log', 'monitor', ['ddl', 'mod', 'all', 'pgaudit']],
+  ])('judges %s from what it holds', async (name, status, fixes) => {
+    const finding = await coverage(name);
+    expect(finding.status).toBe(status);
+    const named = finding.evidence.map((row) => String(row.fix).match(/pgaudit'|= (ddl|mod|all)\b/)?.[1] ?? 'pgaudit');
+    expect(named).toEqual(fixes);
+    expect(finding.evidence.every((row) => row.certainty === 'probable')).toBe(true);
+  });
+
+  it('knows from the settings what the log cannot tell: durations and sessions not logged', () => {
+    const spots = blindSpotsOf({ origin: 'settings', logStatement: 'all', pgaudit: 'read, write, function, role, ddl, misc', logConnections: false, logMinDurationMs: -1 });
+    expect(spots.map((s) => [s.useCases.join(','), s.certainty])).toEqual([
+      ['data-exfiltration', 'known'],
+      ['long-running', 'known'],
+    ]);
+    expect(blindSpotsOf({ origin: 'settings', logStatement: 'ddl', pgaudit: 'write', logConnections: true, logMinDurationMs: 300_000 }).map((s) => s.fix.split(' ')[0])).toEqual(['log_statement']);
+  });
+});
+
+describe('what the log itself shows about the schema', () => {
+  it('remembers a CREATE VIEW, so a DELETE through the view is view-delete without --database-url or config', async () => {
+    const recorded = fileURLToPath(new URL('../../fixtures/logs/activity/activity-stderr-pg18.log', import.meta.url));
+    const { events } = await classifyRecordedLog(recorded, {});
+    expect(events.filter((e) => e.useCase === 'view-delete').map((e) => [e.command, e.objects, e.notes])).toEqual([
+      ['DELETE', ['act_customer_emails'], ['DELETE through a view']],
+      ['DROP VIEW', ['act_customer_emails'], []],
+    ]);
+  });
+
+  it('does not know a view before the log creates it', async () => {
+    const { writeFileSync, mkdtempSync, rmSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'dbsec-views-'));
+    try {
+      // The recorded lines with the DELETE moved before the CREATE VIEW: the DELETE is then an ordinary write.
+      const lines = readFileSync(fileURLToPath(new URL('../../fixtures/logs/activity/activity-stderr-pg18.log', import.meta.url)), 'utf8').split('\n');
+      const remove = lines.findIndex((l) => l.includes('statement: DELETE FROM act_customer_emails'));
+      const create = lines.findIndex((l) => l.includes('statement: CREATE VIEW act_customer_emails'));
+      const [deleted] = lines.splice(remove, 1);
+      lines.splice(create, 0, deleted!);
+      const path = join(dir, 'reordered.log');
+      writeFileSync(path, lines.join('\n'));
+      const { events } = await classifyRecordedLog(path, {});
+      expect(events.filter((e) => e.useCase === 'view-delete').map((e) => e.command)).toEqual(['DROP VIEW']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

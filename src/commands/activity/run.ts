@@ -21,6 +21,7 @@ import { assertReadable, logInputs, skippedInput } from '../../sources/logs/pipe
 import { ActivityMonitor, type ActivityEvent, type ActivitySummary } from '../../activity/monitor.js';
 import type { ActivityConfig } from '../../activity/rules.js';
 import { USE_CASE_INFO, USE_CASES } from '../../activity/use-cases.js';
+import { blindSpotsOf, loggingFactsOfLog, type LoggingFacts } from '../../activity/coverage.js';
 import { contextDeps, singleTarget } from '../shared/targets.js';
 import { emitReport, notifyIfAsked } from '../shared/emit.js';
 import type { TargetFlags } from '../shared/flags.js';
@@ -156,22 +157,56 @@ function activityWindow(flags: ActivityFlags, target: Target, now: Date): TimeWi
 
 interface ServerFacts {
   views: string[];
-  logStatement: string;
-  pgaudit: string | null;
+  logging: LoggingFacts;
 }
 
-/** With a database: its views (DELETE through them is view-delete) and what its logging leaves unseen. */
+/** With a database: its views (DELETE through them is view-delete) and what its logging records. */
 async function serverFacts(ctx: TargetContext): Promise<ServerFacts> {
   const pg = await ctx.pg();
   const views = await pg.query<{ name: string }>(
     `SELECT n.nspname || '.' || c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') LIMIT 10000`,
   );
-  const [settings] = await pg.query<{ log_statement: string; pgaudit: string | null }>(
+  const [settings] = await pg.query<{ log_statement: string; pgaudit: string | null; log_connections: string; log_min_duration_statement: string }>(
     `SELECT current_setting('log_statement') AS log_statement,
-            CASE WHEN current_setting('shared_preload_libraries') LIKE '%pgaudit%' THEN current_setting('pgaudit.log', true) END AS pgaudit`,
+            CASE WHEN current_setting('shared_preload_libraries') LIKE '%pgaudit%' THEN current_setting('pgaudit.log', true) END AS pgaudit,
+            current_setting('log_connections') AS log_connections,
+            (SELECT setting FROM pg_settings WHERE name = 'log_min_duration_statement') AS log_min_duration_statement`,
   );
-  return { views: views.map((v) => v.name), logStatement: settings!.log_statement, pgaudit: settings!.pgaudit };
+  return {
+    views: views.map((v) => v.name),
+    logging: {
+      origin: 'settings',
+      logStatement: settings!.log_statement,
+      pgaudit: settings!.pgaudit,
+      // PostgreSQL 18 made log_connections a list (receipt, authentication, authorization…): anything but off logs sessions.
+      logConnections: !['off', ''].includes(settings!.log_connections),
+      logMinDurationMs: Number(settings!.log_min_duration_statement),
+    },
+  };
+}
+
+/** What the logging cannot show, from the server's settings or, without them, from what the log holds. */
+function coverageFinding(summary: ActivitySummary, server: ServerFacts | undefined, target: string): Finding {
+  const facts = server?.logging ?? loggingFactsOfLog(summary);
+  const spots = blindSpotsOf(facts);
+  const blind = [...new Set(spots.flatMap((spot) => spot.useCases))];
+  const from = facts.origin === 'settings' ? "the server's settings" : 'what the log holds (pass --database-url to read the settings)';
+  return makeFinding(
+    {
+      status: spots.length > 0 ? 'monitor' : 'ok',
+      title: spots.length > 0 ? `The logging leaves ${blind.length} use case${blind.length === 1 ? '' : 's'} partly or wholly blind: ${blind.join(', ')}` : 'The logging shows every use case',
+      summary:
+        summary.statements === 0 && facts.origin === 'log'
+          ? 'The log holds no statements at all: log_statement is none and pgaudit is not loaded, or --log-line-prefix does not match the lines.'
+          : `Judged from ${from}${facts.origin === 'settings' ? `: log_statement = ${facts.logStatement}, pgaudit.log = ${facts.pgaudit ?? '(not loaded)'}` : `: it shows log_statement = ${facts.logStatement} at least${summary.auditEntries > 0 ? ', pgaudit entries' : ', no pgaudit entry'}${summary.sessions > 0 ? ', session lines' : ', no session line'}`}.${spots.length > 0 ? ' Each row names what cannot be seen and the setting that shows it.' : ''}`,
+      resource: target,
+      identity: spots.map((spot) => spot.cannotShow),
+      evidence: spots.map((spot) => ({ cannotShow: spot.cannotShow, useCases: spot.useCases.join(', '), fix: spot.fix, certainty: spot.certainty })),
+    },
+    { checkId: 'activity.coverage', target, remediation: 'Change the settings each row names (ALTER SYSTEM or the RDS parameter group), then reload.', runbook: 'Seed 003: configuration baselines and log review; seed 000: Database Activity Monitoring' },
+    {},
+  );
 }
 
 /**
@@ -196,18 +231,6 @@ function unreadSources(count: number): string {
   return count ? ` ${count === 1 ? 'One log source' : `${count} log sources`} could not be read (activity.source says why): these counts leave ${count === 1 ? 'it' : 'them'} out.` : '';
 }
 
-/** Which use cases the logging cannot show, from the server's settings or, without them, from what the log holds. */
-function blindSpots(summary: ActivitySummary, server: ServerFacts | undefined): string {
-  if (server) {
-    const pgaudit = server.pgaudit && server.pgaudit !== 'none' ? server.pgaudit : undefined;
-    if (server.logStatement === 'all' || (pgaudit && /all|read/.test(pgaudit) && /all|function/.test(pgaudit))) return 'The server logs every statement class the use cases need.';
-    if (server.logStatement === 'none' && !pgaudit) return 'The server logs no statements (log_statement = none, no pgaudit): every use case is blind; set log_statement = all or load pgaudit.';
-    return `With log_statement = ${server.logStatement}${pgaudit ? ` and pgaudit.log = ${pgaudit}` : ''}, SELECT, COPY TO, DO, CALL and SET ROLE are not logged: function-execution and data-exfiltration are blind (set log_statement = all, or pgaudit.log to include read, function, misc).`;
-  }
-  if (summary.statements === 0) return 'The log holds no statements at all: log_statement is none and pgaudit is not loaded, or --log-line-prefix does not match the lines.';
-  const reads = ['SELECT', 'COPY TO', 'DO', 'CALL', 'SET ROLE'].some((c) => summary.commands.has(c)) || summary.auditEntries > 0;
-  return reads ? 'The log holds reads and DDL.' : 'The log holds no SELECT, COPY TO, DO or CALL: log_statement is probably ddl or mod, so function-execution and data-exfiltration may be blind.';
-}
 
 interface BuildInput {
   version: string;
@@ -239,7 +262,7 @@ function buildReport(input: BuildInput): Report {
         severity: event.severity,
         title: alertTitle(event),
         // Redacted before it is cut, so a cut never leaves half a password behind.
-        summary: safeText(event.statement || event.notes.join('; '), 300),
+        summary: safeText((event.statement || event.notes.join('; ')).replace(/\s+/g, ' '), 300),
         resource: `pid ${event.pid ?? '?'} at ${event.time ?? '?'}`,
         value: event.alert!.rule,
         evidence: [alertEvidence(event)],
@@ -256,7 +279,7 @@ function buildReport(input: BuildInput): Report {
         // A source that could not be read leaves the counts partial: never ok.
         status: input.interrupted || input.problems.length > 0 ? 'error' : 'ok',
         title: `${input.interrupted ? 'Interrupted after ' : ''}${monitor.statements} statements, ${USE_CASES.reduce((n, u) => n + monitor.byUseCase[u].events, 0)} events, ${totalAlerts} alerts`,
-        summary: `${stats.records} entries (${stats.format ?? 'no'} format${stats.format === 'stderr' && stats.prefix ? ` with log_line_prefix '${stats.prefix}'` : ''}, ${(stats.bytes / 1e6).toFixed(1)} MB). ${blindSpots(monitor, input.server)}${skippedInput(stats)}${cut}${input.interrupted ? ' dbsec was interrupted: the rest of the log was not read.' : ''}${unreadSources(input.problems.length)}`,
+        summary: `${stats.records} entries (${stats.format ?? 'no'} format${stats.format === 'stderr' && stats.prefix ? ` with log_line_prefix '${stats.prefix}'` : ''}, ${(stats.bytes / 1e6).toFixed(1)} MB).${skippedInput(stats)}${cut}${input.interrupted ? ' dbsec was interrupted: the rest of the log was not read.' : ''}${unreadSources(input.problems.length)}`,
         resource: describeTarget(target).logSource,
         value: totalAlerts,
         evidence: USE_CASES.map((u) => ({ useCase: u, events: monitor.byUseCase[u].events, monitor: monitor.byUseCase[u].monitor, investigate: monitor.byUseCase[u].investigate })),
@@ -265,6 +288,8 @@ function buildReport(input: BuildInput): Report {
       {},
     ),
   );
+  // Nothing read and no settings: there is nothing to judge the logging by.
+  if (stats.records > 0 || input.server) findings.push(coverageFinding(monitor, input.server, target.name));
   if (input.events) {
     findings.push(makeFinding({ status: 'ok', title: `${input.events.length} classified events`, summary: 'Every classified statement, in log order.', resource: null, evidence: input.events.map(evidenceRow) }, source('activity.events', '-'), {}));
   }
