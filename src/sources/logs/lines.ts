@@ -29,23 +29,29 @@ export class LineSplitter {
   private parts: Buffer[] = [];
   private kept = 0;
   private cut = false;
+  /** The filter, until a chunk shows that most lines hold a phrase: then looking is dearer than reading them all. */
+  private filter?: LineFilter;
 
   constructor(
     private readonly stats: LineStats,
     private readonly onLine: (line: string, hasPhrase?: boolean) => void,
-    private readonly filter?: LineFilter,
-  ) {}
+    filter?: LineFilter,
+  ) {
+    this.filter = filter;
+  }
 
   push(chunk: Buffer): void {
     this.stats.bytes += chunk.length;
     const { filter } = this;
     const starts = filter?.finder.starts(chunk);
+    const linesBefore = this.stats.lines;
     let next = 0;
     let start = 0;
     for (;;) {
       const end = chunk.indexOf(10, start);
       if (end === -1) {
         this.keep(chunk, start, chunk.length);
+        if (starts && starts.length * 2 > this.stats.lines - linesBefore && this.stats.lines - linesBefore >= 50) this.filter = undefined;
         return;
       }
       if (this.kept === 0 && !this.cut && end - start <= MAX_LINE_BYTES) {
