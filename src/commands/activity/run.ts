@@ -108,6 +108,7 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
       window,
       now,
       phrases: ACTIVITY_PHRASES,
+      dense: true,
       follow: flags.follow ? { clock: io.now, signal } : undefined,
     });
     for (const { name, batches } of inputs) {

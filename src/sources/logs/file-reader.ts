@@ -16,13 +16,20 @@ export async function isGzip(path: string): Promise<boolean> {
   }
 }
 
-/** A log file (plain or gzip) or "-" for stdin, as a byte stream; a file that cannot be opened is one sentence. */
-export async function openLog(path: string): Promise<Readable> {
+/** Reads of a log whose reader keeps most lines: each chunk's records are one batch, which should stay small. */
+export const DENSE_READ_BYTES = 256 * 1024;
+/** Reads of a log whose reader keeps few lines (a phrase scan): larger reads, fewer trips through the event loop. */
+export const SPARSE_READ_BYTES = 1024 * 1024;
+
+/**
+ * A log file (plain or gzip) or "-" for stdin, as a byte stream in reads of `readBytes`; a file that cannot be
+ * opened is one sentence.
+ */
+export async function openLog(path: string, readBytes = DENSE_READ_BYTES): Promise<Readable> {
   if (path === '-') return process.stdin;
   try {
     const gzip = await isGzip(path);
-    // Large reads: fewer trips through the event loop per megabyte.
-    const raw = createReadStream(path, { highWaterMark: 256 * 1024 });
+    const raw = createReadStream(path, { highWaterMark: readBytes });
     return gzip ? raw.pipe(createGunzip()).on('error', (err) => raw.destroy(err)) : raw;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

@@ -5,7 +5,7 @@ import { DbsecError } from '../../errors.js';
 import type { TimeWindow } from '../../time.js';
 import type { AwsClients } from '../aws.js';
 import { cloudWatchText } from './cloudwatch-reader.js';
-import { openLog, readFailure } from './file-reader.js';
+import { DENSE_READ_BYTES, SPARSE_READ_BYTES, openLog, readFailure } from './file-reader.js';
 import { followFile } from './follow.js';
 import { readRecords } from './formats.js';
 import type { LogFormat, LogRecord, LogStats } from './record.js';
@@ -31,6 +31,8 @@ export interface LogPlan {
    * parsing (any case; session lines always). The caller filters records itself. Empty: everything.
    */
   phrases: readonly string[];
+  /** The caller keeps most lines whatever the phrases (activity): the log is read in smaller pieces. */
+  dense?: boolean;
   /** Keep reading what is appended (files, rotation too) or newly delivered (CloudWatch) until the signal aborts. */
   follow?: { clock: Clock; signal: AbortSignal };
 }
@@ -74,7 +76,7 @@ async function* fileRecords(pattern: string, plan: LogPlan, stats: LogStats): As
   const bytesBefore = stats.bytes;
   for (const [index, path] of paths.entries()) {
     const follow = plan.follow && path !== '-' && index === paths.length - 1;
-    const chunks = follow ? followFile(path, plan.follow!.signal) : ((await openLog(path)) as AsyncIterable<Buffer>);
+    const chunks = follow ? followFile(path, plan.follow!.signal) : ((await openLog(path, plan.dense || plan.phrases.length === 0 ? DENSE_READ_BYTES : SPARSE_READ_BYTES)) as AsyncIterable<Buffer>);
     try {
       yield* inWindow(readRecords(chunks, plan.format, plan.prefix, stats, wantedLines(plan.phrases)), plan, stats);
     } catch (err) {
