@@ -14,6 +14,8 @@ export interface Classified {
   /** ALTER TABLE … DISABLE ROW LEVEL SECURITY and the like: a rule may rate these higher. */
   highRisk: boolean;
   statement: string;
+  /** Data exfiltration only because a whole large table is read: a person's doing, an application's routine. */
+  wholeLargeTable?: true;
 }
 
 export interface ClassifyOptions {
@@ -24,7 +26,12 @@ export interface ClassifyOptions {
   allowedLanguages: readonly string[];
   /** Globs of qualified or bare table names; a read without WHERE is a bulk read (data-exfiltration). */
   sensitiveTables: readonly string[];
+  /** Tables the catalog counts more rows in than bulkRows (qualified and bare lower-case names → rows). */
+  largeTables?: ReadonlyMap<string, number>;
 }
+
+/** The note of a read of a whole large table: exfiltration when a person runs it, an application's routine otherwise. */
+export const UNBOUNDED_READ = 'unbounded read of large table';
 
 type Ast = Record<string, any>;
 
@@ -205,15 +212,16 @@ function classifyNode(type: string, node: Ast, text: string, options: ClassifyOp
       break;
   }
   inspectCalls(node, note);
-  if (type === 'SelectStmt') inspectSensitiveReads(node, options, note);
+  const wholeTables = type === 'SelectStmt' ? inspectSensitiveReads(node, options, note) : [];
 
   const useCase = PRIORITY.find((u) => found.has(u)) ?? null;
+  const wholeLargeTable = wholeTables.length > 0 && useCase === 'data-exfiltration' && found.get(useCase)!.every((n) => n.startsWith(UNBOUNDED_READ) || wholeTables.includes(n.slice('calls '.length)));
   const notes = [...(useCase ? found.get(useCase)! : []), ...[...found.entries()].filter(([u]) => u !== useCase).flatMap(([u, n]) => [`also ${u}`, ...n])];
   if (useCase === 'data-exfiltration' || useCase === 'function-execution' || useCase === 'privileged-operation') {
     for (const name of found.get(useCase) ?? []) if (name.startsWith('calls ')) objects = [...new Set([...objects, name.slice(6)])];
   }
   const statement = secretPayloads.reduce((shown, encoded) => shown.split(encoded).join('***'), text);
-  return { useCase, command, objects: objects.filter(Boolean), notes: [...new Set(notes)].filter((n) => !n.startsWith('calls ')), highRisk, statement };
+  return { useCase, command, objects: objects.filter(Boolean), notes: [...new Set(notes)].filter((n) => !n.startsWith('calls ')), highRisk, statement, ...(wholeLargeTable ? { wholeLargeTable } : {}) };
 }
 
 /** A role as a statement names it: a name, PUBLIC, CURRENT_USER… */
@@ -287,12 +295,23 @@ function onlySummaries(node: Ast): boolean {
 }
 
 /** A read of a sensitive table without a WHERE clause reads all of it, unless it returns only figures. */
-function inspectSensitiveReads(node: Ast, options: ClassifyOptions, note: (u: UseCase, ...n: string[]) => void): void {
-  if (options.sensitiveTables.length === 0 || node.whereClause || onlySummaries(node)) return;
+/** Notes reads of sensitive tables, and of large ones without a LIMIT; returns the large tables read whole. */
+function inspectSensitiveReads(node: Ast, options: ClassifyOptions, note: (u: UseCase, ...n: string[]) => void): string[] {
+  const wholeTables: string[] = [];
+  const large = options.largeTables;
+  if ((options.sensitiveTables.length === 0 && !large?.size) || node.whereClause || onlySummaries(node)) return wholeTables;
   for (const relation of collect(node.fromClause ?? [], 'RangeVar')) {
     const name = relationName(relation);
     if (matchesAny(name, options.sensitiveTables) || matchesAny(relation.relname, options.sensitiveTables)) note('data-exfiltration', `bulk read of sensitive table ${name}`, `calls ${name}`);
+    else if (large && !node.limitCount) {
+      const rows = large.get(name.toLowerCase()) ?? large.get(String(relation.relname).toLowerCase());
+      if (rows !== undefined) {
+        note('data-exfiltration', `${UNBOUNDED_READ} ${name} (about ${rows} rows)`, `calls ${name}`);
+        wholeTables.push(name);
+      }
+    }
   }
+  return wholeTables;
 }
 
 /** Bodies in languages not allowed, and PL/pgSQL that EXECUTEs SQL decoded from encoded text. */

@@ -6,7 +6,7 @@ import { alertFor, type ActivityConfig, type Alert, type AlertStatus } from './r
 import { authFailureOf } from '../sources/logs/auth-failures.js';
 import { durationMs } from '../time.js';
 import { USE_CASES, type UseCase } from './use-cases.js';
-import { severityOf, type SeverityOptions } from './severity.js';
+import { isPerson, severityOf, type SeverityOptions } from './severity.js';
 import type { Severity } from '../status.js';
 
 /** One classified statement: the contract of `--format jsonl` and of each alert's evidence. */
@@ -53,6 +53,8 @@ const CALL_OR_SECOND_STATEMENT = /\(|;(?!\s*$)/;
 const SHAPE_CACHEABLE = /^\s*(?:SELECT|UPDATE|INSERT|DELETE|WITH|VALUES)\b/i;
 const LITERALS = /'(?:[^']|'')*'|\b\d+(?:\.\d+)?\b/g;
 const STATEMENT_CHARS = 2000;
+/** A read of more rows than this is a bulk read (activity.bulkRows). */
+export const DEFAULT_BULK_ROWS = 10_000;
 const CACHE_LIMIT = 50_000;
 /** The parser needs ~1 ms per kB; a statement beyond this is reported unparsed rather than stall the stream. */
 const MAX_PARSE_CHARS = 200_000;
@@ -114,6 +116,8 @@ export interface MonitorOptions {
   onEvent(event: ActivityEvent): void;
   /** Every classified statement, use case or not, with the record that logged it (the checks count commands). */
   onStatement?(record: LogRecord, classified: Classified): void;
+  /** From the catalog (--database-url): tables with more rows than bulkRows, by qualified and bare name. */
+  largeTables?: ReadonlyArray<{ name: string; rows: number }>;
 }
 
 /**
@@ -156,13 +160,14 @@ export class ActivityMonitor {
 
   constructor(private readonly options: MonitorOptions) {
     const config = options.config;
-    this.bulkRows = config.bulkRows ?? 10_000;
+    this.bulkRows = config.bulkRows ?? DEFAULT_BULK_ROWS;
     this.longRunningMs = durationMs(config.longRunning ?? '5m')!;
     this.classifyOptions = {
       views: (this.views = new Set((config.views ?? []).map((v) => v.toLowerCase()))),
       viewWrites: config.viewWrites ?? false,
       allowedLanguages: config.allowedLanguages ?? ['sql', 'plpgsql'],
       sensitiveTables: config.sensitiveTables ?? [],
+      largeTables: new Map((options.largeTables ?? []).flatMap(({ name, rows }) => [[name.toLowerCase(), rows] as const, [name.toLowerCase().split('.').pop()!, rows] as const])),
     };
     this.severityOptions = { auditTables: config.auditTables ?? ['*audit*'] };
   }
@@ -320,7 +325,7 @@ export class ActivityMonitor {
       if (classified.useCase === null && classified.objects.length > 0 && VIEW_CREATED.test(classified.command)) this.learnViews(classified.objects);
       this.summary.commands.set(classified.command, (this.summary.commands.get(classified.command) ?? 0) + 1);
       this.options.onStatement?.(entry, classified);
-      if (classified.useCase) this.emit(entry, notes.length ? { ...classified, notes: [...notes, ...classified.notes] } : classified, parameters, source, this.offboarding(entry.pid, classified));
+      if (classified.useCase && !this.applicationsRoutine(entry, classified)) this.emit(entry, notes.length ? { ...classified, notes: [...notes, ...classified.notes] } : classified, parameters, source, this.offboarding(entry.pid, classified));
       else this.summary.other++;
     }
   }
@@ -351,7 +356,12 @@ export class ActivityMonitor {
   /** A read or write with no call, no INTO and no second statement can be a use case only through views or sensitive tables. */
   private plainDml(sql: string): boolean {
     // A call needs "(", a second statement a ";" before the end (one closing ";" is harmless).
-    return PLAIN_DML.test(sql) && !CALL_OR_SECOND_STATEMENT.test(sql) && !/\binto\b/i.test(sql) && this.classifyOptions.views.size === 0 && this.classifyOptions.sensitiveTables.length === 0;
+    return PLAIN_DML.test(sql) && !CALL_OR_SECOND_STATEMENT.test(sql) && !/\binto\b/i.test(sql) && this.classifyOptions.views.size === 0 && this.classifyOptions.sensitiveTables.length === 0 && !this.classifyOptions.largeTables?.size;
+  }
+
+  /** A whole large table read by an application (a report, an export job): routine, unless a person runs it. */
+  private applicationsRoutine(entry: LogRecord, classified: Classified): boolean {
+    return classified.wholeLargeTable === true && !isPerson(entry.application);
   }
 
   /**

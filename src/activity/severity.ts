@@ -116,7 +116,8 @@ function turnsOffLogging(event: SeverityFacts): boolean {
   return event.command === 'ALTER SYSTEM' && event.objects.some((o) => LOGGING_SETTING.test(o)) && ALTER_SYSTEM_OFF.test(event.statement.trim());
 }
 
-function isPerson(application: string | undefined): boolean {
+/** Whether a session's application is a client a person types into (psql, pgAdmin, DBeaver…). */
+export function isPerson(application: string | undefined): boolean {
   return application !== undefined && INTERACTIVE.test(application);
 }
 

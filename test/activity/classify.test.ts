@@ -133,6 +133,17 @@ describe('classification with PostgreSQL’s grammar', () => {
     expect(one("DROP TABLE 'unterminated")).toMatchObject({ useCase: 'unparsed' });
   });
 
+  it('reads a whole large table (the catalog says so) as exfiltration a person may do, unless bounded or also worse', () => {
+    const large = { ...options, sensitiveTables: [], largeTables: new Map([['public.orders', 5e6], ['orders', 5e6]]) };
+    expect(classifySql('SELECT * FROM orders', large)[0]).toMatchObject({ useCase: 'data-exfiltration', objects: ['orders'], notes: ['unbounded read of large table orders (about 5000000 rows)'], wholeLargeTable: true });
+    expect(classifySql('SELECT * FROM public.orders JOIN small s USING (id)', large)[0]!.wholeLargeTable).toBe(true);
+    for (const bounded of ['SELECT * FROM orders LIMIT 10', 'SELECT * FROM orders WHERE id = 1', 'SELECT count(*) FROM orders', 'SELECT * FROM small']) expect(one(bounded, large).useCase).toBeNull();
+    // reading a server file as well is exfiltration whoever runs it
+    const [both] = classifySql("SELECT *, pg_read_file('/etc/passwd') FROM orders", large);
+    expect(both!.useCase).toBe('data-exfiltration');
+    expect(both!.wholeLargeTable).toBeUndefined();
+  });
+
   it('treats UPDATE through a view as view-delete only when configured', () => {
     expect(one('UPDATE v_customers SET email = null').useCase).toBeNull();
     expect(one('UPDATE v_customers SET email = null', { ...options, viewWrites: true }).useCase).toBe('view-delete');

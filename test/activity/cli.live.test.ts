@@ -126,6 +126,34 @@ describe('dbsec activity', () => {
     expect(down.stdout).not.toContain('hidden-pw');
   });
 
+  it("with --database-url, a person's read of a whole large table is exfiltration; an application's is routine", async () => {
+    const server = servers()[0]!;
+    const db = 'act_large';
+    await sql(server, `DROP DATABASE IF EXISTS ${db}`);
+    await sql(server, `CREATE DATABASE ${db}`);
+    const inDb = new (await import('pg')).default.Client(server.url({ database: db }));
+    await inDb.connect();
+    try {
+      // The catalog's row estimate (ANALYZE): 50 rows, over a bulkRows of 10.
+      await inDb.query("CREATE TABLE customers (id int, email text); INSERT INTO customers SELECT g, 'c' || g FROM generate_series(1, 50) g; ANALYZE customers");
+    } finally {
+      await inDb.end();
+    }
+    const small = join(dir, 'bulk10.yaml');
+    writeFileSync(small, 'activity:\n  bulkRows: 10\n');
+    const events = async (extra: string[]) =>
+      (await dbsec(['activity', '--log-file', join(FIXTURES, 'story-pg18.log'), '-c', small, '--format', 'jsonl', ...extra])).stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((l) => l.type === 'event' && l.command === 'SELECT');
+    const read = await events(['--database-url', server.url({ database: db })]);
+    // fixtures/record-story.mjs: mallory (pgAdmin) and billing-api both run SELECT * FROM customers.
+    expect(read.map((e) => [e.user, e.useCase, e.severity, e.notes])).toEqual([['mallory', 'data-exfiltration', 'high', ['unbounded read of large table customers (about 50 rows)', 'by a person (pgAdmin 4 - CONN:4242)']]]);
+    // Without the catalog, nothing says the table is large.
+    expect(await events([])).toEqual([]);
+  });
+
   it('dbsec demo --command activity runs the scenario on its own server and alerts on every alerting use case', async () => {
     const run = await dbsec(['demo', '--command', 'activity', '--format', 'json']);
     const report = JSON.parse(run.stdout);

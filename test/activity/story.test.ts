@@ -197,3 +197,23 @@ describe('what the log itself shows about the schema', () => {
     }
   });
 });
+
+// fixtures/record-story.mjs recorded the same story from PostgreSQL 18 (stderr) and 15 (csvlog, jsonlog, pgaudit).
+describe.each(['story-pg18.log', 'story-pg15.csv', 'story-pg15.json', 'story-pgaudit-pg15.log'])('the story recorded in %s', (name) => {
+  const path = fileURLToPath(new URL(`../../fixtures/logs/activity/${name}`, import.meta.url));
+
+  it("gives the same severities and mallory's incident, whatever the format or the source", async () => {
+    const { events } = await classifyRecordedLog(path, {});
+    expect(events.filter((e) => e.user === 'mallory').map((e) => [e.command, e.severity, e.application])).toEqual([
+      ['SET ROLE', 'medium', 'pgAdmin 4 - CONN:4242'],
+      ['TRUNCATE TABLE', 'critical', 'pgAdmin 4 - CONN:4242'],
+      ['COPY TO', 'critical', 'pgAdmin 4 - CONN:4242'],
+      ['ALTER SYSTEM', 'critical', 'pgAdmin 4 - CONN:4242'],
+    ]);
+    expect(events.filter((e) => e.application === 'billing-api')).toEqual([]);
+    const { out } = await runOn(path, '--format', 'json');
+    const incident = (JSON.parse(out) as Report).findings.find((f) => f.checkId === 'activity.incident' && f.resource?.startsWith('mallory'));
+    expect(incident?.title).toMatch(/^mallory@postgres: 4 alerts within a minute: SET ROLE postgres → TRUNCATE TABLE audit_log → COPY \(query\) TO PROGRAM cat > \/dev\/null → ALTER SYSTEM SET log_statement = 'none'$/);
+    expect(out).not.toMatch(/hunter2|mallory-pw/);
+  });
+});

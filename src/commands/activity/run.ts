@@ -18,7 +18,7 @@ import { assertLogGroupExists } from '../../sources/logs/cloudwatch-reader.js';
 import { readFailure } from '../../sources/logs/file-reader.js';
 import { addLogStats, newLogStats, type LogStats } from '../../sources/logs/record.js';
 import { assertReadable, logInputs, skippedInput } from '../../sources/logs/pipeline.js';
-import { ActivityMonitor, type ActivityEvent, type ActivitySummary } from '../../activity/monitor.js';
+import { ActivityMonitor, DEFAULT_BULK_ROWS, type ActivityEvent, type ActivitySummary } from '../../activity/monitor.js';
 import type { ActivityConfig } from '../../activity/rules.js';
 import { USE_CASE_INFO, USE_CASES } from '../../activity/use-cases.js';
 import { blindSpotsOf, loggingFactsOfLog, type LoggingFacts } from '../../activity/coverage.js';
@@ -81,7 +81,7 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
   const stats = newLogStats();
   const span = { from: Infinity, to: -Infinity };
   try {
-    const server = await ifConfigured(() => serverFacts(ctx)).catch((err) => {
+    const server = await ifConfigured(() => serverFacts(ctx, activityConfig.bulkRows ?? DEFAULT_BULK_ROWS)).catch((err) => {
       problems.push({ source: 'database', message: messageOf(err) });
       return undefined;
     });
@@ -89,6 +89,7 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
     await loadModule();
     const monitor = new ActivityMonitor({
       config: activityConfig,
+      largeTables: server?.largeTables,
       onEvent(event) {
         if (event.alert) {
           alerts.add(event);
@@ -158,12 +159,20 @@ function activityWindow(flags: ActivityFlags, target: Target, now: Date): TimeWi
 
 interface ServerFacts {
   views: string[];
+  /** Tables the planner's statistics count more rows in than bulkRows. */
+  largeTables: Array<{ name: string; rows: number }>;
   logging: LoggingFacts;
 }
 
 /** With a database: its views (DELETE through them is view-delete) and what its logging records. */
-async function serverFacts(ctx: TargetContext): Promise<ServerFacts> {
+async function serverFacts(ctx: TargetContext, bulkRows: number): Promise<ServerFacts> {
   const pg = await ctx.pg();
+  const large = await pg.query<{ name: string; rows: string }>(
+    `SELECT n.nspname || '.' || c.relname AS name, c.reltuples::bigint AS rows FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p', 'm') AND c.reltuples > $1 AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+      ORDER BY c.reltuples DESC LIMIT 10000`,
+    [bulkRows],
+  );
   const views = await pg.query<{ name: string }>(
     `SELECT n.nspname || '.' || c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') LIMIT 10000`,
@@ -176,6 +185,7 @@ async function serverFacts(ctx: TargetContext): Promise<ServerFacts> {
   );
   return {
     views: views.map((v) => v.name),
+    largeTables: large.map((t) => ({ name: t.name, rows: Number(t.rows) })),
     logging: {
       origin: 'settings',
       logStatement: settings!.log_statement,
