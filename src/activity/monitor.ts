@@ -118,6 +118,8 @@ export interface MonitorOptions {
   onStatement?(record: LogRecord, classified: Classified): void;
   /** From the catalog (--database-url): tables with more rows than bulkRows, by qualified and bare name. */
   largeTables?: ReadonlyArray<{ name: string; rows: number }>;
+  /** From the catalog: SECURITY DEFINER functions (qualified names) and the owner they run as. */
+  definers?: ReadonlyArray<{ name: string; owner: string; superuser: boolean }>;
 }
 
 /**
@@ -156,6 +158,8 @@ export class ActivityMonitor {
   /** The config's and the catalog's views, and those the log shows being created. */
   private readonly views: Set<string>;
   private readonly severityOptions: SeverityOptions;
+  /** SECURITY DEFINER functions by qualified and bare lower-case name. */
+  private readonly definers = new Map<string, { owner: string; superuser: boolean }>();
   private readonly bulkRows: number;
 
   constructor(private readonly options: MonitorOptions) {
@@ -170,6 +174,10 @@ export class ActivityMonitor {
       largeTables: new Map((options.largeTables ?? []).flatMap(({ name, rows }) => [[name.toLowerCase(), rows] as const, [name.toLowerCase().split('.').pop()!, rows] as const])),
     };
     this.severityOptions = { auditTables: config.auditTables ?? ['*audit*'] };
+    for (const { name, ...definer } of options.definers ?? []) {
+      this.definers.set(name.toLowerCase(), definer);
+      this.definers.set(name.toLowerCase().split('.').pop()!, definer);
+    }
   }
 
   handle(entry: LogRecord): void {
@@ -359,6 +367,12 @@ export class ActivityMonitor {
     return PLAIN_DML.test(sql) && !CALL_OR_SECOND_STATEMENT.test(sql) && !/\binto\b/i.test(sql) && this.classifyOptions.views.size === 0 && this.classifyOptions.sensitiveTables.length === 0 && !this.classifyOptions.largeTables?.size;
   }
 
+  /** The catalog's SECURITY DEFINER function among those called, a superuser's first. */
+  private definerOf(functions: readonly string[]): { owner: string; superuser: boolean } | undefined {
+    const known = functions.map((name) => this.definers.get(name.toLowerCase()) ?? this.definers.get(name.toLowerCase().split('.').pop()!)).filter((d) => d !== undefined);
+    return known.find((d) => d.superuser) ?? known[0];
+  }
+
   /** A whole large table read by an application (a report, an export job): routine, unless a person runs it. */
   private applicationsRoutine(entry: LogRecord, classified: Classified): boolean {
     return classified.wholeLargeTable === true && !isPerson(entry.application);
@@ -410,7 +424,8 @@ export class ActivityMonitor {
   private emit(entry: LogRecord, classified: Classified, parameters: string | undefined | null, source: ActivityEvent['source'], level?: AlertStatus | null, outcome: ActivityEvent['outcome'] = null): void {
     const useCase = classified.useCase!;
     const { application } = entry;
-    const { severity, because } = severityOf({ ...classified, useCase, application, outcome, level }, this.severityOptions);
+    const definer = useCase === 'function-execution' ? this.definerOf(classified.objects) : undefined;
+    const { severity, because } = severityOf({ ...classified, useCase, application, outcome, level, runsAsSuperuser: definer?.superuser }, this.severityOptions);
     const event: ActivityEvent = {
       time: entry.time?.toISOString() ?? null,
       user: entry.user ?? null,
@@ -423,7 +438,7 @@ export class ActivityMonitor {
       objects: classified.objects.map(redactSecrets),
       statement: truncate(redactSecrets(classified.statement), STATEMENT_CHARS),
       parameters: parameters ? truncate(redactParameters(classified.statement, parameters), STATEMENT_CHARS) : null,
-      notes: [...classified.notes, ...because].map(redactSecrets),
+      notes: [...classified.notes, ...(definer ? [`SECURITY DEFINER: runs as ${definer.owner}${definer.superuser ? ', a superuser' : ''}`] : []), ...because].map(redactSecrets),
       source,
       outcome,
       severity: this.options.config.rules?.[useCase]?.severity ?? severity,

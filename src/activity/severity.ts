@@ -37,6 +37,8 @@ export interface SeverityFacts {
   outcome: 'failed' | null;
   /** For a use case judged per event (failed-login's bounds, why a session ended): its level; null: recorded only. */
   level?: AlertStatus | null;
+  /** A called function is SECURITY DEFINER and owned by a superuser (from the catalog). */
+  runsAsSuperuser?: boolean;
 }
 
 export interface SeverityOptions {
@@ -89,6 +91,9 @@ export function severityOf(event: SeverityFacts, options: SeverityOptions): { se
       else if (event.command === 'pg_dump' || event.command === 'pg_dumpall') set('medium');
       else if (/^COPY TO STDOUT$/m.test(notes) && !isPerson(event.application)) set('medium');
       else if (isPerson(event.application)) because.push(`by a person (${event.application})`);
+      break;
+    case 'function-execution':
+      if (event.runsAsSuperuser) set('medium', "runs with a superuser's rights");
       break;
     case 'alter-table':
       if (event.highRisk) set('high', 'disables a protection or changes the owner');

@@ -154,6 +154,30 @@ describe('dbsec activity', () => {
     expect(await events([])).toEqual([]);
   });
 
+  it('with --database-url, a call of a SECURITY DEFINER function says whose rights it runs with', async () => {
+    const server = servers()[0]!;
+    const db = 'act_definer';
+    await sql(server, `DROP DATABASE IF EXISTS ${db}`);
+    await sql(server, `CREATE DATABASE ${db}`);
+    const inDb = new (await import('pg')).default.Client(server.url({ database: db }));
+    await inDb.connect();
+    try {
+      await inDb.query('CREATE FUNCTION act_total() RETURNS bigint LANGUAGE sql SECURITY DEFINER AS $$ SELECT 1::bigint $$');
+    } finally {
+      await inDb.end();
+    }
+    const calls = async (extra: string[]) =>
+      (await dbsec(['activity', '--log-file', join(FIXTURES, 'activity-stderr-pg18.log'), '--format', 'jsonl', '--events', ...extra])).stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((l) => l.type === 'event' && l.statement === 'SELECT act_total()');
+    const [known] = await calls(['--database-url', server.url({ database: db })]);
+    expect(known).toMatchObject({ useCase: 'function-execution', severity: 'medium', notes: ['SECURITY DEFINER: runs as postgres, a superuser', "runs with a superuser's rights"] });
+    const [unknown] = await calls([]);
+    expect(unknown).toMatchObject({ useCase: 'function-execution', severity: 'info', notes: [] });
+  });
+
   it('dbsec demo --command activity runs the scenario on its own server and alerts on every alerting use case', async () => {
     const run = await dbsec(['demo', '--command', 'activity', '--format', 'json']);
     const report = JSON.parse(run.stdout);

@@ -90,6 +90,7 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
     const monitor = new ActivityMonitor({
       config: activityConfig,
       largeTables: server?.largeTables,
+      definers: server?.definers,
       onEvent(event) {
         if (event.alert) {
           alerts.add(event);
@@ -161,10 +162,15 @@ interface ServerFacts {
   views: string[];
   /** Tables the planner's statistics count more rows in than bulkRows. */
   largeTables: Array<{ name: string; rows: number }>;
+  /** SECURITY DEFINER functions and their owners. */
+  definers: Array<{ name: string; owner: string; superuser: boolean }>;
   logging: LoggingFacts;
 }
 
-/** With a database: its views (DELETE through them is view-delete) and what its logging records. */
+/**
+ * With a database: its views (DELETE through them is view-delete), its large tables, its SECURITY DEFINER functions
+ * and what its logging records.
+ */
 async function serverFacts(ctx: TargetContext, bulkRows: number): Promise<ServerFacts> {
   const pg = await ctx.pg();
   const large = await pg.query<{ name: string; rows: string }>(
@@ -172,6 +178,11 @@ async function serverFacts(ctx: TargetContext, bulkRows: number): Promise<Server
       WHERE c.relkind IN ('r', 'p', 'm') AND c.reltuples > $1 AND n.nspname NOT IN ('pg_catalog', 'information_schema')
       ORDER BY c.reltuples DESC LIMIT 10000`,
     [bulkRows],
+  );
+  const definers = await pg.query<{ name: string; owner: string; superuser: boolean }>(
+    `SELECT n.nspname || '.' || p.proname AS name, r.rolname AS owner, r.rolsuper AS superuser
+       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_roles r ON r.oid = p.proowner
+      WHERE p.prosecdef AND n.nspname NOT IN ('pg_catalog', 'information_schema') LIMIT 10000`,
   );
   const views = await pg.query<{ name: string }>(
     `SELECT n.nspname || '.' || c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -186,6 +197,7 @@ async function serverFacts(ctx: TargetContext, bulkRows: number): Promise<Server
   return {
     views: views.map((v) => v.name),
     largeTables: large.map((t) => ({ name: t.name, rows: Number(t.rows) })),
+    definers,
     logging: {
       origin: 'settings',
       logStatement: settings!.log_statement,
