@@ -22,7 +22,10 @@ const report: Report = {
       fingerprint: '0f3c2a1e5d4b4c3a9e8f7a6b5c4d3e21',
       value: 31,
       expected: 'at most 5',
-      evidence: [{ by: 'user', name: 'app', count: 31 }],
+      evidence: [
+        { by: 'user', name: 'app', count: 31 },
+        { by: 'client', name: '10.0.0.9|x', count: 31 },
+      ],
       remediation: 'Block the address.',
       runbook: 'Daily Security Checks §2',
     },
@@ -52,7 +55,18 @@ describe('formatters (pure, colour off)', () => {
     expect(text.split('\n')[0]).toBe('# dbsec daily: 2026-11-22');
     expect(text).toContain('From a \\| pipe and \\<b\\>html\\</b\\>');
     expect(text).toContain('| by | name | count |');
+    expect(text).toContain('| client | 10.0.0.9\\|x | 31 |');
     expect(text).toContain('- Remediation: Block the address.');
+  });
+
+  it('markdown: findings of one check share one heading and remediation; one evidence row is one line', () => {
+    const alert = (title: string, pid: number) => ({ ...report.findings[0]!, checkId: 'activity.drop-table', title, resource: `pid ${pid}`, evidence: [{ time: '2026-11-22T06:00:00Z', pid, application: null, notes: '' }] });
+    const text = FORMATTERS.markdown({ ...report, findings: [alert('DROP TABLE a by x', 1), alert('DROP TABLE b by y', 2)] });
+    expect(text).toContain('## `activity.drop-table` on prod: 2 findings');
+    expect(text.match(/- Remediation: Block the address\./g)).toHaveLength(1);
+    expect(text).toContain('### 🔴 DROP TABLE b by y');
+    // empty fields are left out of the one line
+    expect(text).toContain('- time: 2026-11-22T06:00:00Z · pid: 2\n');
   });
 
   it('json: the report as it is', () => {

@@ -18,19 +18,32 @@ export function formatMarkdown(report: Report): string {
     '| --- | --- | --- | --- |',
     ...report.findings.map((f) => `| ${ICON[f.status]} ${f.status}${f.severity ? ` (${f.severity})` : ''} | \`${f.checkId}\` | ${md(f.target)} | ${md(f.title)} |`),
   ];
+  // Findings of one check on one target share their check line and remediation: said once, above them all.
+  const groups = new Map<string, Finding[]>();
   for (const finding of report.findings.filter((f) => f.status !== 'ok' || f.evidence.length > 0)) {
-    lines.push('', `## ${ICON[finding.status]} ${finding.severity ? `${finding.severity}: ` : ''}${md(finding.title)}`, '', `${md(finding.summary)}`, '');
-    lines.push(`- Check: \`${finding.checkId}\` (${md(finding.runbook)}) on ${md(finding.target)}`);
-    if (finding.resource) lines.push(`- Resource: \`${finding.resource.replace(/`/g, "'")}\``);
-    if (finding.expected !== undefined) lines.push(`- Value: ${md(cellText(finding.value))}; expected ${md(finding.expected)}`);
-    if (finding.status !== 'ok' && finding.status !== 'skipped') lines.push(`- Remediation: ${md(finding.remediation)}`);
-    if (finding.evidence.length > 0) lines.push('', ...evidenceTable(finding.evidence));
+    const key = `${finding.checkId}\u0000${finding.target}`;
+    groups.set(key, [...(groups.get(key) ?? []), finding]);
+  }
+  for (const group of groups.values()) {
+    const [first] = group as [Finding];
+    const acts = group.some((f) => f.status !== 'ok' && f.status !== 'skipped');
+    const about = [`- Check: \`${first.checkId}\` (${md(first.runbook)}) on ${md(first.target)}`, ...(acts ? [`- Remediation: ${md(first.remediation)}`] : [])];
+    if (group.length > 1) lines.push('', `## \`${first.checkId}\` on ${md(first.target)}: ${group.length} findings`, '', ...about);
+    for (const finding of group) {
+      lines.push('', `${group.length > 1 ? '###' : '##'} ${ICON[finding.status]} ${finding.severity ? `${finding.severity}: ` : ''}${md(finding.title)}`, '', `${md(finding.summary)}`, '');
+      if (group.length === 1) lines.push(...about);
+      if (finding.resource) lines.push(`- Resource: \`${finding.resource.replace(/`/g, "'")}\``);
+      if (finding.expected !== undefined) lines.push(`- Value: ${md(cellText(finding.value))}; expected ${md(finding.expected)}`);
+      if (finding.evidence.length > 0) lines.push(...(finding.evidence.length > 1 ? [''] : []), ...evidenceTable(finding.evidence));
+    }
   }
   return `${lines.join('\n')}\n`;
 }
 
 function evidenceTable(rows: ReadonlyArray<Record<string, unknown>>): string[] {
   const columns = evidenceColumns(rows);
+  // One row reads as one line; its empty fields say nothing.
+  if (rows.length === 1) return [`- ${columns.filter((c) => cellText(rows[0]![c]) !== '').map((c) => `${c}: ${md(cellText(rows[0]![c]))}`).join(' · ')}`];
   const out = [`| ${columns.join(' | ')} |`, `| ${columns.map(() => '---').join(' | ')} |`];
   for (const row of rows.slice(0, EVIDENCE_ROWS)) out.push(`| ${columns.map((c) => md(cellText(row[c]))).join(' | ')} |`);
   if (rows.length > EVIDENCE_ROWS) out.push('', `_${rows.length - EVIDENCE_ROWS} more rows in the JSON report._`);
