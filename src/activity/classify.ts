@@ -148,6 +148,17 @@ function classifyNode(type: string, node: Ast, text: string, options: ClassifyOp
       objects = [node.extname];
       note('privileged-operation', 'CREATE EXTENSION');
       break;
+    case 'CreateForeignServerStmt': {
+      // A server data can be written to or read from: postgres_fdw, dblink_fdw, or any wrapper.
+      objects = [node.servername];
+      const host = optionString(node.options, 'host');
+      note('data-exfiltration', `foreign server ${node.servername} (${node.fdwname})${host ? ` to host ${host}` : ''}`);
+      break;
+    }
+    case 'CreateUserMappingStmt':
+      objects = [node.servername];
+      note('privileged-operation', `user mapping for ${roleSpecName(node.user)} on server ${node.servername}: stored credentials`);
+      break;
     case 'CopyStmt': {
       objects = node.relation ? [relationName(node.relation)] : ['(query)'];
       const target = node.is_program === true ? `PROGRAM ${node.filename}` : node.filename ? `file ${node.filename}` : 'STDOUT';

