@@ -32,6 +32,9 @@ describe('severity on the recorded story', () => {
       ['mallory', 'SET ROLE', 'postgres', 'medium', 'investigate'],
       ['mallory', 'TRUNCATE TABLE', 'audit_log', 'critical', 'investigate'],
       ['mallory', 'COPY TO', '(query)', 'critical', 'investigate'],
+      ['mallory', 'CREATE EXTENSION', 'postgres_fdw', 'medium', 'investigate'],
+      ['mallory', 'CREATE FOREIGN SERVER', 'exfil', 'high', 'investigate'],
+      ['mallory', 'CREATE USER MAPPING', 'exfil', 'medium', 'investigate'],
       ['mallory', 'ALTER SYSTEM', 'log_statement', 'critical', 'investigate'],
     ]);
     const byStatement = (pattern: RegExp) => events.find((e) => pattern.test(e.statement))!;
@@ -60,7 +63,7 @@ describe('severity on the recorded story', () => {
     const severe = await run('--format', 'json', '--min-severity', 'high');
     expect(severe.code).toBe(1);
     const kept = (JSON.parse(severe.out) as Report).findings.filter((f) => f.severity && f.checkId !== 'activity.incident');
-    expect(kept.map((f) => f.severity)).toEqual(['critical', 'critical', 'critical', 'critical', 'high']);
+    expect(kept.map((f) => f.severity)).toEqual(['critical', 'critical', 'critical', 'critical', 'high', 'high']);
     expect(kept.length).toBeLessThan(alerts.length);
     expect((await run('--min-severity', 'severe')).err).toMatch(/option '--min-severity <level>' argument 'severe' is invalid/);
   });
@@ -71,8 +74,16 @@ describe('severity on the recorded story', () => {
     const findings = (JSON.parse(out) as Report).findings;
     const incident = findings.find((f) => f.checkId === 'activity.incident' && f.resource?.startsWith('mallory'))!;
     expect(incident).toMatchObject({ status: 'investigate', severity: 'critical' });
-    expect(incident.title).toBe("mallory@postgres: 4 alerts within a minute: SET ROLE postgres → TRUNCATE TABLE audit_log → COPY (query) TO PROGRAM cat > /dev/null → ALTER SYSTEM SET log_statement = 'none'");
-    expect(incident.evidence.map((row) => row.useCase)).toEqual(['privileged-operation', 'truncate', 'data-exfiltration', 'privileged-operation']);
+    expect(incident.title).toBe('mallory@postgres: 7 alerts within a minute: SET ROLE postgres → TRUNCATE TABLE audit_log → COPY (query) TO PROGRAM cat > /dev/null → CREATE EXTENSION postgres_fdw → CREATE FOREIGN SERVER exfil → … 2 more');
+    expect(incident.evidence.map((row) => row.act)).toEqual([
+      'SET ROLE postgres',
+      'TRUNCATE TABLE audit_log',
+      'COPY (query) TO PROGRAM cat > /dev/null',
+      'CREATE EXTENSION postgres_fdw',
+      'CREATE FOREIGN SERVER exfil',
+      'CREATE USER MAPPING exfil',
+      "ALTER SYSTEM SET log_statement = 'none'",
+    ]);
     expect(findings.indexOf(incident)).toBeLessThan(findings.findIndex((f) => f.checkId === 'activity.truncate'));
     // The chain's own alerts stay in the report, each with its severity.
     expect(findings.find((f) => f.checkId === 'activity.truncate')).toMatchObject({ severity: 'critical', title: 'TRUNCATE TABLE audit_log by mallory@postgres' });
@@ -95,10 +106,11 @@ describe('severity on the recorded story', () => {
     expect(recorded.findings.find((f) => f.title.startsWith('CREATE FUNCTION act_wrapped'))!.summary).toMatch(/^CREATE FUNCTION act_wrapped\(\) RETURNS void LANGUAGE plpgsql AS \$\$ BEGIN EXECUT/);
   });
 
-  it('keeps the password of the support ticket and of CREATE ROLE out of every output', async () => {
+  it('keeps the passwords of the support ticket, CREATE ROLE and the user mapping out of every output', async () => {
     for (const format of ['jsonl', 'markdown', 'table']) {
       const { out } = await run('--format', format, '--events');
-      expect(out).not.toMatch(/hunter2|mallory-pw/);
+      expect(out).toContain('CREATE USER MAPPING');
+      expect(out).not.toMatch(/hunter2|mallory-pw|fdw-secret-pw/);
     }
   });
 });
@@ -208,12 +220,16 @@ describe.each(['story-pg18.log', 'story-pg15.csv', 'story-pg15.json', 'story-pga
       ['SET ROLE', 'medium', 'pgAdmin 4 - CONN:4242'],
       ['TRUNCATE TABLE', 'critical', 'pgAdmin 4 - CONN:4242'],
       ['COPY TO', 'critical', 'pgAdmin 4 - CONN:4242'],
+      ['CREATE EXTENSION', 'medium', 'pgAdmin 4 - CONN:4242'],
+      ['CREATE FOREIGN SERVER', 'high', 'pgAdmin 4 - CONN:4242'],
+      ['CREATE USER MAPPING', 'medium', 'pgAdmin 4 - CONN:4242'],
       ['ALTER SYSTEM', 'critical', 'pgAdmin 4 - CONN:4242'],
     ]);
     expect(events.filter((e) => e.application === 'billing-api')).toEqual([]);
     const { out } = await runOn(path, '--format', 'json');
     const incident = (JSON.parse(out) as Report).findings.find((f) => f.checkId === 'activity.incident' && f.resource?.startsWith('mallory'));
-    expect(incident?.title).toMatch(/^mallory@postgres: 4 alerts within a minute: SET ROLE postgres → TRUNCATE TABLE audit_log → COPY \(query\) TO PROGRAM cat > \/dev\/null → ALTER SYSTEM SET log_statement = 'none'$/);
-    expect(out).not.toMatch(/hunter2|mallory-pw/);
+    expect(incident?.evidence.map((row) => row.act).at(-1)).toBe("ALTER SYSTEM SET log_statement = 'none'");
+    expect(incident?.title).toMatch(/^mallory@postgres: 7 alerts within a minute: SET ROLE postgres → /);
+    expect(out).not.toMatch(/hunter2|mallory-pw|fdw-secret-pw/);
   });
 });
