@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Ajv } from 'ajv';
+import pg from 'pg';
 import { BEYOND_SCENARIO, runActivityScenario, SCENARIO_SECRET } from '../../src/sandbox/activity-scenario.js';
 import { USE_CASES } from '../../src/activity/use-cases.js';
+import type { ActivityEvent } from '../../src/activity/monitor.js';
 import { servers, sql } from '../helpers/servers.js';
 import { SANDBOX_INSTANCE, sandboxAwsEnv, sandboxEndpoint } from '../../src/sandbox/aws-scenario.js';
 import { writeQuietLog } from '../helpers/quiet-log.js';
@@ -29,6 +31,27 @@ function dbsecEnv(args: string[], env: Record<string, string>, input?: Buffer): 
     );
     if (input) child.stdin!.end(input);
   });
+}
+
+/** A new database on the first test server, holding what `setup` creates; its URL. */
+async function freshDatabase(name: string, setup: string): Promise<string> {
+  const server = servers()[0]!;
+  await sql(server, `DROP DATABASE IF EXISTS ${name}`);
+  await sql(server, `CREATE DATABASE ${name}`);
+  const client = new pg.Client(server.url({ database: name }));
+  await client.connect();
+  try {
+    await client.query(setup);
+  } finally {
+    await client.end();
+  }
+  return server.url({ database: name });
+}
+
+/** The events of `dbsec activity … --format jsonl`. */
+async function jsonlEvents(args: string[]): Promise<ActivityEvent[]> {
+  const { stdout } = await dbsec(['activity', ...args, '--format', 'jsonl']);
+  return stdout.trim().split('\n').map((line) => JSON.parse(line)).filter((line) => line.type === 'event');
 }
 
 /** Runs dbsec in the background, collecting its jsonl lines, until stopped with SIGINT. */
@@ -127,27 +150,12 @@ describe('dbsec activity', () => {
   });
 
   it("with --database-url, a person's read of a whole large table is exfiltration; an application's is routine", async () => {
-    const server = servers()[0]!;
-    const db = 'act_large';
-    await sql(server, `DROP DATABASE IF EXISTS ${db}`);
-    await sql(server, `CREATE DATABASE ${db}`);
-    const inDb = new (await import('pg')).default.Client(server.url({ database: db }));
-    await inDb.connect();
-    try {
-      // The catalog's row estimate (ANALYZE): 50 rows, over a bulkRows of 10.
-      await inDb.query("CREATE TABLE customers (id int, email text); INSERT INTO customers SELECT g, 'c' || g FROM generate_series(1, 50) g; ANALYZE customers");
-    } finally {
-      await inDb.end();
-    }
+    // The catalog's row estimate (ANALYZE): 50 rows, over a bulkRows of 10.
+    const url = await freshDatabase('act_large', "CREATE TABLE customers (id int, email text); INSERT INTO customers SELECT g, 'c' || g FROM generate_series(1, 50) g; ANALYZE customers");
     const small = join(dir, 'bulk10.yaml');
     writeFileSync(small, 'activity:\n  bulkRows: 10\n');
-    const events = async (extra: string[]) =>
-      (await dbsec(['activity', '--log-file', join(FIXTURES, 'story-pg18.log'), '-c', small, '--format', 'jsonl', ...extra])).stdout
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l))
-        .filter((l) => l.type === 'event' && l.command === 'SELECT');
-    const read = await events(['--database-url', server.url({ database: db })]);
+    const events = async (extra: string[]) => (await jsonlEvents(['--log-file', join(FIXTURES, 'story-pg18.log'), '-c', small, ...extra])).filter((e) => e.command === 'SELECT');
+    const read = await events(['--database-url', url]);
     // fixtures/record-story.mjs: mallory (pgAdmin) and billing-api both run SELECT * FROM customers.
     expect(read.map((e) => [e.user, e.useCase, e.severity, e.notes])).toEqual([['mallory', 'data-exfiltration', 'high', ['unbounded read of large table customers (about 50 rows)', 'by a person (pgAdmin 4 - CONN:4242)']]]);
     // Without the catalog, nothing says the table is large.
@@ -155,24 +163,9 @@ describe('dbsec activity', () => {
   });
 
   it('with --database-url, a call of a SECURITY DEFINER function says whose rights it runs with', async () => {
-    const server = servers()[0]!;
-    const db = 'act_definer';
-    await sql(server, `DROP DATABASE IF EXISTS ${db}`);
-    await sql(server, `CREATE DATABASE ${db}`);
-    const inDb = new (await import('pg')).default.Client(server.url({ database: db }));
-    await inDb.connect();
-    try {
-      await inDb.query('CREATE FUNCTION act_total() RETURNS bigint LANGUAGE sql SECURITY DEFINER AS $$ SELECT 1::bigint $$');
-    } finally {
-      await inDb.end();
-    }
-    const calls = async (extra: string[]) =>
-      (await dbsec(['activity', '--log-file', join(FIXTURES, 'activity-stderr-pg18.log'), '--format', 'jsonl', '--events', ...extra])).stdout
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l))
-        .filter((l) => l.type === 'event' && l.statement === 'SELECT act_total()');
-    const [known] = await calls(['--database-url', server.url({ database: db })]);
+    const url = await freshDatabase('act_definer', 'CREATE FUNCTION act_total() RETURNS bigint LANGUAGE sql SECURITY DEFINER AS $$ SELECT 1::bigint $$');
+    const calls = async (extra: string[]) => (await jsonlEvents(['--log-file', join(FIXTURES, 'activity-stderr-pg18.log'), '--events', ...extra])).filter((e) => e.statement === 'SELECT act_total()');
+    const [known] = await calls(['--database-url', url]);
     expect(known).toMatchObject({ useCase: 'function-execution', severity: 'medium', notes: ['SECURITY DEFINER: runs as postgres, a superuser', "runs with a superuser's rights"] });
     const [unknown] = await calls([]);
     expect(unknown).toMatchObject({ useCase: 'function-execution', severity: 'info', notes: [] });

@@ -1,4 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadModule } from 'libpg-query';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli.js';
@@ -10,6 +13,8 @@ import { bufferIo } from '../helpers/io.js';
 import { classifyRecordedLog } from '../helpers/classify-log.js';
 
 beforeAll(() => loadModule());
+const dir = mkdtempSync(join(tmpdir(), 'dbsec-story-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** fixtures/record-story.mjs: benign traffic, then the DBA's grants to mallory and mallory's chain (log_statement = all). */
 const STORY = fileURLToPath(new URL('../../fixtures/logs/activity/story-pg18.log', import.meta.url));
@@ -189,24 +194,16 @@ describe('what the log itself shows about the schema', () => {
   });
 
   it('does not know a view before the log creates it', async () => {
-    const { writeFileSync, mkdtempSync, rmSync, readFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
-    const dir = mkdtempSync(join(tmpdir(), 'dbsec-views-'));
-    try {
-      // The recorded lines with the DELETE moved before the CREATE VIEW: the DELETE is then an ordinary write.
-      const lines = readFileSync(fileURLToPath(new URL('../../fixtures/logs/activity/activity-stderr-pg18.log', import.meta.url)), 'utf8').split('\n');
-      const remove = lines.findIndex((l) => l.includes('statement: DELETE FROM act_customer_emails'));
-      const create = lines.findIndex((l) => l.includes('statement: CREATE VIEW act_customer_emails'));
-      const [deleted] = lines.splice(remove, 1);
-      lines.splice(create, 0, deleted!);
-      const path = join(dir, 'reordered.log');
-      writeFileSync(path, lines.join('\n'));
-      const { events } = await classifyRecordedLog(path, {});
-      expect(events.filter((e) => e.useCase === 'view-delete').map((e) => e.command)).toEqual(['DROP VIEW']);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    // The recorded lines with the DELETE moved before the CREATE VIEW: the DELETE is then an ordinary write.
+    const lines = readFileSync(fileURLToPath(new URL('../../fixtures/logs/activity/activity-stderr-pg18.log', import.meta.url)), 'utf8').split('\n');
+    const remove = lines.findIndex((l) => l.includes('statement: DELETE FROM act_customer_emails'));
+    const create = lines.findIndex((l) => l.includes('statement: CREATE VIEW act_customer_emails'));
+    const [deleted] = lines.splice(remove, 1);
+    lines.splice(create, 0, deleted!);
+    const path = join(dir, 'reordered.log');
+    writeFileSync(path, lines.join('\n'));
+    const { events } = await classifyRecordedLog(path, {});
+    expect(events.filter((e) => e.useCase === 'view-delete').map((e) => e.command)).toEqual(['DROP VIEW']);
   });
 });
 
