@@ -6,7 +6,7 @@ import { alertFor, type ActivityConfig, type Alert, type AlertStatus } from './r
 import { authFailureOf } from '../sources/logs/auth-failures.js';
 import { durationMs } from '../time.js';
 import { USE_CASES, type UseCase } from './use-cases.js';
-import { isPerson, severityOf, type SeverityOptions } from './severity.js';
+import { personOf, severityOf, type SeverityOptions } from './severity.js';
 import type { Severity } from '../status.js';
 
 /** One classified statement: the contract of `--format jsonl` and of each alert's evidence. */
@@ -158,6 +158,7 @@ export class ActivityMonitor {
   /** The config's and the catalog's views, and those the log shows being created. */
   private readonly views: Set<string>;
   private readonly severityOptions: SeverityOptions;
+  private readonly personRoles: readonly string[];
   /** SECURITY DEFINER functions by qualified and bare lower-case name. */
   private readonly definers = new Map<string, { owner: string; superuser: boolean }>();
   private readonly bulkRows: number;
@@ -174,6 +175,7 @@ export class ActivityMonitor {
       largeTables: new Map((options.largeTables ?? []).flatMap(({ name, rows }) => [[name.toLowerCase(), rows] as const, [name.toLowerCase().split('.').pop()!, rows] as const])),
     };
     this.severityOptions = { auditTables: config.auditTables ?? ['*audit*'] };
+    this.personRoles = config.personRoles ?? [];
     for (const { name, ...definer } of options.definers ?? []) {
       this.definers.set(name.toLowerCase(), definer);
       this.definers.set(name.toLowerCase().split('.').pop()!, definer);
@@ -375,7 +377,7 @@ export class ActivityMonitor {
 
   /** A whole large table read by an application (a report, an export job): routine, unless a person runs it. */
   private applicationsRoutine(entry: LogRecord, classified: Classified): boolean {
-    return classified.wholeLargeTable === true && !isPerson(entry.application);
+    return classified.wholeLargeTable === true && !personOf(entry.application, entry.user, this.personRoles);
   }
 
   /**
@@ -425,7 +427,8 @@ export class ActivityMonitor {
     const useCase = classified.useCase!;
     const { application } = entry;
     const definer = useCase === 'function-execution' ? this.definerOf(classified.objects) : undefined;
-    const { severity, because } = severityOf({ ...classified, useCase, application, outcome, level, runsAsSuperuser: definer?.superuser }, this.severityOptions);
+    const person = personOf(application, entry.user, this.personRoles);
+    const { severity, because } = severityOf({ ...classified, useCase, application, outcome, level, runsAsSuperuser: definer?.superuser, person }, this.severityOptions);
     const event: ActivityEvent = {
       time: entry.time?.toISOString() ?? null,
       user: entry.user ?? null,

@@ -53,6 +53,8 @@ export const ActivityConfigSchema = z
     /** ALTER TABLE … DISABLE ROW LEVEL SECURITY, DISABLE TRIGGER, DROP CONSTRAINT, OWNER TO. */
     highRiskAlterTable: z.enum(['investigate', 'monitor']).optional(),
     sensitiveTables: z.array(z.string()).optional(),
+    /** Roles of people (globs): what they do counts as a person's whatever client they use. */
+    personRoles: z.array(z.string()).optional(),
     /** Tables holding the audit trail (globs, default *audit*): dropping, emptying or altering one is critical. */
     auditTables: z.array(z.string()).optional(),
     /** Alerts below this severity are recorded as events, not raised (--min-severity). */

@@ -39,6 +39,8 @@ export interface SeverityFacts {
   level?: AlertStatus | null;
   /** A called function is SECURITY DEFINER and owned by a superuser (from the catalog). */
   runsAsSuperuser?: boolean;
+  /** Who acted: a person (by client program or by role), or an application; see personOf. */
+  person?: string;
 }
 
 export interface SeverityOptions {
@@ -89,8 +91,8 @@ export function severityOf(event: SeverityFacts, options: SeverityOptions): { se
     case 'data-exfiltration':
       if (/^COPY TO PROGRAM /m.test(notes)) set('critical', 'sends table data to a program on the server');
       else if (event.command === 'pg_dump' || event.command === 'pg_dumpall') set('medium');
-      else if (/^COPY TO STDOUT$/m.test(notes) && !isPerson(event.application)) set('medium');
-      else if (isPerson(event.application)) because.push(`by a person (${event.application})`);
+      else if (/^COPY TO STDOUT$/m.test(notes) && !event.person) set('medium');
+      else if (event.person) because.push(`by a person (${event.person})`);
       break;
     case 'function-execution':
       if (event.runsAsSuperuser) set('medium', "runs with a superuser's rights");
@@ -121,9 +123,13 @@ function turnsOffLogging(event: SeverityFacts): boolean {
   return event.command === 'ALTER SYSTEM' && event.objects.some((o) => LOGGING_SETTING.test(o)) && ALTER_SYSTEM_OFF.test(event.statement.trim());
 }
 
-/** Whether a session's application is a client a person types into (psql, pgAdmin, DBeaver…). */
-export function isPerson(application: string | undefined): boolean {
-  return application !== undefined && INTERACTIVE.test(application);
+/**
+ * Whether a person acted, and how that is known: the session's client is one a person types into (psql, pgAdmin,
+ * DBeaver…), or its role is one of `personRoles` (globs: the DBAs' and analysts' own roles). undefined: an application.
+ */
+export function personOf(application: string | undefined, user: string | undefined, personRoles: readonly string[]): string | undefined {
+  if (application !== undefined && INTERACTIVE.test(application)) return application;
+  return user !== undefined && matchesAny(user, [...personRoles]) ? `role ${user}` : undefined;
 }
 
 function isAuditTable(object: string, options: SeverityOptions): boolean {

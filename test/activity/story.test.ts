@@ -6,7 +6,7 @@ import { loadModule } from 'libpg-query';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli.js';
 import type { ActivityEvent } from '../../src/activity/monitor.js';
-import { severityOf, type SeverityFacts } from '../../src/activity/severity.js';
+import { personOf, severityOf, type SeverityFacts } from '../../src/activity/severity.js';
 import { blindSpotsOf } from '../../src/activity/coverage.js';
 import type { Report } from '../../src/report.js';
 import { bufferIo } from '../helpers/io.js';
@@ -136,7 +136,7 @@ describe('severityOf', () => {
     ['CREATEROLE granted', { command: 'ALTER ROLE', highRisk: true, notes: ['CREATEROLE'] }, 'high'],
     ['a refused SUPERUSER grant', { command: 'ALTER ROLE', highRisk: true, notes: ['SUPERUSER'], outcome: 'failed' }, 'high'],
     ['COPY TO STDOUT by an application', { useCase: 'data-exfiltration', command: 'COPY TO', notes: ['COPY TO STDOUT'], application: 'etl' }, 'medium'],
-    ['COPY TO STDOUT by a person', { useCase: 'data-exfiltration', command: 'COPY TO', notes: ['COPY TO STDOUT'], application: 'psql' }, 'high'],
+    ['COPY TO STDOUT by a person', { useCase: 'data-exfiltration', command: 'COPY TO', notes: ['COPY TO STDOUT'], application: 'psql', person: 'psql' }, 'high'],
     ['a pg_dump session', { useCase: 'data-exfiltration', command: 'pg_dump' }, 'medium'],
     ['a refused COPY to a file', { useCase: 'data-exfiltration', command: 'COPY TO', notes: ['COPY TO file /tmp/x'], outcome: 'failed' }, 'medium'],
     ['failed logins past the investigate bound', { useCase: 'failed-login', level: 'investigate' }, 'high'],
@@ -147,6 +147,14 @@ describe('severityOf', () => {
     ['a refused read', { useCase: 'permission-denied', outcome: 'failed' }, 'medium'],
   ])('%s', (_, facts, expected) => {
     expect(severityOf({ ...base, ...facts }, options).severity).toBe(expected);
+  });
+
+  it('knows a person by the client program or by a role of personRoles', () => {
+    expect(personOf('pgAdmin 4 - CONN:4242', 'app', [])).toBe('pgAdmin 4 - CONN:4242');
+    expect(personOf('billing-api', 'alice', ['alice', 'dba_*'])).toBe('role alice');
+    expect(personOf('billing-api', 'dba_bob', ['alice', 'dba_*'])).toBe('role dba_bob');
+    expect(personOf('billing-api', 'app_user', ['alice', 'dba_*'])).toBeUndefined();
+    expect(personOf(undefined, undefined, ['*'])).toBeUndefined();
   });
 });
 
