@@ -120,6 +120,8 @@ export interface MonitorOptions {
   largeTables?: ReadonlyArray<{ name: string; rows: number }>;
   /** From the catalog: SECURITY DEFINER functions (qualified names) and the owner they run as. */
   definers?: ReadonlyArray<{ name: string; owner: string; superuser: boolean }>;
+  /** From the catalog: the superuser roles; a role not among them is known not to be one. */
+  superusers?: readonly string[];
 }
 
 /**
@@ -428,7 +430,8 @@ export class ActivityMonitor {
     const { application } = entry;
     const definer = useCase === 'function-execution' ? this.definerOf(classified.objects) : undefined;
     const person = personOf(application, entry.user, this.personRoles);
-    const { severity, because } = severityOf({ ...classified, useCase, application, outcome, level, runsAsSuperuser: definer?.superuser, person }, this.severityOptions);
+    const actorSuperuser = this.options.superusers && entry.user !== undefined ? this.options.superusers.includes(entry.user) : undefined;
+    const { severity, because } = severityOf({ ...classified, useCase, application, outcome, level, runsAsSuperuser: definer?.superuser, person, actorSuperuser }, this.severityOptions);
     const event: ActivityEvent = {
       time: entry.time?.toISOString() ?? null,
       user: entry.user ?? null,

@@ -41,6 +41,8 @@ export interface SeverityFacts {
   runsAsSuperuser?: boolean;
   /** Who acted: a person (by client program or by role), or an application; see personOf. */
   person?: string;
+  /** Whether the acting role is a superuser, when the catalog says (--database-url); undefined: not known. */
+  actorSuperuser?: boolean;
 }
 
 export interface SeverityOptions {
@@ -84,7 +86,7 @@ export function severityOf(event: SeverityFacts, options: SeverityOptions): { se
       } else if (event.command === 'REVOKE') set('low');
       else if (event.command === 'ALTER SYSTEM') set(turnsOffLogging(event) ? 'critical' : 'high', turnsOffLogging(event) ? 'turns logging or auditing off' : undefined);
       else if (/^COPY FROM PROGRAM /m.test(notes)) set('critical', 'runs a program on the server');
-      else if (event.command === 'GRANT' && event.objects.some((o) => SERVER_POWERS.test(o))) set('high', "grants the server's files or programs");
+      else if (event.command === 'GRANT' && event.objects.some((o) => SERVER_POWERS.test(o) || SUPERUSER_FUNCTIONS.has(bareName(o)))) set('high', "grants the server's files or programs");
       else if (event.command === 'GRANT' && /\bTO (?:.*, )?PUBLIC\b|^GRANT ALL ON /m.test(notes)) set('high', 'grants to PUBLIC or grants ALL');
       else if (turnsOffLogging(event)) set('critical', 'turns logging or auditing off');
       break;
@@ -111,11 +113,28 @@ export function severityOf(event: SeverityFacts, options: SeverityOptions): { se
   if (event.objects.some((o) => isAuditTable(o, options)) && DESTROYS_TRAIL.includes(event.useCase) && !/^CREATE (?:TRIGGER|FUNCTION)/.test(event.command)) {
     set('critical', 'the audit trail itself');
   }
+  // What only a superuser may do, done by a role that is not one: a privilege path exists (pg_read_server_files and
+  // kin, a SECURITY DEFINER function, ALTER SYSTEM granted).
+  if (event.actorSuperuser === false && event.outcome !== 'failed' && superuserOnly(event, notes)) {
+    set(SEVERITIES[Math.min(severityRank('critical'), severityRank(severity) + 1)]!, 'by a role that is not a superuser: a privilege path exists');
+  }
   // A refused statement did not happen: an attempt weighs one level less, but is never dismissed.
   if (event.outcome === 'failed' && event.useCase !== 'permission-denied' && event.useCase !== 'statement-cancelled') {
     set(SEVERITIES[Math.max(severityRank('low'), severityRank(severity) - 1)]!);
   }
   return { severity, because };
+}
+
+/** Server files and programs, ALTER SYSTEM, the SUPERUSER attribute: what PostgreSQL keeps for superusers by default. */
+const SUPERUSER_FUNCTIONS = new Set(['pg_read_file', 'pg_read_binary_file', 'pg_ls_dir', 'pg_stat_file', 'lo_export', 'lo_import', 'pg_file_write', 'pg_reload_conf']);
+
+function superuserOnly(event: SeverityFacts, notes: string): boolean {
+  if (event.command === 'ALTER SYSTEM' || /^COPY (?:TO|FROM) (?:PROGRAM|file) /m.test(notes) || /^SUPERUSER$/m.test(notes)) return true;
+  return event.objects.some((o) => SUPERUSER_FUNCTIONS.has(bareName(o)));
+}
+
+function bareName(object: string): string {
+  return object.split('.').pop()!.toLowerCase();
 }
 
 function turnsOffLogging(event: SeverityFacts): boolean {

@@ -154,12 +154,21 @@ describe('dbsec activity', () => {
     const url = await freshDatabase('act_large', "CREATE TABLE customers (id int, email text); INSERT INTO customers SELECT g, 'c' || g FROM generate_series(1, 50) g; ANALYZE customers");
     const small = join(dir, 'bulk10.yaml');
     writeFileSync(small, 'activity:\n  bulkRows: 10\n');
-    const events = async (extra: string[]) => (await jsonlEvents(['--log-file', join(FIXTURES, 'story-pg18.log'), '-c', small, ...extra])).filter((e) => e.command === 'SELECT');
+    const events = async (extra: string[]) => (await jsonlEvents(['--log-file', join(FIXTURES, 'story-pg18.log'), '-c', small, ...extra])).filter((e) => e.statement === 'SELECT * FROM customers');
     const read = await events(['--database-url', url]);
     // fixtures/record-story.mjs: mallory (pgAdmin) and billing-api both run SELECT * FROM customers.
     expect(read.map((e) => [e.user, e.useCase, e.severity, e.notes])).toEqual([['mallory', 'data-exfiltration', 'high', ['unbounded read of large table customers (about 50 rows)', 'by a person (pgAdmin 4 - CONN:4242)']]]);
     // Without the catalog, nothing says the table is large.
     expect(await events([])).toEqual([]);
+  });
+
+  it('with --database-url, what only a superuser may do, done by a role that is not one, ranks a level higher', async () => {
+    // fixtures/record-story.mjs: the reporting role, granted pg_read_server_files, reads a server file.
+    const reads = async (extra: string[]) => (await jsonlEvents(['--log-file', join(FIXTURES, 'story-pg18.log'), ...extra])).filter((e) => e.user === 'reporting');
+    const [known] = await reads(['--database-url', servers()[0]!.url()]);
+    expect(known).toMatchObject({ useCase: 'data-exfiltration', severity: 'critical', notes: ['by a role that is not a superuser: a privilege path exists'] });
+    const [unknown] = await reads([]);
+    expect(unknown).toMatchObject({ useCase: 'data-exfiltration', severity: 'high', notes: [] });
   });
 
   it('with --database-url, a call of a SECURITY DEFINER function says whose rights it runs with', async () => {

@@ -68,7 +68,7 @@ describe('severity on the recorded story', () => {
     const severe = await run('--format', 'json', '--min-severity', 'high');
     expect(severe.code).toBe(1);
     const kept = (JSON.parse(severe.out) as Report).findings.filter((f) => f.severity && f.checkId !== 'activity.incident');
-    expect(kept.map((f) => f.severity)).toEqual(['critical', 'critical', 'critical', 'critical', 'high', 'high']);
+    expect(kept.map((f) => f.severity)).toEqual(['critical', 'critical', 'critical', 'critical', 'high', 'high', 'high', 'high', 'high']);
     expect(kept.length).toBeLessThan(alerts.length);
     expect((await run('--min-severity', 'severe')).err).toMatch(/option '--min-severity <level>' argument 'severe' is invalid/);
   });
@@ -131,6 +131,10 @@ describe('severityOf', () => {
     ['work_mem changed', { command: 'ALTER SYSTEM', objects: ['work_mem'], statement: "ALTER SYSTEM SET work_mem = '0'" }, 'high'],
     ['COPY FROM PROGRAM', { command: 'COPY FROM', notes: ['COPY FROM PROGRAM curl x'] }, 'critical'],
     ['a grant of server programs', { command: 'GRANT', objects: ['pg_execute_server_program'] }, 'high'],
+    ['a grant of EXECUTE on pg_read_file', { command: 'GRANT', objects: ['pg_catalog.pg_read_file'] }, 'high'],
+    ['ALTER SYSTEM by a role that is not a superuser', { command: 'ALTER SYSTEM', objects: ['work_mem'], statement: "ALTER SYSTEM SET work_mem = '64MB'", actorSuperuser: false }, 'critical'],
+    ['ALTER SYSTEM by a superuser', { command: 'ALTER SYSTEM', objects: ['work_mem'], statement: "ALTER SYSTEM SET work_mem = '64MB'", actorSuperuser: true }, 'high'],
+    ['a refused ALTER SYSTEM by a role that is not a superuser', { command: 'ALTER SYSTEM', objects: ['work_mem'], statement: "ALTER SYSTEM SET work_mem = '64MB'", actorSuperuser: false, outcome: 'failed' }, 'medium'],
     ['a grant to PUBLIC', { command: 'GRANT', notes: ['GRANT SELECT ON t TO app, PUBLIC'] }, 'high'],
     ['a plain grant', { command: 'GRANT', notes: ['GRANT SELECT ON t TO app'] }, 'medium'],
     ['CREATEROLE granted', { command: 'ALTER ROLE', highRisk: true, notes: ['CREATEROLE'] }, 'high'],

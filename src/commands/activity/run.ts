@@ -91,6 +91,7 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
       config: activityConfig,
       largeTables: server?.largeTables,
       definers: server?.definers,
+      superusers: server?.superusers,
       onEvent(event) {
         if (event.alert) {
           alerts.add(event);
@@ -164,12 +165,13 @@ interface ServerFacts {
   largeTables: Array<{ name: string; rows: number }>;
   /** SECURITY DEFINER functions and their owners. */
   definers: Array<{ name: string; owner: string; superuser: boolean }>;
+  superusers: string[];
   logging: LoggingFacts;
 }
 
 /**
- * With a database: its views (DELETE through them is view-delete), its large tables, its SECURITY DEFINER functions
- * and what its logging records.
+ * With a database: its views (DELETE through them is view-delete), its large tables, its SECURITY DEFINER functions,
+ * its superusers and what its logging records.
  */
 async function serverFacts(ctx: TargetContext, bulkRows: number): Promise<ServerFacts> {
   const pg = await ctx.pg();
@@ -179,6 +181,7 @@ async function serverFacts(ctx: TargetContext, bulkRows: number): Promise<Server
       ORDER BY c.reltuples DESC LIMIT 10000`,
     [bulkRows],
   );
+  const superusers = await pg.query<{ name: string }>(`SELECT rolname AS name FROM pg_roles WHERE rolsuper LIMIT 10000`);
   const definers = await pg.query<{ name: string; owner: string; superuser: boolean }>(
     `SELECT n.nspname || '.' || p.proname AS name, r.rolname AS owner, r.rolsuper AS superuser
        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_roles r ON r.oid = p.proowner
@@ -198,6 +201,7 @@ async function serverFacts(ctx: TargetContext, bulkRows: number): Promise<Server
     views: views.map((v) => v.name),
     largeTables: large.map((t) => ({ name: t.name, rows: Number(t.rows) })),
     definers,
+    superusers: superusers.map((r) => r.name),
     logging: {
       origin: 'settings',
       logStatement: settings!.log_statement,
