@@ -3,7 +3,7 @@ import { whenAborted } from './abort.js';
 import type { DBInstance } from '@aws-sdk/client-rds';
 import { DbsecError, SourceMissing, ifConfigured } from './errors.js';
 import { KNOWN_LOG_LINE_PREFIXES, RDS_LOG_LINE_PREFIX } from './sources/logs/prefix.js';
-import type { Target } from './target.js';
+import { connectionRole, type Target } from './target.js';
 import type { TimeWindow } from './time.js';
 import { AwsClients, type AwsSettings } from './sources/aws.js';
 import { openPgSession, type PgLimits, type PgSession } from './sources/postgres.js';
@@ -123,7 +123,7 @@ export class TargetContext implements CheckContext {
     if (target.logFiles.length === 0 && !target.logGroup) throw new SourceMissing('no log source: pass --log-file PATH, or --rds-instance ID for its CloudWatch log group');
     if (target.logFiles.length === 0) await this.memo('log-group-ready', () => this.assertLogGroupReady());
     const origin = target.logFiles.length > 0 ? target.logFiles.join(', ') : target.logGroup!;
-    const inputs = logInputs({ files: target.logFiles, logGroup: target.logGroup, aws: () => this.aws(), format: target.logFormat, prefix: await this.logLinePrefixes(), window, now: this.now, phrases });
+    const inputs = logInputs({ files: target.logFiles, logGroup: target.logGroup, aws: () => this.aws(), format: target.logFormat, prefix: await this.logLinePrefixes(), window, now: this.now, phrases, ownRole: connectionRole(target) });
     const stats = newLogStats();
     return { origin, stats, records: matching(inputs, phrases, origin, stats) };
   }

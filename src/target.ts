@@ -1,4 +1,4 @@
-import type { ClientConfig } from 'pg';
+import pg, { type ClientConfig } from 'pg';
 import { redactSecrets } from './redact.js';
 import type { LogFormat } from './sources/logs/record.js';
 import { pgClientConfig } from './sources/pg-connection.js';
@@ -77,4 +77,14 @@ export function describeTarget(target: Target) {
     region: target.region ?? null,
     logSource: target.logFiles.length > 0 ? target.logFiles.join(', ') : target.logGroup ?? null,
   };
+}
+
+/**
+ * The role dbsec connects to a target as, as node-postgres resolves it (the connection string's user, else PGUSER,
+ * else the OS user); undefined for a target without a database.
+ */
+export function connectionRole(target: Target): string | undefined {
+  if (!target.pgConfig && !target.usePgEnv) return undefined;
+  // A client that is never connected: only its resolved settings are read.
+  return new pg.Client(target.pgConfig ?? {}).user;
 }

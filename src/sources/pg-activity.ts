@@ -39,6 +39,8 @@ SELECT a.pid, a.usename AS "user", a.application_name AS application,
   LEFT JOIN pg_stat_ssl s ON s.pid = a.pid
   LEFT JOIN pg_roles r ON r.oid = a.usesysid
  WHERE a.backend_type = 'client backend' AND a.pid <> pg_backend_pid()
+   -- dbsec's other sessions (another target on this server, a run in parallel): its name and its role
+   AND NOT (a.application_name = 'dbsec' AND a.usename = current_user)
  ORDER BY a.pid`;
 
 const SETTINGS_SQL = `

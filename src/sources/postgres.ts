@@ -22,6 +22,13 @@ export interface PgSession {
   close(): Promise<void>;
 }
 
+/**
+ * Ends every statement dbsec sends, so its own statements can be told apart where PostgreSQL keeps their text
+ * (pg_stat_statements, the log) together with its role: dbsec never reports itself. At the end, since PostgreSQL 18's
+ * pg_stat_statements keeps a statement's text from its first token on, leaving a leading comment out.
+ */
+export const OWN_STATEMENT_MARK = '/* dbsec */';
+
 /** How much longer than statement_timeout dbsec waits for an answer before it gives up on the server. */
 const QUERY_TIMEOUT_MARGIN_MS = 5_000;
 
@@ -60,7 +67,8 @@ export async function openPgSession(target: Target, limits: PgLimits): Promise<P
         return oneAtATime(async () => {
           running = true;
           try {
-            return (await client.query(sql, params)).rows;
+            // After a closing semicolon the mark would be a statement of its own, which pg_stat_statements drops.
+            return (await client.query(`${sql.replace(/[\s;]+$/, '')} ${OWN_STATEMENT_MARK}`, params)).rows;
           } catch (err) {
             // Giving up on a server that stopped answering: ask it to stop the query too, if it still can.
             if (/Query read timeout/i.test(messageOf(err))) void cancelBackend(target, limits, pid);

@@ -72,6 +72,22 @@ describe.each(servers().map((server) => [server.flavor, server] as const))('Post
       expect(findings[0]!.evidence.some((row) => row.user === ROLES.auditor.name)).toBe(false);
     });
 
+    it("leaves out dbsec's other sessions (another target, a parallel run), never a session that only calls itself dbsec", async () => {
+      // Without SSL, so each would be flagged: dbsec's other run as its own role, and another role naming itself dbsec.
+      const sessions = [
+        new pg.Client({ connectionString: auditorUrl(server, false), application_name: 'dbsec' }),
+        new pg.Client({ connectionString: server.url({ user: ROLES.app.name, password: ROLES.app.password }), application_name: 'dbsec' }),
+      ];
+      await Promise.all(sessions.map((c) => c.connect()));
+      try {
+        const findings = await runCheck(connections, { databaseUrl: auditorUrl(server) });
+        const ssl = findings.find((f) => f.resource === 'pg_stat_ssl')!;
+        expect(ssl.evidence.map((row) => [row.user, row.application])).toEqual([[ROLES.app.name, 'dbsec']]);
+      } finally {
+        await Promise.all(sessions.map((c) => c.end()));
+      }
+    });
+
     it('is an error, not a partial ok, when the role cannot see other sessions', async () => {
       const findings = await runCheck(connections, { databaseUrl: server.url({ user: 'nomonitor', password: 'nomonitor-pw' }) });
       expect(statuses(findings)).toEqual(['error']);

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import queryPatterns from '../../src/checks/weekly/query-patterns.js';
+import accessControl from '../../src/checks/monthly/access-control.js';
 import { createRoles, ROLES } from '../../src/sandbox/pg-scenario.js';
 import { runCheck, statuses } from '../helpers/run-check.js';
 import { servers, sql } from '../helpers/servers.js';
@@ -60,6 +61,20 @@ describe.each(servers().map((server) => [server.flavor, server] as const))('week
     const findings = await runCheck(queryPatterns, auditor());
     const signs = findings.filter((f) => f.status === 'investigate').map((f) => f.value).sort();
     expect(signs).toEqual(['UNION SELECT on the catalog', 'tautology', 'time delay']);
+  });
+
+  it("never reports dbsec's own statements, while the same text from another role is still found", async () => {
+    await inDb(server, 'SELECT pg_stat_statements_reset()');
+    // monthly.access-control's catalog query has a UNION ALL over pg_catalog: dbsec runs it as the auditor.
+    await runCheck(accessControl, auditor());
+    await app("SELECT id::text FROM orders UNION SELECT rolname::text FROM pg_catalog.pg_roles");
+    const findings = await runCheck(queryPatterns, auditor());
+    const texts = findings.flatMap((f) => [f.summary, ...f.evidence.map((row) => String(row.query))]);
+    expect(texts.filter((text) => text.includes('/* dbsec */'))).toEqual([]);
+    expect(findings.filter((f) => f.status === 'investigate').map((f) => f.summary)).toEqual(['SELECT id::text FROM orders UNION SELECT rolname::text FROM pg_catalog.pg_roles']);
+    // the mark alone hides nothing: another role's statement that carries it is reported
+    await app('SELECT total FROM orders WHERE id = 1 OR 1=1 /* dbsec */');
+    expect((await runCheck(queryPatterns, auditor())).some((f) => f.value === 'tautology')).toBe(true);
   });
 
   it('is an error, never ok, when dbsec\'s role cannot see other roles\' statements', async () => {

@@ -3,6 +3,7 @@ import { defineCheck, type FindingDraft } from '../types.js';
 import { DbsecError, SourceMissing } from '../../errors.js';
 import { safeText } from '../../redact.js';
 import type { CheckContext } from '../../context.js';
+import { OWN_STATEMENT_MARK } from '../../sources/postgres.js';
 
 interface StatementRow {
   user: string | null;
@@ -46,6 +47,8 @@ async function readStatements(ctx: CheckContext, limit: number): Promise<Stateme
            s.${mean}::float8 AS "meanMs", s.rows::float8 AS rows, s.query
       FROM ${view} s
      WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+       -- dbsec's own statements, by its role and its mark (a statement of another role is never hidden by the mark)
+       AND NOT (s.userid = (SELECT oid FROM pg_roles WHERE rolname = current_user) AND s.query LIKE '%${OWN_STATEMENT_MARK}')
      ORDER BY s.calls DESC LIMIT $1`;
   try {
     return await pg.query<StatementRow>(sql, [limit]);

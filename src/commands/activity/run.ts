@@ -12,7 +12,7 @@ import { untilAborted } from '../../abort.js';
 import { exitCode, interruptedExit, severityRank, type FailOn, type Severity } from '../../status.js';
 import { IncidentTracker, type Incident } from '../../activity/incidents.js';
 import { durationMs } from '../../time.js';
-import { describeTarget, type Target } from '../../target.js';
+import { connectionRole, describeTarget, type Target } from '../../target.js';
 import { reviewWindow, windowEnd, type TimeWindow } from '../../time.js';
 import { assertLogGroupExists } from '../../sources/logs/cloudwatch-reader.js';
 import { readFailure } from '../../sources/logs/file-reader.js';
@@ -112,6 +112,7 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
       now,
       phrases: ACTIVITY_PHRASES,
       dense: true,
+      ownRole: connectionRole(target),
       follow: flags.follow ? { clock: io.now, signal } : undefined,
     });
     for (const { name, batches } of inputs) {
@@ -393,7 +394,7 @@ function summaryJson(summary: ActivitySummary, stats: LogStats) {
     auditEntries: summary.auditEntries,
     otherStatements: summary.other,
     byUseCase: summary.byUseCase,
-    input: { format: stats.format ?? null, bytes: stats.bytes, lines: stats.lines, entries: stats.records, skipped: stats.skipped, truncated: stats.truncated, outOfWindow: stats.outOfWindow, future: stats.future },
+    input: { format: stats.format ?? null, bytes: stats.bytes, lines: stats.lines, entries: stats.records, skipped: stats.skipped, truncated: stats.truncated, outOfWindow: stats.outOfWindow, future: stats.future, own: stats.own },
   };
 }
 

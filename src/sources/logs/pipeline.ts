@@ -35,6 +35,8 @@ export interface LogPlan {
   dense?: boolean;
   /** Keep reading what is appended (files, rotation too) or newly delivered (CloudWatch) until the signal aborts. */
   follow?: { clock: Clock; signal: AbortSignal };
+  /** The role dbsec connects as: records of sessions named dbsec under this role are dbsec's own, left out. */
+  ownRole?: string;
 }
 
 /** One input of a plan: a file, stdin or the log group, read when iterated, in batches of records. */
@@ -113,8 +115,25 @@ function wantedLines(phrases: readonly string[]): string[] | undefined {
 /** Clock skew a record may show before it counts as stamped in the future. */
 const FUTURE_SLACK_MS = 60_000;
 
+/** The application name dbsec's sessions carry (src/sources/postgres.ts). */
+const OWN_APPLICATION = 'dbsec';
+
+/**
+ * Records in the plan's window, less dbsec's own: a session named dbsec counts as dbsec's only under the role dbsec
+ * connects as, so a session that merely calls itself dbsec is never hidden.
+ */
 async function* inWindow(batches: AsyncIterable<LogRecord[]>, plan: LogPlan, stats: LogStats): AsyncGenerator<LogRecord[]> {
-  if (plan.follow) return yield* batches;
+  const { ownRole } = plan;
+  const theirs = (batch: LogRecord[]) => {
+    if (ownRole === undefined) return batch;
+    const kept = batch.filter((record) => record.application !== OWN_APPLICATION || record.user !== ownRole);
+    stats.own += batch.length - kept.length;
+    return kept;
+  };
+  if (plan.follow) {
+    for await (const batch of batches) yield theirs(batch);
+    return;
+  }
   const future = plan.now.getTime() + FUTURE_SLACK_MS;
   const from = plan.window?.from.getTime() ?? -Infinity;
   const to = plan.window?.to.getTime() ?? Infinity;
@@ -127,7 +146,7 @@ async function* inWindow(batches: AsyncIterable<LogRecord[]>, plan: LogPlan, sta
       stats.outOfWindow++;
       return false;
     });
-    if (kept.length > 0) yield kept;
+    if (kept.length > 0) yield theirs(kept);
   }
 }
 
@@ -145,6 +164,7 @@ export function skippedInput(stats: LogStats): string {
     stats.skipped > 0 ? `${stats.skipped} line${stats.skipped === 1 ? '' : 's'} fit no record and ${stats.skipped === 1 ? 'was' : 'were'} skipped` : '',
     stats.truncated > 0 ? `${stats.truncated} overlong line${stats.truncated === 1 ? ' was' : 's were'} cut` : '',
     stats.future > 0 ? `${stats.future} record${stats.future === 1 ? ' is' : 's are'} stamped after the run's time (clock skew or log_timezone?)` : '',
+    stats.own > 0 ? `${stats.own} record${stats.own === 1 ? '' : 's'} of dbsec's own sessions ${stats.own === 1 ? 'was' : 'were'} left out` : '',
   ].filter(Boolean);
   return parts.length ? ` ${parts.join('; ')}.` : '';
 }

@@ -40,18 +40,20 @@ export interface LogStats {
   future: number;
   /** Lines passed over unparsed because they hold none of the phrases the reader asked for (stderr only). */
   passedOver: number;
+  /** Records of dbsec's own sessions (its application name and its role), left out: dbsec never reports itself. */
+  own: number;
   format?: LogFormat;
   /** The log_line_prefix a stderr log was read with (given, the server's, or found from its first lines). */
   prefix?: string;
 }
 
 export function newLogStats(): LogStats {
-  return { bytes: 0, lines: 0, truncated: 0, records: 0, skipped: 0, outOfWindow: 0, future: 0, passedOver: 0 };
+  return { bytes: 0, lines: 0, truncated: 0, records: 0, skipped: 0, outOfWindow: 0, future: 0, passedOver: 0, own: 0 };
 }
 
 /** Adds one input's counts to a run's. */
 export function addLogStats(total: LogStats, part: LogStats): void {
-  for (const key of ['bytes', 'lines', 'truncated', 'records', 'skipped', 'outOfWindow', 'future', 'passedOver'] as const) total[key] += part[key];
+  for (const key of ['bytes', 'lines', 'truncated', 'records', 'skipped', 'outOfWindow', 'future', 'passedOver', 'own'] as const) total[key] += part[key];
   total.format ??= part.format;
   total.prefix ??= part.prefix;
 }
