@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The launcher as a user runs it, with the standard streams as the test wires them. */
@@ -40,5 +42,20 @@ describe('output that is never lost or torn', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^dbsec: Cannot write \/nonexistent-dir\/report\.json: .*; check -o\/--output\. The report follows on standard output\.\n$/);
     expect(JSON.parse(result.stdout)).toMatchObject({ schemaVersion: 1, command: 'activity' });
+  });
+
+  it('with -o and --quiet, prints one line when the exit code is not 0, so cron mails it, and nothing when it is', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dbsec-quiet-'));
+    try {
+      const out = join(dir, 'activity.md');
+      const found = await run(['activity', '--log-file', LOG, '--format', 'markdown', '-o', out, '--quiet'], 'pipe');
+      expect(found.code).toBe(1);
+      expect(found.stdout).toMatch(new RegExp(`^activity: \\d+ investigate, \\d+ monitor, 1 ok, 0 skipped, 0 error \\(window .+\\); the report is in ${out}\\n$`));
+      expect(readFileSync(out, 'utf8')).toMatch(/^# dbsec activity: 2026-11-22\n/);
+      const clean = await run(['activity', '--log-file', LOG, '--format', 'markdown', '-o', out, '--quiet', '--fail-on', 'never'], 'pipe');
+      expect([clean.code, clean.stdout]).toEqual([0, '']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -38,11 +38,17 @@ export function formatTable(report: Report, { color }: FormatOptions): string {
     const evidence = finding.evidence.length > 0 ? `\n${indent(evidenceTable(finding.evidence, color))}` : '';
     return table.toString() + evidence;
   });
+  return `${blocks.join('\n')}\n${chalk.bold(totalsLine(report))}\n`;
+}
+
+/** "daily: 1 investigate, 0 monitor, … (window … to …)": the report in one line. */
+export function totalsLine(report: Report): string {
   const s = report.summary;
-  const totals = `${report.command}: ${s.investigate} investigate, ${s.monitor} monitor, ${s.ok} ok, ${s.skipped} skipped, ${s.error} error` +
+  return (
+    `${report.command}: ${s.investigate} investigate, ${s.monitor} monitor, ${s.ok} ok, ${s.skipped} skipped, ${s.error} error` +
     ` (window ${report.window.from} to ${report.window.to})` +
-    (report.interrupted ? '; interrupted, so incomplete' : '');
-  return `${blocks.join('\n')}\n${chalk.bold(totals)}\n`;
+    (report.interrupted ? '; interrupted, so incomplete' : '')
+  );
 }
 
 function indent(text: string): string {

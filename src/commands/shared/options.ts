@@ -87,7 +87,7 @@ export function withNotify(command: Command): Command {
 
 /** Progress and colour on the terminal. */
 export function withTerminal(command: Command): Command {
-  return add(command, [new Option('-q, --quiet', 'no progress and, with --output, no table on the terminal'), new Option('--no-color', 'no colours (NO_COLOR is honoured too)')]);
+  return add(command, [new Option('-q, --quiet', 'no progress and, with --output, no table: one line only when the exit code is not 0'), new Option('--no-color', 'no colours (NO_COLOR is honoured too)')]);
 }
 
 /** The new directory a collecting command seals its evidence in: -o/--output, and --out of earlier versions. */
