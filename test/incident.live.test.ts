@@ -96,6 +96,14 @@ describe('dbsec incident', () => {
     expect(text).toContain('- inc\\_mallory');
   });
 
+  it('start on a self-hosted server: the AWS items are n/a, not missing, and the exit code stays 0', async () => {
+    const run = await dbsec(['incident', 'start', '--id', 'INC-8', '-o', join(dir, 'INC-8'), '--database-url', server.url()]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toContain('MISSING');
+    expect(run.stdout).toMatch(/^ {2}n\/a {8}\S+ {2}no RDS instance/m);
+    expect(run.stdout).toMatch(/^ {2}collected /m);
+  });
+
   it('verify names the files written after the seal apart, and a changed file as tampering', async () => {
     const clean = await dbsec(['incident', 'verify', out]);
     expect(clean.code).toBe(0);

@@ -12,7 +12,14 @@ export interface Collected {
   file: string;
   what: string;
   collected: boolean;
+  /** The item cannot apply to this target (AWS items on a self-hosted server): not missing, and no failure. */
+  notApplicable?: true;
   reason?: string;
+}
+
+/** Whether everything that applies to the target was collected. */
+export function allCollected(results: readonly Collected[]): boolean {
+  return results.every((r) => r.collected || r.notApplicable);
 }
 
 /**
@@ -87,8 +94,8 @@ export async function collectItems(dir: string, items: readonly EvidenceItem[], 
       await writeFile(join(dir, item.file), `${JSON.stringify(content, null, 2)}\n`, { flag: 'wx' });
       results.push({ file: item.file, what: item.what, collected: true });
     } catch (err) {
-      const reason = err instanceof SourceMissing ? `not configured: ${messageOf(err)}` : messageOf(err);
-      results.push({ file: item.file, what: item.what, collected: false, reason: reason.replace(/\.$/, '') });
+      const reason = messageOf(err).replace(/\.$/, '');
+      results.push(err instanceof SourceMissing ? { file: item.file, what: item.what, collected: false, notApplicable: true, reason } : { file: item.file, what: item.what, collected: false, reason });
     }
   }
   return results;
@@ -97,6 +104,6 @@ export async function collectItems(dir: string, items: readonly EvidenceItem[], 
 /** What was collected for one target; `sealed` is false when nothing could be, and no directory was kept for it. */
 export function summaryOf(dir: string, target: string, results: readonly Collected[], sealed: boolean): string {
   const lines = [sealed ? `Evidence for ${target} in ${dir} (${MANIFEST} lists the SHA-256 of each file):` : `Nothing could be collected for ${target}: no evidence was sealed or kept.`];
-  for (const r of results) lines.push(r.collected ? `  collected  ${r.file}  ${r.what}` : `  MISSING    ${r.file}  ${safeText(r.reason ?? '')}`);
+  for (const r of results) lines.push(r.collected ? `  collected  ${r.file}  ${r.what}` : `  ${r.notApplicable ? 'n/a      ' : 'MISSING  '}  ${r.file}  ${safeText(r.reason ?? '')}`);
   return `${lines.join('\n')}\n`;
 }

@@ -19,7 +19,7 @@ export function define(program: Command, { io, setExit, version }: CommandContex
           'sha256sum -c evidence/2026-11-22/MANIFEST.sha256    # the manifest is in sha256sum\'s format',
         ],
         WINDOW_HELP,
-      )}\nExit codes: 0 everything collected; 3 some items missing (listed, the rest kept); 2 nothing could be collected or bad input.`,
+      )}\nExit codes: 0 everything that applies collected (AWS items on a self-hosted server are n/a); 3 some items missing (listed, the rest kept); 2 nothing could be collected or bad input.`,
     )
     .action(async (flags) =>
       setExit(

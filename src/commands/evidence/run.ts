@@ -2,7 +2,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withTargetContext } from '../../context.js';
 import { DbsecError } from '../../errors.js';
-import { anyCollected, collectItems, interruptedCollection, ON_INTERRUPT, stagedEvidenceDir, summaryOf, type Collected } from '../../evidence/collect.js';
+import { allCollected, anyCollected, collectItems, interruptedCollection, ON_INTERRUPT, stagedEvidenceDir, summaryOf, type Collected } from '../../evidence/collect.js';
 import { EVIDENCE_ITEMS } from '../../evidence/items.js';
 import { verdictOf, verifyManifest, writeManifest } from '../../evidence/manifest.js';
 import type { Io } from '../../io.js';
@@ -72,7 +72,7 @@ export async function collectEvidence(flags: EvidenceFlags, io: Io, version: str
   }
   outcome.result.forEach((results, i) => io.stdout.write(summaryOf(join(flags.output, subdir(targets[i]!.name)), targets[i]!.name, results, anyCollected(results))));
   if (!outcome.kept) return EXIT.unusable;
-  return outcome.result.every((results) => results.every((r) => r.collected)) ? EXIT.clean : EXIT.checkErrors;
+  return outcome.result.every(allCollected) ? EXIT.clean : EXIT.checkErrors;
 }
 
 /** dbsec evidence verify: exit 0 when every file matches its hash, 1 when any changed, is missing or was added. */

@@ -23,7 +23,7 @@ export function define(program: Command, { io, setExit, version }: CommandContex
       examples(
         ['dbsec incident start --id INC-42 --severity critical --rds-instance prod-db --database-url postgres://admin@db/app -o incidents/INC-42 --execute'],
         WINDOW_HELP,
-        '\nExit codes: 0 all preserved; 3 some items missing (listed) or the snapshot failed; 2 nothing could be preserved or bad input.',
+        '\nExit codes: 0 all that applies preserved (AWS items on a self-hosted server are n/a); 3 some items missing (listed) or the snapshot failed; 2 nothing could be preserved or bad input.',
       ),
     )
     .action(async (flags) => setExit(await (await import('./run.js')).incidentStart(takeDeprecated(flags, io, { out: { to: 'output', spelled: '--out', as: '-o/--output' } }), io, version)));

@@ -13,7 +13,7 @@ import { activitySnapshot } from '../../sources/pg-activity.js';
 import { instanceSecurityGroups } from '../../sources/security-groups.js';
 import { awsCall } from '../../sources/aws.js';
 import { captureBaseline } from '../../baseline/capture.js';
-import { anyCollected, collectItems, interruptedCollection, ON_INTERRUPT, stagedEvidenceDir, summaryOf, type Collected } from '../../evidence/collect.js';
+import { allCollected, anyCollected, collectItems, interruptedCollection, ON_INTERRUPT, stagedEvidenceDir, summaryOf, type Collected } from '../../evidence/collect.js';
 import { EVIDENCE_ITEMS, type EvidenceItem } from '../../evidence/items.js';
 import { MANIFEST, verdictOf, verifyManifest, writeManifest } from '../../evidence/manifest.js';
 import { logAction, osUser, selectSessions, terminateSessions, type ActionLog } from '../../respond/containment.js';
@@ -97,7 +97,7 @@ export async function incidentStart(flags: IncidentFlags, io: Io, version: strin
   io.stdout.write(summaryOf(out, target.name, result.results, kept));
   io.stdout.write(`  snapshot   ${safeText(String(result.snapshot.message))}\n`);
   if (!kept) return EXIT.unusable;
-  return result.results.every((r) => r.collected) && ['none', 'dry-run', 'available'].includes(result.snapshot.status) ? EXIT.clean : EXIT.checkErrors;
+  return allCollected(result.results) && ['none', 'dry-run', 'available'].includes(result.snapshot.status) ? EXIT.clean : EXIT.checkErrors;
 }
 
 interface Snapshot {
