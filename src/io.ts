@@ -4,7 +4,7 @@ import { interruptedExit } from './status.js';
 /** Where a command writes (the real process streams, or buffers in tests) and the one clock it reads. */
 export interface Io {
   env: NodeJS.ProcessEnv;
-  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   stderr: { write(text: string): unknown; isTTY?: boolean };
   now: Clock;
   /** Tests hand in an AWS retry strategy without sleeps. */

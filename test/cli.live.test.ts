@@ -75,7 +75,8 @@ describe('dbsec daily end to end', () => {
   it('writes Markdown to --output and still shows the table', async () => {
     const out = join(dir, 'daily.md');
     const run = await dbsec(daily(['--format', 'markdown', '--output', out, '--no-color']), awsEnv);
-    expect(run.stdout).toMatch(/┌─+┬/);
+    expect(run.stdout).toMatch(/^daily: \d+ investigate, \d+ monitor, /);
+    expect(run.stdout).toMatch(/^INVESTIGATE {2}daily\./m);
     const markdown = readFileSync(out, 'utf8');
     expect(markdown).toMatch(/^# dbsec daily: \d{4}-\d{2}-\d{2}/);
     expect(markdown).toContain('| Status | Check | Target | Finding |');

@@ -34,20 +34,32 @@ const report: Report = {
 };
 
 describe('formatters (pure, colour off)', () => {
-  it('table: a row per finding, the evidence under it, totals last, no escape codes', () => {
-    const text = FORMATTERS.table(report, { color: false });
+  it('table: counts first, a block per finding with its evidence, ok in one line, totals last, no escape codes', () => {
+    const text = FORMATTERS.table(report, { color: false, width: 80 });
     expect(text).not.toMatch(/\x1b\[/);
-    const lines = text.split('\n');
-    const row = lines.findIndex((l) => l.includes('INVESTIGATE'));
+    const lines = text.trimEnd().split('\n');
+    expect(lines[0]).toBe('daily: 1 investigate, 0 monitor, 1 ok, 0 skipped, 0 error (window');
+    const block = lines.findIndex((l) => l.startsWith('INVESTIGATE  daily.failed-auth  /aws/rds/instance/prod-db/postgresql'));
+    expect(lines.slice(block + 1, block + 4)).toEqual(['  31 failed connection attempts', '  From a | pipe and <b>html</b>', '  → Block the address.']);
     const evidence = lines.findIndex((l) => /│ user\s+│ app\s+│ 31/.test(l));
-    expect(row).toBeGreaterThan(0);
-    expect(evidence).toBeGreaterThan(row);
-    expect(lines.findIndex((l) => l.includes('OK '))).toBeGreaterThan(evidence);
-    expect(text).toContain('daily: 1 investigate, 0 monitor, 1 ok, 0 skipped, 0 error');
+    expect(evidence).toBeGreaterThan(block);
+    expect(lines.findIndex((l) => l === 'OK  daily.cpu: CPU at most 12%')).toBeGreaterThan(evidence);
+    expect(lines.at(-2)).toBe('daily: 1 investigate, 0 monitor, 1 ok, 0 skipped, 0 error (window');
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(80);
   });
 
-  it('table: colours the status when asked', () => {
-    expect(FORMATTERS.table(report, { color: true })).toMatch(/\x1b\[31m\x1b\[1mINVESTIGATE/);
+  it('table: wraps to the width on word boundaries, and lists evidence that cannot fit row by row, never cutting a word', () => {
+    const wide = { ...report, findings: [{ ...report.findings[0]!, evidence: [{ event: 'ModifyDBParameterGroup', arn: 'arn:aws:iam::123456789012:user/contractor-with-a-long-name', sourceIp: '198.51.100.23', userAgent: 'aws-cli/2.15.0 Python/3.11.6 Linux/6.1 exe/x86_64' }] }] };
+    const lines = FORMATTERS.table(wide, { color: false, width: 80 }).split('\n');
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(80);
+    const text = lines.join(' ');
+    for (const word of ['ModifyDBParameterGroup', 'arn:aws:iam::123456789012:user/contractor-with-a-long-name', 'aws-cli/2.15.0']) expect(text).toContain(word);
+    expect(lines.some((l) => l.startsWith('  • event: ModifyDBParameterGroup · arn:'))).toBe(true);
+  });
+
+  it('table: --verbose shows ok findings in full, and evidence of other findings', () => {
+    const text = FORMATTERS.table(report, { color: false, width: 80, verbose: true });
+    expect(text).toContain('OK  daily.cpu  prod-db\n  CPU at most 12%\n  fine\n');
   });
 
   it('markdown: a daily log entry whose tables cannot be broken by text from the database', () => {

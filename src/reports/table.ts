@@ -1,11 +1,17 @@
 import Table from 'cli-table3';
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { Report } from '../report.js';
-import type { Status } from '../status.js';
+import stringWidth from 'string-width';
+import wrapAnsi from 'wrap-ansi';
+import type { Finding, Report } from '../report.js';
+import { STATUSES, type Status } from '../status.js';
 import { EVIDENCE_ROWS, cellText, evidenceColumns } from './evidence.js';
 
 export interface FormatOptions {
   color: boolean;
+  /** The terminal's columns (80 at the least); the text formats ignore it. */
+  width?: number;
+  /** Every finding in full with all its evidence rows, ok and skipped ones too. */
+  verbose?: boolean;
 }
 
 const STATUS_STYLE: Record<Status, (c: ChalkInstance) => ChalkInstance> = {
@@ -16,29 +22,32 @@ const STATUS_STYLE: Record<Status, (c: ChalkInstance) => ChalkInstance> = {
   error: (c) => c.magenta,
 };
 
-const COLUMN_WIDTHS = [13, 30, 18, 60];
-/** Evidence sub-tables stay within the width of the finding table above them, less the indent. */
-const EVIDENCE_WIDTH = COLUMN_WIDTHS.reduce((a, b) => a + b, 0) + COLUMN_WIDTHS.length - 3;
+export const MIN_WIDTH = 80;
+const DEFAULT_WIDTH = 100;
+/** Evidence rows under an investigate finding unless --verbose; other findings show theirs only with --verbose. */
+const TOP_ROWS = 5;
+const INDENT = '  ';
 
 /**
- * One row per finding with its status coloured, and its evidence as a sub-table underneath, indented.
- * Each finding is its own small table: cli-table3 is slow (quadratic) on a wide multi-line cell spanning columns.
+ * The terminal view: a header with the counts by status and by target, then each target's findings worst first, one
+ * compact block each (status, check, resource, title, summary, the first sentence of the remediation), the top
+ * evidence rows under investigate findings, and ok and skipped findings one line per check; all of it wrapped on word
+ * boundaries to the terminal's width. --verbose shows every finding in full.
  */
-export function formatTable(report: Report, { color }: FormatOptions): string {
+export function formatTable(report: Report, { color, width = DEFAULT_WIDTH, verbose = false }: FormatOptions): string {
   const chalk = new Chalk({ level: color ? 1 : 0 });
-  const style = color ? { head: ['cyan'] } : { head: [], border: [] };
-  const blocks = report.findings.map((finding, index) => {
-    const table = new Table({ ...(index === 0 ? { head: ['Status', 'Check', 'Target', 'Finding'] } : {}), colWidths: COLUMN_WIDTHS, wordWrap: true, style });
-    table.push([
-      STATUS_STYLE[finding.status](chalk)(finding.status.toUpperCase()) + (finding.severity ? `\n${finding.severity}` : ''),
-      finding.checkId,
-      finding.target,
-      `${chalk.bold(finding.title)}\n${finding.summary}`,
-    ]);
-    const evidence = finding.evidence.length > 0 ? `\n${indent(evidenceTable(finding.evidence, color))}` : '';
-    return table.toString() + evidence;
-  });
-  return `${blocks.join('\n')}\n${chalk.bold(totalsLine(report))}\n`;
+  const columns = Math.max(MIN_WIDTH, width);
+  const lines = [wrap(chalk.bold(totalsLine(report)), columns, INDENT)];
+  const targets = [...new Set(report.findings.map((f) => f.target))];
+  if (targets.length > 1) for (const target of targets) lines.push(wrap(`${target}: ${countsOf(report.findings.filter((f) => f.target === target))}`, columns, INDENT));
+  for (const target of targets) {
+    const findings = report.findings.filter((f) => f.target === target);
+    lines.push('', chalk.bold(`── ${target} ${'─'.repeat(Math.max(0, columns - stringWidth(target) - 4))}`));
+    for (const finding of findings.filter((f) => verbose || (f.status !== 'ok' && f.status !== 'skipped'))) lines.push(...block(finding, chalk, columns, verbose));
+    if (!verbose) lines.push(...collapsed(findings.filter((f) => f.status === 'ok' || f.status === 'skipped'), chalk, columns));
+  }
+  lines.push('', wrap(chalk.bold(totalsLine(report)), columns, INDENT));
+  return `${lines.join('\n')}\n`;
 }
 
 /** "daily: 1 investigate, 0 monitor, … (window … to …)": the report in one line. */
@@ -51,31 +60,86 @@ export function totalsLine(report: Report): string {
   );
 }
 
-function indent(text: string): string {
-  return text.split('\n').map((line) => `   ${line}`).join('\n');
+function countsOf(findings: readonly Finding[]): string {
+  return STATUSES.map((status) => [status, findings.filter((f) => f.status === status).length] as const)
+    .filter(([, count]) => count > 0)
+    .map(([status, count]) => `${count} ${status}`)
+    .join(' · ');
 }
 
+function statusLabel(finding: Finding, chalk: ChalkInstance): string {
+  return STATUS_STYLE[finding.status](chalk)(finding.status.toUpperCase()) + (finding.severity ? ` ${finding.severity}` : '');
+}
 
-function evidenceTable(rows: ReadonlyArray<Record<string, unknown>>, color: boolean): string {
-  const style = color ? { head: ['gray'] } : { head: [], border: [] };
+/** One finding: its status, check and resource, then its title, summary, remediation and top evidence rows. */
+function block(finding: Finding, chalk: ChalkInstance, columns: number, verbose: boolean): string[] {
+  const lines = ['', wrap(`${statusLabel(finding, chalk)}  ${finding.checkId}${finding.resource ? `  ${chalk.dim(finding.resource)}` : ''}`, columns, INDENT)];
+  lines.push(wrap(chalk.bold(finding.title), columns, INDENT, INDENT));
+  if (finding.summary && finding.summary !== finding.title) lines.push(wrap(finding.summary, columns, INDENT, INDENT));
+  if (finding.status !== 'ok' && finding.status !== 'skipped' && finding.remediation && finding.remediation !== '-') lines.push(wrap(`→ ${firstSentence(finding.remediation)}`, columns, `${INDENT}  `, INDENT));
+  const rows = verbose ? EVIDENCE_ROWS : finding.status === 'investigate' ? TOP_ROWS : 0;
+  if (rows > 0 && finding.evidence.length > 0) lines.push(...evidence(finding.evidence, rows, chalk, columns - INDENT.length).map((line) => `${INDENT}${line}`));
+  return lines;
+}
+
+/** Ok and skipped findings, one line per check and status: what it found, or why it could not look. */
+function collapsed(findings: readonly Finding[], chalk: ChalkInstance, columns: number): string[] {
+  const groups = new Map<string, Finding[]>();
+  for (const finding of findings) groups.set(`${finding.status} ${finding.checkId}`, [...(groups.get(`${finding.status} ${finding.checkId}`) ?? []), finding]);
+  if (groups.size === 0) return [];
+  const lines = [''];
+  for (const group of groups.values()) {
+    const [first] = group as [Finding];
+    const text = first.status === 'skipped' ? first.summary || first.title : first.title;
+    const more = group.length > 1 ? ` (+${group.length - 1} more)` : '';
+    lines.push(wrap(`${statusLabel(first, chalk)}  ${first.checkId}: ${text}${more}`, columns, INDENT));
+  }
+  return lines;
+}
+
+/**
+ * Evidence as a table that fits: columns shrink, widest first, but never below their longest word, so a name is never
+ * cut in two; when even that does not fit, each row is one wrapped line of its fields.
+ */
+function evidence(rows: ReadonlyArray<Record<string, unknown>>, limit: number, chalk: ChalkInstance, width: number): string[] {
   const columns = evidenceColumns(rows);
-  const shown = rows.slice(0, EVIDENCE_ROWS).map((row) => columns.map((column) => truncateCell(cellText(row[column]))));
-  const sub = new Table({ head: columns, colWidths: fitWidths(columns, shown), wordWrap: true, wrapOnWordBoundary: false, style });
-  for (const cells of shown) sub.push(cells);
-  const more = rows.length > EVIDENCE_ROWS ? `\n… ${rows.length - EVIDENCE_ROWS} more rows (see --format json)` : '';
-  return sub.toString() + more;
+  const shown = rows.slice(0, limit).map((row) => columns.map((column) => truncateCell(cellText(row[column]))));
+  const more = rows.length > shown.length ? [chalk.dim(`… ${rows.length - shown.length} more rows (--verbose, or --format json)`)] : [];
+  const widths = fitWidths(columns, shown, width);
+  if (!widths) {
+    const listed = shown.map((cells) => wrap(`• ${columns.flatMap((column, c) => (cells[c] ? [`${chalk.dim(`${column}:`)} ${cells[c]}`] : [])).join(chalk.dim(' · '))}`, width, '  '));
+    return [...listed.flatMap((row) => row.split('\n')), ...more];
+  }
+  const table = new Table({ head: columns, colWidths: widths, wordWrap: true, style: chalk.level > 0 ? { head: ['gray'] } : { head: [], border: [] } });
+  for (const cells of shown) table.push(cells);
+  return [...table.toString().split('\n'), ...more];
 }
 
-/** Natural column widths, the widest shrunk in turn until the sub-table fits in the spanning cell. */
-function fitWidths(columns: string[], rows: string[][]): number[] {
-  const widths = columns.map((column, i) => Math.max(column.length, ...rows.map((cells) => cells[i]!.length)) + 2);
-  const budget = EVIDENCE_WIDTH - (columns.length + 1);
+/** Column widths that fit `width`, or undefined when the columns' longest words alone do not. */
+function fitWidths(columns: readonly string[], rows: readonly string[][], width: number): number[] | undefined {
+  const longestWord = (text: string) => Math.max(0, ...text.split(/\s+/).map((word) => stringWidth(word)));
+  const natural = columns.map((column, i) => Math.max(stringWidth(column), ...rows.map((cells) => stringWidth(cells[i]!))) + 2);
+  const floor = columns.map((column, i) => Math.min(natural[i]!, Math.max(stringWidth(column), ...rows.map((cells) => longestWord(cells[i]!))) + 2));
+  const budget = width - (columns.length + 1);
+  if (floor.reduce((a, b) => a + b, 0) > budget) return undefined;
+  const widths = [...natural];
   while (widths.reduce((a, b) => a + b, 0) > budget) {
-    const widest = widths.indexOf(Math.max(...widths));
-    if (widths[widest]! <= 8) break;
+    const widest = widths.reduce((best, w, i) => (w - floor[i]! > widths[best]! - floor[best]! ? i : best), 0);
     widths[widest]!--;
   }
   return widths;
+}
+
+function wrap(text: string, columns: number, indent: string, firstIndent = ''): string {
+  return wrapAnsi(text, columns - indent.length, { hard: false, trim: true })
+    .split('\n')
+    .map((line, i) => `${i === 0 ? firstIndent : indent}${line}`)
+    .join('\n');
+}
+
+function firstSentence(text: string): string {
+  const end = text.search(/\.(?:\s|$)/);
+  return end === -1 ? text : text.slice(0, end + 1);
 }
 
 function truncateCell(text: string): string {

@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { DbsecError, messageOf } from '../../errors.js';
 import { useColor, type Io } from '../../io.js';
 import { FORMATTERS } from '../../reports/index.js';
-import { totalsLine } from '../../reports/table.js';
+import { MIN_WIDTH, totalsLine } from '../../reports/table.js';
 import { EXIT, exitCode } from '../../status.js';
 import type { Report } from '../../report.js';
 import type { NotifyFlags, ReportFlags, TerminalFlags } from './flags.js';
@@ -14,14 +14,21 @@ import type { NotifyFlags, ReportFlags, TerminalFlags } from './flags.js';
  * still gets the table unless --quiet, and with --quiet one line when the exit code will not be 0, so cron, which
  * mails what a job prints, does not stay silent about a finding.
  */
-export async function emitReport(report: Report, flags: Pick<ReportFlags, 'format' | 'output'> & Partial<Pick<ReportFlags, 'failOn'>> & TerminalFlags, io: Io): Promise<void> {
+export async function emitReport(report: Report, flags: Pick<ReportFlags, 'format' | 'output'> & Partial<Pick<ReportFlags, 'failOn' | 'verbose'>> & TerminalFlags, io: Io): Promise<void> {
+  const terminal = { color: useColor(io, flags.color), width: terminalWidth(io), verbose: flags.verbose };
   if (flags.output) {
     if (!(await writeOutput(flags.output, FORMATTERS[flags.format](report, { color: false }), io))) return;
-    if (!flags.quiet) io.stdout.write(FORMATTERS.table(report, { color: useColor(io, flags.color) }));
+    if (!flags.quiet) io.stdout.write(FORMATTERS.table(report, terminal));
     else if (report.interrupted || exitCode(report.findings, flags.failOn ?? 'investigate') !== EXIT.clean) io.stdout.write(`${totalsLine(report)}; the report is in ${flags.output}\n`);
     return;
   }
-  io.stdout.write(FORMATTERS[flags.format](report, { color: useColor(io, flags.color) }));
+  io.stdout.write(FORMATTERS[flags.format](report, terminal));
+}
+
+/** The terminal's width, else COLUMNS (a pipe, cron), else the table's default; never under MIN_WIDTH. */
+function terminalWidth(io: Io): number | undefined {
+  const columns = io.stdout.columns ?? Number(io.env.COLUMNS);
+  return columns > 0 ? Math.max(MIN_WIDTH, columns) : undefined;
 }
 
 /**

@@ -30,6 +30,7 @@ export interface ReportFlags {
   format: Format;
   output?: string;
   failOn: FailOn;
+  verbose?: boolean;
 }
 
 export interface NotifyFlags {

@@ -74,6 +74,7 @@ export function withReport(command: Command, formats: readonly string[] = FORMAT
     new Option('--format <format>', 'report format').choices([...formats]).default('table'),
     new Option('-o, --output <file>', 'write the report to FILE (the table still goes to the terminal)'),
     new Option('--fail-on <status>', 'lowest status that makes the exit code 1').choices([...FAIL_ON]).default('investigate'),
+    new Option('-v, --verbose', 'the table shows every finding in full, ok and skipped too, with all evidence rows'),
   ]);
 }
 
