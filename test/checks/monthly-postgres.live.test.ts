@@ -47,7 +47,7 @@ describe.each(servers().map((server) => [server.flavor, server] as const))('mont
       try {
         const findings = await runCheck(accessControl, asAuditor(), { applicationRole: 'mc_app' });
         expect(findings.map((f) => [f.status, f.title])).toEqual([
-          ['monitor', 'Application role mc_app owns 1 tables'],
+          ['monitor', 'Application role mc_app owns 1 table'],
           ['monitor', 'Application role mc_app has REFERENCES on 1 table'],
         ]);
         expect(findings[1]!.evidence).toEqual([{ table: 'orders', privilege: 'REFERENCES' }]);
@@ -167,7 +167,7 @@ describe.each(servers().map((server) => [server.flavor, server] as const))('mont
       const logFiles = [await logSince(server, mark, join(dir, `${flavor}-summary.log`))];
       const findings = await runCheck(logSummary, { logFiles }, {}, { since: 30 * 86400_000 });
       expect(findings.map((f) => [f.status, f.resource])).toEqual([['investigate', `${logFiles[0]} failedAuth`]]);
-      expect(findings[0]!.summary).toContain('12 failed authentications (none before), 1 DROP statements (none before), 1 ALTER statements (none before)');
+      expect(findings[0]!.summary).toContain('12 failed authentications (none before), 1 DROP statement (none before), 1 ALTER statement (none before)');
       // The day the server stamped on its lines, not a second reading of the clock (which may be past midnight).
       const loggedDay = /^\d{4}-\d{2}-\d{2}/.exec(readFileSync(logFiles[0]!, 'utf8').split('\n').find((line) => line.includes('password authentication failed'))!)![0];
       expect(findings[0]!.evidence).toEqual([expect.objectContaining({ day: loggedDay, failedAuth: 12, drop: 1, alter: 1 })]);

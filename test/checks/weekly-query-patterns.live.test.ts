@@ -50,7 +50,7 @@ describe.each(servers().map((server) => [server.flavor, server] as const))('week
   it('lists readers of sensitive tables as monitor', async () => {
     await app('SELECT email FROM customers WHERE id = 7');
     const findings = await runCheck(queryPatterns, auditor(), { sensitiveTables: ['customers'] });
-    expect(findings[0]).toMatchObject({ status: 'monitor', title: '1 statements touch sensitive tables' });
+    expect(findings[0]).toMatchObject({ status: 'monitor', title: '1 statement touches sensitive tables' });
     expect(findings[0]!.summary).toContain(ROLES.app.name);
   });
 

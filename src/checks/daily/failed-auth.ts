@@ -1,3 +1,4 @@
+import { counted } from '../../plural.js';
 import { z } from 'zod';
 import { boundsOptions, defineCheck, type FindingDraft } from '../types.js';
 import { AUTH_FAILURE_PHRASES, authFailureOf, type AuthFailure } from '../../sources/logs/auth-failures.js';
@@ -54,7 +55,7 @@ export default defineCheck({
         resource: data.origin,
         title: `${count} failed connection attempt${count === 1 ? '' : 's'}`,
         summary: count
-          ? `${count} failures for ${users} user${users === 1 ? '' : 's'} from ${clients} address${clients === 1 ? '' : 'es'}.${unparsed}`
+          ? `${counted(count, 'failure')} for ${counted(users, 'user')} from ${counted(clients, 'address', 'addresses')}.${unparsed}`
           : `No authentication failure among ${data.stats.lines} log lines read.${unparsed}`,
         value: count,
         expected: `at most ${options.monitorAbove}`,

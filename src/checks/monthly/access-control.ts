@@ -1,3 +1,4 @@
+import { counted } from '../../plural.js';
 import { z } from 'zod';
 import { defineCheck, type FindingDraft } from '../types.js';
 import { isExpectedAdmin } from '../roles.js';
@@ -113,7 +114,7 @@ export default defineCheck({
     }
     if (app) findings.push(...applicationFindings(app, options.applicationPrivileges));
     if (findings.length > 0) return findings;
-    const appNote = app ? ` ${app.name} holds only ${options.applicationPrivileges.join(', ')} on ${app.tables.length} tables.` : ' No applicationRole configured, so per-table privileges were not reviewed (set checks.monthly.access-control.options.applicationRole).';
+    const appNote = app ? ` ${app.name} holds only ${options.applicationPrivileges.join(', ')} on ${counted(app.tables.length, 'table')}.` : ' No applicationRole configured, so per-table privileges were not reviewed (set checks.monthly.access-control.options.applicationRole).';
     return [{ status: 'ok', resource: 'access control', title: 'No deviation from least privilege', summary: `No PUBLIC or unexpected CREATE on databases and schemas, no stray ADMIN OPTION.${appNote}`, value: 0, evidence: acls.map((a) => ({ ...a })) }];
   },
 });
@@ -141,7 +142,7 @@ function applicationFindings(app: AppRole, allowed: readonly string[]): FindingD
   }
   const owned = app.tables.filter((t) => t.owns).map((t) => t.table);
   if (owned.length > 0 || app.ownedSchemas.length > 0) {
-    const what = [owned.length ? `${owned.length} tables` : '', app.ownedSchemas.length ? `schemas ${app.ownedSchemas.join(', ')}` : ''].filter(Boolean).join(' and ');
+    const what = [owned.length ? counted(owned.length, 'table') : '', app.ownedSchemas.length ? `schemas ${app.ownedSchemas.join(', ')}` : ''].filter(Boolean).join(' and ');
     findings.push({ status: 'monitor', resource, title: `Application role ${app.name} owns ${what}`, summary: 'An owner can ALTER, DROP and re-grant, whatever is granted; let a migration role own the schema.', value: owned.length, expected: 'owned by a separate role', evidence: owned.map((table) => ({ table })) });
   }
   const extra = new Map<string, string[]>();

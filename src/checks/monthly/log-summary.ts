@@ -1,3 +1,4 @@
+import { counted } from '../../plural.js';
 import { z } from 'zod';
 import { boundsOptions, defineCheck, type FindingDraft } from '../types.js';
 import { AUTH_FAILURE_PHRASES, authFailureOf } from '../../sources/logs/auth-failures.js';
@@ -10,7 +11,13 @@ const METRICS = ['failedAuth', 'drop', 'alter', 'connections'] as const;
 type Metric = (typeof METRICS)[number];
 type Counts = Record<Metric, number>;
 
-const LABELS: Record<Metric, string> = { failedAuth: 'failed authentications', drop: 'DROP statements', alter: 'ALTER statements', connections: 'connections authorized' };
+/** Each metric's noun, singular and plural. */
+const LABELS: Record<Metric, [string, string]> = {
+  failedAuth: ['failed authentication', 'failed authentications'],
+  drop: ['DROP statement', 'DROP statements'],
+  alter: ['ALTER statement', 'ALTER statements'],
+  connections: ['connection authorized', 'connections authorized'],
+};
 
 /** Candidates for the server-side filter; PostgreSQL's parser decides which lines hold a DROP or an ALTER. */
 const PHRASES = [...AUTH_FAILURE_PHRASES, 'connection authorized', ...keywordPhrases(['DROP', 'ALTER'])];
@@ -76,13 +83,13 @@ export default defineCheck({
         current[metric] < options.minCount ? 'ok' : growth > options.investigateAbove ? 'investigate' : growth > options.monitorAbove ? 'monitor' : 'ok';
       return { metric, current: current[metric], previous: previous[metric], growth, level };
     });
-    const totals = rows.map((r) => `${r.current} ${LABELS[r.metric]} (${change(r)})`).join(', ');
+    const totals = rows.map((r) => `${counted(r.current, ...LABELS[r.metric])} (${change(r)})`).join(', ');
     const rising = rows.filter((r) => r.level !== 'ok');
     if (rising.length > 0) {
       return rising.map((r) => ({
         status: r.level,
         resource: `${origin} ${r.metric}`,
-        title: `${r.current} ${LABELS[r.metric]}, ${change(r)} on the previous window`,
+        title: `${counted(r.current, ...LABELS[r.metric])}, ${change(r)} on the previous window`,
         summary: `The previous window of the same length had ${r.previous}. Window totals: ${totals}.${skipped}`,
         value: r.current,
         expected: `growth at most ${options.monitorAbove}%`,

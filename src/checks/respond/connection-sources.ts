@@ -1,3 +1,4 @@
+import { counted } from '../../plural.js';
 import { z } from 'zod';
 import { groupBy } from '../../collections.js';
 import { defineCheck, type FindingDraft } from '../types.js';
@@ -53,6 +54,6 @@ export default defineCheck({
       }
     }
     if (findings.length > 0) return findings;
-    return [{ status: 'ok', resource: 'pg_stat_activity', title: `${total} sessions, no source dominates`, summary: 'No client address and role holds most connections, and no application shows leak signs.', value: total, evidence: rows.slice(0, 10).map((r) => ({ ...r, share: `${Math.round(r.share * 100)} %` })) }];
+    return [{ status: 'ok', resource: 'pg_stat_activity', title: `${counted(total, 'session')}, no source dominates`, summary: 'No client address and role holds most connections, and no application shows leak signs.', value: total, evidence: rows.slice(0, 10).map((r) => ({ ...r, share: `${Math.round(r.share * 100)} %` })) }];
   },
 });

@@ -1,3 +1,4 @@
+import { counted } from '../../plural.js';
 import { z } from 'zod';
 import { defineCheck, matchesAny, type FindingDraft } from '../types.js';
 import type { Level } from '../../status.js';
@@ -113,7 +114,7 @@ export default defineCheck({
       findings.push({
         status: 'ok',
         resource: 'pg_roles',
-        title: `${roles.length} roles, none with more privilege than expected`,
+        title: `${counted(roles.length, 'role')}, none with more privilege than expected`,
         summary: `Superusers: ${roles.filter((r) => r.superuser).map((r) => r.name).join(', ') || 'none'}.${note}`,
         value: 0,
         evidence: roles.map(describe),

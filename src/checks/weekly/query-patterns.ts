@@ -1,3 +1,4 @@
+import { counted } from '../../plural.js';
 import { z } from 'zod';
 import { defineCheck, type FindingDraft } from '../types.js';
 import { DbsecError, SourceMissing } from '../../errors.js';
@@ -86,7 +87,7 @@ export default defineCheck({
       findings.push({
         status: 'investigate',
         resource: safeText(statement.query, 80),
-        title: `Statement that looks injected (${signs.join(', ')}) run ${statement.calls} times by ${statement.user ?? '?'}`,
+        title: `Statement that looks injected (${signs.join(', ')}) run ${counted(statement.calls, 'time')} by ${statement.user ?? '?'}`,
         summary: safeText(statement.query, 300),
         value: signs.join(', '),
         expected: 'parameterised application queries',
@@ -98,7 +99,7 @@ export default defineCheck({
       findings.push({
         status: 'monitor',
         resource: options.sensitiveTables.join(', '),
-        title: `${sensitive.length} statements touch sensitive tables`,
+        title: `${counted(sensitive.length, 'statement')} ${sensitive.length === 1 ? 'touches' : 'touch'} sensitive tables`,
         summary: `Run by ${[...new Set(sensitive.map((s) => s.user ?? '?'))].join(', ')}; confirm each reader should see this data.`,
         value: sensitive.length,
         evidence: sensitive.slice(0, options.top).map(evidenceRow),
@@ -110,7 +111,7 @@ export default defineCheck({
       {
         status: 'ok',
         resource: 'pg_stat_statements',
-        title: `${statements.length} statements, none that looks injected`,
+        title: `${counted(statements.length, 'statement')}, none that looks injected`,
         summary: `Top ${options.top} by calls and by mean time below; review them for unexpected patterns.`,
         value: 0,
         evidence: [

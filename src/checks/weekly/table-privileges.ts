@@ -1,3 +1,4 @@
+import { counted } from '../../plural.js';
 import { z } from 'zod';
 import { groupBy } from '../../collections.js';
 import { defineCheck, matchesAny, type FindingDraft } from '../types.js';
@@ -69,7 +70,7 @@ export default defineCheck({
         status: 'monitor',
         resource: `${database}: role ${grantee}`,
         title: `${grantee} holds ${rows.length} table privilege${rows.length === 1 ? '' : 's'}${grantable ? `, ${grantable} WITH GRANT OPTION` : ''}`,
-        summary: `On ${new Set(rows.map((r) => `${r.schema}.${r.table}`)).size} tables; confirm each is needed, or add ${grantee} to expectedGrantees.`,
+        summary: `On ${counted(new Set(rows.map((r) => `${r.schema}.${r.table}`)).size, 'table')}; confirm each is needed, or add ${grantee} to expectedGrantees.`,
         value: rows.length,
         expected: 'grants only to expected roles',
         evidence: rows.map(row),

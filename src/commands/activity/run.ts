@@ -1,3 +1,4 @@
+import { counted } from '../../plural.js';
 import { basename } from 'node:path';
 import { loadModule } from 'libpg-query';
 import { TargetContext } from '../../context.js';
@@ -306,7 +307,7 @@ function buildReport(input: BuildInput): Report {
       {
         // A source that could not be read leaves the counts partial: never ok.
         status: input.interrupted || input.problems.length > 0 ? 'error' : 'ok',
-        title: `${input.interrupted ? 'Interrupted after ' : ''}${monitor.statements} statements, ${USE_CASES.reduce((n, u) => n + monitor.byUseCase[u].events, 0)} events, ${totalAlerts} alerts`,
+        title: `${input.interrupted ? 'Interrupted after ' : ''}${counted(monitor.statements, 'statement')}, ${counted(USE_CASES.reduce((n, u) => n + monitor.byUseCase[u].events, 0), 'event')}, ${counted(totalAlerts, 'alert')}`,
         summary: `${stats.records} entries (${stats.format ?? 'no'} format${stats.format === 'stderr' && stats.prefix ? ` with log_line_prefix '${stats.prefix}'` : ''}, ${(stats.bytes / 1e6).toFixed(1)} MB).${skippedInput(stats)}${cut}${input.interrupted ? ' dbsec was interrupted: the rest of the log was not read.' : ''}${unreadSources(input.problems.length)}`,
         resource: describeTarget(target).logSource,
         value: totalAlerts,

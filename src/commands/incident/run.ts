@@ -1,3 +1,4 @@
+import { counted } from '../../plural.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
@@ -162,7 +163,7 @@ export async function incidentContain(flags: IncidentFlags, io: Io): Promise<num
       const pg = await ctx.pg();
       const { chosen } = await selectSessions(pg, { user: flags.user, clientAddr: flags.clientAddr });
       const done = await terminateSessions(pg, chosen, log);
-      results.push(`terminated ${done.filter((d) => d.result === 'terminated').length} of ${chosen.length} sessions`);
+      results.push(`terminated ${done.filter((d) => d.result === 'terminated').length} of ${counted(chosen.length, 'session')}`);
       if (flags.user) results.push(await noLogin(ctx, flags, log));
     }
     if (flags.revokeCidr) results.push(await revokeCidr(ctx, flags, log));

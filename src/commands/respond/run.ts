@@ -1,3 +1,4 @@
+import { counted } from '../../plural.js';
 import { createInterface } from 'node:readline/promises';
 import { TargetContext } from '../../context.js';
 import { DbsecError, messageOf } from '../../errors.js';
@@ -118,7 +119,7 @@ function proposalsFrom(alert: AlertName, report: Report): Array<{ why: string; c
 
 async function confirmed(count: number, flags: RespondFlags, io: Io): Promise<boolean> {
   if (flags.yes) return true;
-  if (!process.stdin.isTTY || !io.stderr.isTTY) throw new ConfirmationNeeded(`Terminating ${count} sessions needs confirmation: run on a terminal, or pass --yes in scripts.`);
+  if (!process.stdin.isTTY || !io.stderr.isTTY) throw new ConfirmationNeeded(`Terminating ${counted(count, 'session')} needs confirmation: run on a terminal, or pass --yes in scripts.`);
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     return /^y(es)?$/i.test((await rl.question(`Terminate ${count} session${count === 1 ? '' : 's'}? [y/N] `)).trim());
