@@ -44,7 +44,7 @@ export default defineCheck({
     sees: 'window',
     runbook: 'Daily Security Checks §4: Review Recent CloudTrail Events',
     remediation:
-      'Confirm each change with the person named as actor and the change ticket; revert what nobody can explain and rotate the credentials of an unknown actor. Add known automation (Terraform role, backup role) to allowActors.',
+      'Confirm each change with the person named as actor and the change ticket; revert what nobody can explain and rotate the credentials of an unknown actor. Add known automation (Terraform role, backup role) to the config: `checks: { daily.cloudtrail-rds-changes: { allowActors: [terraform-ci] } }`.',
   },
   options: z.object({
     /** Actors (user name or ARN, * as wildcard) whose changes are expected. */

@@ -53,7 +53,7 @@ export default defineCheck({
           status: 'monitor',
           resource: `${prefix}*`,
           title: `No CloudWatch alarm is named ${prefix}*`,
-          summary: 'Nothing watches this instance under that prefix; set alarmNamePrefix in the config or create the alarms (monthly.alarm-coverage).',
+          summary: 'Nothing watches this instance under that prefix; set `checks: { daily.cloudwatch-alarms: { alarmNamePrefix: prod-db } }` in the config, with the prefix your alarms use, or create the alarms (monthly.alarm-coverage).',
           value: 0,
         },
       ];

@@ -114,7 +114,7 @@ export default defineCheck({
     }
     if (app) findings.push(...applicationFindings(app, options.applicationPrivileges));
     if (findings.length > 0) return findings;
-    const appNote = app ? ` ${app.name} holds only ${options.applicationPrivileges.join(', ')} on ${counted(app.tables.length, 'table')}.` : ' No applicationRole configured, so per-table privileges were not reviewed (set checks.monthly.access-control.options.applicationRole).';
+    const appNote = app ? ` ${app.name} holds only ${options.applicationPrivileges.join(', ')} on ${counted(app.tables.length, 'table')}.` : ' No applicationRole configured, so per-table privileges were not reviewed (set `checks: { monthly.access-control: { applicationRole: app_user } }` in the config, with the role of the application).';
     return [{ status: 'ok', resource: 'access control', title: 'No deviation from least privilege', summary: `No PUBLIC or unexpected CREATE on databases and schemas, no stray ADMIN OPTION.${appNote}`, value: 0, evidence: acls.map((a) => ({ ...a })) }];
   },
 });

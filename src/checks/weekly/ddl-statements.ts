@@ -45,7 +45,7 @@ export default defineCheck({
     logPhrases: DDL_PHRASES,
     runbook: 'Weekly Security Review §4: Review CloudWatch Logs for Suspicious Activity',
     remediation:
-      'Match each statement to a change ticket or migration; for one nobody can explain, find the session (user, client) and treat it as an incident. Put migration roles in `allowRoles`.',
+      'Match each statement to a change ticket or migration; for one nobody can explain, find the session (user, client) and treat it as an incident. Put migration roles in the config: `checks: { weekly.ddl-statements: { allowRoles: [migrator] } }`.',
   },
   options: z.object({
     /** Roles expected to run DDL (migrations), names or * globs. */

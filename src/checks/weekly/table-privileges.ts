@@ -37,7 +37,7 @@ export default defineCheck({
     sees: 'present',
     runbook: 'Weekly Security Review §1: Check user permissions',
     remediation:
-      'REVOKE ALL ON <table> FROM PUBLIC; re-grant only what each application role needs, without WITH GRANT OPTION. List the roles whose grants are expected in `expectedGrantees`.',
+      'REVOKE ALL ON <table> FROM PUBLIC; re-grant only what each application role needs, without WITH GRANT OPTION. List the roles whose grants are expected in the config: `checks: { weekly.table-privileges: { expectedGrantees: [app_user] } }`.',
   },
   options: z.object({
     /** Roles whose grants are reviewed and expected (names or * globs); grants to others are a finding. */
@@ -70,7 +70,7 @@ export default defineCheck({
         status: 'monitor',
         resource: `${database}: role ${grantee}`,
         title: `${grantee} holds ${rows.length} table privilege${rows.length === 1 ? '' : 's'}${grantable ? `, ${grantable} WITH GRANT OPTION` : ''}`,
-        summary: `On ${counted(new Set(rows.map((r) => `${r.schema}.${r.table}`)).size, 'table')}; confirm each is needed, or add ${grantee} to expectedGrantees.`,
+        summary: `On ${counted(new Set(rows.map((r) => `${r.schema}.${r.table}`)).size, 'table')}; confirm each is needed, or add ${grantee} to the check's expectedGrantees in the config.`,
         value: rows.length,
         expected: 'grants only to expected roles',
         evidence: rows.map(row),
