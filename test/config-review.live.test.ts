@@ -60,6 +60,8 @@ describe('dbsec config on PostgreSQL', () => {
       });
       const finding = JSON.parse(run.stdout).findings.find((f: { checkId: string }) => f.checkId === 'config.priv.security-definer-search-path');
       expect(finding).toMatchObject({ value: 'owner_only()', remediation: expect.stringContaining('SET search_path') });
+      // A title states the good state; one not met says so instead of reading backwards ("…: md5" as if it were the state).
+      expect(JSON.parse(run.stdout).findings.find((f: { checkId: string }) => f.checkId === 'config.auth.password-encryption').title).toMatch(/: not met \(found md5\)$/);
       expect(run.code).toBe(1);
     } finally {
       await sql(server!, `DROP DATABASE IF EXISTS ${db}`);

@@ -46,7 +46,8 @@ export function itemDraft(item: ReviewItem, reading: { value: unknown }): Findin
   const pass = meets(reading.value, item.expect);
   return {
     status: pass ? 'ok' : item.level,
-    title: safeText(`${item.title}${pass ? '' : `: ${shown}`}`, 200),
+    // The item's title states the good state: when it is not met, say so rather than append the value as if it were it.
+    title: safeText(`${item.title}${pass ? '' : `: not met (found ${shown})`}`, 200),
     summary: pass ? `${shown} (expected ${expected}).` : `Expected ${expected}: ${item.why}`,
     resource: item.id,
     value: safeText(shown, 500),
