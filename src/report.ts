@@ -1,4 +1,5 @@
 import { STATUSES, severityRank, type Severity, type Status } from './status.js';
+import type { Comparison } from './compare.js';
 
 export interface Finding {
   checkId: string;
@@ -12,6 +13,8 @@ export interface Finding {
   fingerprint: string;
   /** Activity's alerts and incidents: how much it matters, beside the status that says what to do. */
   severity?: Severity;
+  /** With --compare: a problem the previous report did not have, had with another status, or had as it is. */
+  change?: 'new' | 'changed' | 'unchanged';
   value?: number | string;
   expected?: string;
   thresholds?: Record<string, unknown>;
@@ -41,6 +44,8 @@ export interface Report {
   findings: Finding[];
   /** Present and true when Ctrl-C or SIGTERM stopped the run: the findings are what was done by then. */
   interrupted?: true;
+  /** With --compare: what changed since the previous report. */
+  comparison?: Comparison;
 }
 
 export function summarize(findings: readonly Finding[]): Record<Status, number> {

@@ -16,8 +16,13 @@ export function formatMarkdown(report: Report): string {
     '',
     '| Status | Check | Target | Finding |',
     '| --- | --- | --- | --- |',
-    ...report.findings.map((f) => `| ${ICON[f.status]} ${f.status}${f.severity ? ` (${f.severity})` : ''} | \`${f.checkId}\` | ${md(f.target)} | ${md(f.title)} |`),
+    ...report.findings.map((f) => `| ${ICON[f.status]} ${f.status}${f.severity ? ` (${f.severity})` : ''}${f.change === 'new' || f.change === 'changed' ? ` **${f.change}**` : ''} | \`${f.checkId}\` | ${md(f.target)} | ${md(f.title)} |`),
   ];
+  const comparison = report.comparison;
+  if (comparison) {
+    lines.splice(5, 0, `- Since ${md(comparison.previous)} (${comparison.previousStartedAt}): ${comparison.new} new, ${comparison.changed} changed, ${comparison.unchanged} unchanged, ${comparison.resolved.length} resolved`);
+    if (comparison.resolved.length > 0) lines.push('', '## Resolved since the previous report', '', ...comparison.resolved.map((f) => `- \`${f.checkId}\` on ${md(f.target)}: ${md(f.title)} (was ${f.status})`));
+  }
   // Findings of one check on one target share their check line and remediation: said once, above them all.
   const groups = new Map<string, Finding[]>();
   for (const finding of report.findings.filter((f) => f.status !== 'ok' || f.evidence.length > 0)) {

@@ -46,9 +46,14 @@ export function formatTable(report: Report, { color, width = DEFAULT_WIDTH, verb
     for (const finding of findings.filter((f) => verbose || (f.status !== 'ok' && f.status !== 'skipped'))) lines.push(...block(finding, chalk, columns, verbose));
     if (!verbose) lines.push(...collapsed(findings.filter((f) => f.status === 'ok' || f.status === 'skipped'), chalk, columns));
   }
+  const resolved = report.comparison?.resolved ?? [];
+  if (resolved.length > 0) lines.push('', ...resolved.slice(0, RESOLVED_SHOWN).map((f) => wrap(`${chalk.green('RESOLVED')}  ${f.checkId}: ${f.title} (was ${f.status})`, columns, INDENT)));
+  if (resolved.length > RESOLVED_SHOWN) lines.push(chalk.dim(`… ${resolved.length - RESOLVED_SHOWN} more resolved (--format json)`));
   lines.push('', wrap(chalk.bold(totalsLine(report)), columns, INDENT));
   return `${lines.join('\n')}\n`;
 }
+
+const RESOLVED_SHOWN = 20;
 
 /** "daily: 1 investigate, 0 monitor, … (window … to …)": the report in one line. */
 export function totalsLine(report: Report): string {
@@ -56,7 +61,8 @@ export function totalsLine(report: Report): string {
   return (
     `${report.command}: ${s.investigate} investigate, ${s.monitor} monitor, ${s.ok} ok, ${s.skipped} skipped, ${s.error} error` +
     ` (window ${report.window.from} to ${report.window.to})` +
-    (report.interrupted ? '; interrupted, so incomplete' : '')
+    (report.interrupted ? '; interrupted, so incomplete' : '') +
+    (report.comparison ? `; since ${report.comparison.previous}: ${report.comparison.new} new, ${report.comparison.changed} changed, ${report.comparison.resolved.length} resolved` : '')
   );
 }
 
@@ -68,7 +74,8 @@ function countsOf(findings: readonly Finding[]): string {
 }
 
 function statusLabel(finding: Finding, chalk: ChalkInstance): string {
-  return STATUS_STYLE[finding.status](chalk)(finding.status.toUpperCase()) + (finding.severity ? ` ${finding.severity}` : '');
+  const change = finding.change === 'new' || finding.change === 'changed' ? ` ${chalk.bold(finding.change.toUpperCase())}` : '';
+  return STATUS_STYLE[finding.status](chalk)(finding.status.toUpperCase()) + (finding.severity ? ` ${finding.severity}` : '') + change;
 }
 
 /** One finding: its status, check and resource, then its title, summary, remediation and top evidence rows. */

@@ -1,3 +1,4 @@
+import { reportExit } from '../../compare.js';
 import { counted } from '../../plural.js';
 import { basename } from 'node:path';
 import { loadModule } from 'libpg-query';
@@ -10,7 +11,7 @@ import { safeText, truncate } from '../../redact.js';
 import { AUTH_FAILURE_PHRASES } from '../../sources/logs/auth-failures.js';
 import { makeFinding } from '../../finding.js';
 import { untilAborted } from '../../abort.js';
-import { exitCode, interruptedExit, severityRank, type FailOn, type Severity } from '../../status.js';
+import { interruptedExit, severityRank, type FailOn, type Severity } from '../../status.js';
 import { IncidentTracker, type Incident } from '../../activity/incidents.js';
 import { durationMs } from '../../time.js';
 import { connectionRole, describeTarget, type Target } from '../../target.js';
@@ -41,6 +42,9 @@ export interface ActivityFlags extends TargetFlags {
   color?: boolean;
   notify?: string;
   notifyOn?: 'monitor' | 'investigate';
+  verbose?: boolean;
+  compare?: string;
+  failOnNew?: boolean;
 }
 
 /** Only what activity monitoring reads from CloudWatch: statements, pgaudit, connections, the DETAIL with parameters. */
@@ -65,6 +69,7 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
   const target = given.name.startsWith('target-') && given.logFiles.length > 0 ? { ...given, name: given.logFiles.map((f) => (f === '-' ? 'stdin' : basename(f))).join(', ') } : given;
   if (target.logFiles.length === 0 && !target.logGroup) throw new DbsecError('No log to read: pass --log-file FILE (or - for stdin), or --rds-instance ID for its CloudWatch log group.');
   if (flags.follow && target.logFiles.includes('-')) throw new DbsecError('--follow needs a file or a log group; stdin is already read as it arrives.');
+  if (flags.compare && flags.format === 'jsonl') throw new DbsecError('--compare marks the findings of a report (json, markdown or table); --format jsonl streams events: drop one of them.');
   if (flags.follow && flags.until !== undefined) throw new DbsecError('--follow reads what is logged from now on, so it takes no --until: drop one of them.');
   const now = io.now();
   const window = activityWindow(flags, target, now);
@@ -141,13 +146,14 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
     progress?.stop();
     const covered = window ?? (span.from <= span.to ? { from: new Date(span.from), to: new Date(span.to) } : { from: now, to: now });
     const report = buildReport({ version, target, window: covered, now, finishedAt: io.now(), monitor: monitor.summary, stats, alerts: alerts.inOrder(), incidents: incidents.incidents(), events: flags.events ? events : undefined, problems, server, interrupted: interrupted() });
+    let emitted = report;
     if (flags.format === 'jsonl') {
       io.stdout.write(`${JSON.stringify({ type: 'summary', ...summaryJson(monitor.summary, stats), problems, ...(report.interrupted ? { interrupted: true } : {}) })}\n`);
     } else {
-      await emitReport(report, { ...flags, format: flags.format }, io);
+      emitted = await emitReport(report, { ...flags, format: flags.format }, io);
     }
-    await notifyIfAsked(report, flags, io);
-    return report.interrupted ? interruptedExit(signal.reason) : exitCode(report.findings, flags.failOn);
+    await notifyIfAsked(emitted, flags, io);
+    return report.interrupted ? interruptedExit(signal.reason) : reportExit(emitted, flags);
   } finally {
     progress?.stop();
     await ctx.close();
@@ -293,6 +299,8 @@ function buildReport(input: BuildInput): Report {
         // Redacted before it is cut, so a cut never leaves half a password behind.
         summary: safeText((event.statement || event.notes.join('; ')).replace(/\s+/g, ' '), 300),
         resource: `pid ${event.pid ?? '?'} at ${event.time ?? '?'}`,
+        // One process may run several statements of one use case within a second: the statement tells them apart.
+        identity: [event.command, ...event.objects, event.statement],
         value: event.alert!.rule,
         evidence: [alertEvidence(event)],
       },

@@ -1,10 +1,11 @@
+import { reportExit } from '../../compare.js';
 import { readFile } from 'node:fs/promises';
 import { TargetContext } from '../../context.js';
 import { DbsecError, messageOf } from '../../errors.js';
 import type { Io } from '../../io.js';
 import { makeReport, namedTarget, type Report } from '../../report.js';
 import { makeFinding } from '../../finding.js';
-import { exitCode, type FailOn } from '../../status.js';
+import type { FailOn } from '../../status.js';
 import { rdsParameters } from '../../sources/parameters.js';
 import { captureBaseline, verifyBaseline, type Baseline } from '../../baseline/capture.js';
 import { diffBaselines } from '../../baseline/diff.js';
@@ -56,8 +57,7 @@ export async function diffCommand(file: string, other: string | undefined, flags
     ? drafts
     : [{ status: 'ok', resource: file, title: 'Nothing changed since the baseline', summary: `Compared ${Object.values(before.content).reduce((n, s) => n + Object.keys(s).length, 0)} catalog entries captured ${before.capturedAt}.${warnings.length ? ` Warning: ${warnings.join('; ')}.` : ''}`, value: 0 }];
   const report = toReport(findings, { version, command: 'baseline diff', target, from: before.capturedAt, to: after.capturedAt, now: io.now() });
-  await emitReport(report, flags, io);
-  return exitCode(report.findings, flags.failOn);
+  return reportExit(await emitReport(report, flags, io), flags);
 }
 
 async function live(flags: BaselineFlags, io: Io): Promise<Baseline> {

@@ -1,3 +1,4 @@
+import { reportExit } from '../../compare.js';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { baselineChecks, itemDraft } from '../../checks/baseline-items.js';
@@ -7,7 +8,6 @@ import type { Io } from '../../io.js';
 import { makeFinding } from '../../finding.js';
 import { makeReport, namedTarget, type Report } from '../../report.js';
 import { runChecks } from '../../runner.js';
-import { exitCode } from '../../status.js';
 import { builtInBaselinePath, loadReviewBaseline, type ReviewBaseline } from '../../config-review/baseline-file.js';
 import { readConfigFiles } from '../../config-review/readers.js';
 import { contextDeps, singleTarget } from '../shared/targets.js';
@@ -36,8 +36,7 @@ export async function configReview(flags: ConfigReviewFlags, io: Io, version: st
   if (baseline.engine !== flags.engine) throw new DbsecError(`The baseline ${path} is for ${baseline.engine}, not ${flags.engine}: pass --engine ${baseline.engine} or another --baseline.`);
   const command = `config (${baseline.engine}, ${basename(path)})`;
   const report = flags.engine === 'tdengine' ? await reviewFiles(baseline, flags, command, io, version) : await reviewServer(baseline, flags, command, io, version);
-  await emitReport(report, flags, io);
-  return exitCode(report.findings, flags.failOn);
+  return reportExit(await emitReport(report, flags, io), flags);
 }
 
 async function reviewServer(baseline: ReviewBaseline, flags: ConfigReviewFlags, command: string, io: Io, version: string): Promise<Report> {

@@ -1,3 +1,4 @@
+import { reportExit } from '../../compare.js';
 import { counted } from '../../plural.js';
 import { createInterface } from 'node:readline/promises';
 import { TargetContext } from '../../context.js';
@@ -5,7 +6,7 @@ import { DbsecError, messageOf } from '../../errors.js';
 import type { Io } from '../../io.js';
 import { makeFinding } from '../../finding.js';
 import { sortFindings, summarize, type Finding, type Report } from '../../report.js';
-import { exitCode, interruptedExit } from '../../status.js';
+import { interruptedExit } from '../../status.js';
 import { selectSessions, terminateSessions, type Selector } from '../../respond/containment.js';
 import { collectReview, type ReviewFlags } from '../review/run.js';
 import { contextDeps, singleTarget } from '../shared/targets.js';
@@ -46,9 +47,9 @@ export async function respond(alert: AlertName, flags: RespondFlags, io: Io, ver
   const containment = await contain(alert, flags, selector, selected, report, io);
   const findings = sortFindings([...report.findings, containment]);
   const full: Report = { ...report, findings, summary: summarize(findings) };
-  await emitReport(full, flags, io);
-  await notifyIfAsked(full, flags, io);
-  return exitCode(full.findings, flags.failOn);
+  const emitted = await emitReport(full, flags, io);
+  await notifyIfAsked(emitted, flags, io);
+  return reportExit(emitted, flags);
 }
 
 async function contain(alert: AlertName, flags: RespondFlags, selector: Selector, selected: boolean, report: Report, io: Io): Promise<Finding> {

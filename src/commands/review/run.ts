@@ -1,3 +1,4 @@
+import { reportExit } from '../../compare.js';
 import { CHECKS, checksFor } from '../../checks/index.js';
 import type { Cadence } from '../../checks/types.js';
 import { resolveCheckOptions, type ConfigFile } from '../../config.js';
@@ -5,7 +6,7 @@ import { DbsecError } from '../../errors.js';
 import type { Io } from '../../io.js';
 import { terminalProgress } from '../../progress.js';
 import { runChecks } from '../../runner.js';
-import { EXIT, exitCode, interruptedExit } from '../../status.js';
+import { EXIT, interruptedExit } from '../../status.js';
 import { reviewActions, runActions, type ActionResult } from './actions.js';
 import { safeText } from '../../redact.js';
 import { reviewWindow, type TimeWindow } from '../../time.js';
@@ -66,11 +67,11 @@ export async function collectReview(command: Cadence, flags: ReviewFlags, io: Io
 
 export async function runReview(command: Cadence, flags: ReviewFlags, io: Io, version: string, preset?: ConfigFile): Promise<number> {
   const { report, actions } = await collectReview(command, flags, io, version, { preset });
-  await emitReport(report, flags, io);
-  await notifyIfAsked(report, flags, io);
+  const emitted = await emitReport(report, flags, io);
+  await notifyIfAsked(emitted, flags, io);
   for (const result of actions) io.stderr.write(`dbsec: ${result.target}: ${safeText(result.message)}\n`);
   if (report.interrupted) return interruptedExit(io.interruption?.().reason);
-  const code = exitCode(report.findings, flags.failOn);
+  const code = reportExit(emitted, flags);
   return code === EXIT.clean && actions.some((r) => !r.ok) ? EXIT.checkErrors : code;
 }
 

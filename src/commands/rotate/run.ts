@@ -1,3 +1,4 @@
+import { reportExit } from '../../compare.js';
 import pg from 'pg';
 import { AwsClients, awsCall } from '../../sources/aws.js';
 import { DbsecError, messageOf } from '../../errors.js';
@@ -5,7 +6,7 @@ import type { Io } from '../../io.js';
 import { spinner } from '../../progress.js';
 import { makeFinding } from '../../finding.js';
 import { makeReport, namedTarget } from '../../report.js';
-import { exitCode, type FailOn } from '../../status.js';
+import type { FailOn } from '../../status.js';
 import type { Format } from '../../reports/index.js';
 import { emitReport } from '../shared/emit.js';
 
@@ -74,8 +75,7 @@ export async function rotateCredentials(flags: RotateFlags, io: Io, version: str
     // "rotate.credentials": the report schema's dotted check id (the command's own name has no dot).
     findings.map((f) => makeFinding(f, { checkId: 'rotate.credentials', target: flags.secretId, remediation: REMEDIATION, runbook: RUNBOOK })),
   );
-  await emitReport(report, flags, io);
-  return exitCode(report.findings, flags.failOn);
+  return reportExit(await emitReport(report, flags, io), flags);
 }
 
 async function rotate(aws: AwsClients, flags: RotateFlags, io: Io, before: string | undefined): Promise<Draft[]> {

@@ -5,7 +5,8 @@ import { DbsecError, messageOf } from '../../errors.js';
 import { useColor, type Io } from '../../io.js';
 import { FORMATTERS } from '../../reports/index.js';
 import { MIN_WIDTH, totalsLine } from '../../reports/table.js';
-import { EXIT, exitCode } from '../../status.js';
+import { EXIT } from '../../status.js';
+import { compareReports, loadPreviousReport, reportExit } from '../../compare.js';
 import type { Report } from '../../report.js';
 import type { NotifyFlags, ReportFlags, TerminalFlags } from './flags.js';
 
@@ -14,15 +15,18 @@ import type { NotifyFlags, ReportFlags, TerminalFlags } from './flags.js';
  * still gets the table unless --quiet, and with --quiet one line when the exit code will not be 0, so cron, which
  * mails what a job prints, does not stay silent about a finding.
  */
-export async function emitReport(report: Report, flags: Pick<ReportFlags, 'format' | 'output'> & Partial<Pick<ReportFlags, 'failOn' | 'verbose'>> & TerminalFlags, io: Io): Promise<void> {
+export async function emitReport(given: Report, flags: Pick<ReportFlags, 'format' | 'output'> & Partial<Pick<ReportFlags, 'failOn' | 'verbose' | 'compare' | 'failOnNew'>> & TerminalFlags, io: Io): Promise<Report> {
+  if (flags.failOnNew && !flags.compare) throw new DbsecError('--fail-on-new needs --compare PREVIOUS.json: the report of an earlier run to tell what is new.');
+  const report = flags.compare ? compareReports(given, await loadPreviousReport(flags.compare), flags.compare) : given;
   const terminal = { color: useColor(io, flags.color), width: terminalWidth(io), verbose: flags.verbose };
   if (flags.output) {
-    if (!(await writeOutput(flags.output, FORMATTERS[flags.format](report, { color: false }), io))) return;
+    if (!(await writeOutput(flags.output, FORMATTERS[flags.format](report, { color: false }), io))) return report;
     if (!flags.quiet) io.stdout.write(FORMATTERS.table(report, terminal));
-    else if (report.interrupted || exitCode(report.findings, flags.failOn ?? 'investigate') !== EXIT.clean) io.stdout.write(`${totalsLine(report)}; the report is in ${flags.output}\n`);
-    return;
+    else if (report.interrupted || reportExit(report, { failOn: flags.failOn ?? 'investigate', failOnNew: flags.failOnNew }) !== EXIT.clean) io.stdout.write(`${totalsLine(report)}; the report is in ${flags.output}\n`);
+    return report;
   }
   io.stdout.write(FORMATTERS[flags.format](report, terminal));
+  return report;
 }
 
 /** The terminal's width, else COLUMNS (a pipe, cron), else the table's default; never under MIN_WIDTH. */

@@ -31,6 +31,8 @@ export interface ReportFlags {
   output?: string;
   failOn: FailOn;
   verbose?: boolean;
+  compare?: string;
+  failOnNew?: boolean;
 }
 
 export interface NotifyFlags {

@@ -75,6 +75,8 @@ export function withReport(command: Command, formats: readonly string[] = FORMAT
     new Option('-o, --output <file>', 'write the report to FILE (the table still goes to the terminal)'),
     new Option('--fail-on <status>', 'lowest status that makes the exit code 1').choices([...FAIL_ON]).default('investigate'),
     new Option('-v, --verbose', 'the table shows every finding in full, ok and skipped too, with all evidence rows'),
+    new Option('--compare <previous.json>', "mark each problem new, changed or unchanged against an earlier run's JSON report, and list the resolved ones"),
+    new Option('--fail-on-new', 'with --compare: only problems the previous report did not have (or had with another status) make the exit code 1'),
   ]);
 }
 
