@@ -14,6 +14,7 @@ const REVIEWS: ReadonlyArray<{ cadence: Cadence; since: string; description: str
       "dbsec daily --config dbsec.yaml --format json | jq '.findings[] | select(.status==\"investigate\")'",
       '15 7 * * * dbsec daily -c /etc/dbsec.yaml --format markdown -o /var/log/dbsec/daily-$(date +\\%F).md --quiet',
       'dbsec daily -c dbsec.yaml --since 2026-11-20T18:00:00Z --until 2026-11-21T06:00:00Z    # the night of an incident',
+      'dbsec daily -c dbsec.yaml --verbose    # every finding in full, ok and skipped ones too',
     ],
   },
   {
@@ -24,6 +25,7 @@ const REVIEWS: ReadonlyArray<{ cadence: Cadence; since: string; description: str
       'dbsec weekly --database-url postgres://auditor@db.internal/app --rds-instance prod-db',
       'dbsec weekly -c dbsec.yaml --format markdown -o weekly-$(date +%F).md',
       'dbsec weekly -c dbsec.yaml --reset-stats --execute    # the runbook resets pg_stat_statements after the review',
+      'dbsec weekly -c dbsec.yaml --format json -o weekly.json --compare last-weekly.json --fail-on-new    # CI: fail on what is new',
     ],
     options: [new Option('--reset-stats', 'after the review, reset pg_stat_statements (a dry run unless --execute)'), new Option('--execute', 'really carry out --reset-stats')],
   },
