@@ -49,6 +49,14 @@ describe('weekly.backups', () => {
     ]);
   });
 
+  it('still expects seven days when the run reads the clock a few seconds after its window ends', async () => {
+    const xml = snapshotsWith((block, i) => (i === 4 ? '' : block));
+    await useEndpoint({ snapshotsXml: xml, snapshotShares: {} });
+    // The window was fixed at the start; the check reads the clock later (a busy machine: seconds, not milliseconds).
+    const findings = await runCheck(backups, target, {}, { ...week, until: AWS_RECORDED_AT, now: new Date(AWS_RECORDED_AT.getTime() + 5_000) });
+    expect(findings.map((f) => [f.status, f.title])).toEqual([['investigate', 'Automated snapshots on 6 days, expected 7']]);
+  });
+
   it('rates a snapshot shared with another account as monitor, and short retention as investigate', async () => {
     await useEndpoint({ snapshotShares: { 'dbsec-demo-db-manual-copy': ['210987654321'] } });
     const findings = await runCheck(backups, target, { minRetentionDays: 14 }, week);

@@ -18,6 +18,7 @@ interface BackupData {
   shares: Record<string, string[]>;
 }
 
+const RUN_SLACK_MS = 60_000;
 const DAY = 86_400_000;
 
 export default defineCheck({
@@ -60,7 +61,9 @@ export default defineCheck({
     const kept = Math.max(ctx.window.from.getTime(), ctx.now.getTime() - (instance.BackupRetentionPeriod ?? 0) * DAY);
     return {
       instance: id,
-      windowDays: Math.floor((ctx.window.to.getTime() - kept) / DAY),
+      // The run's clock moves on while it reads (ctx.now is a little after the window's end): a minute of slack keeps
+      // a 7-day window 7 whole days rather than 6 days and 23:59:59.
+      windowDays: Math.floor((ctx.window.to.getTime() - kept + RUN_SLACK_MS) / DAY),
       retentionDays: instance.BackupRetentionPeriod ?? 0,
       allocatedStorage: instance.AllocatedStorage,
       latestRestorable: instance.LatestRestorableTime,
