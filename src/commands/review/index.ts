@@ -46,6 +46,8 @@ export function define(program: Command, { io, setExit, version }: CommandContex
   for (const review of REVIEWS) {
     const command = withTerminal(withNotify(withReport(withLogs(withConnection(withWindow(program.command(review.cadence), review.since))))));
     command.option('--concurrency <n>', 'checks run at once (default 4)');
+    command.option('--only <ids>', `run only the checks whose id matches one of these comma-separated globs (${review.cadence}.cpu,${review.cadence}.c*)`);
+    command.option('--exclude <ids>', 'leave out the checks whose id matches one of these comma-separated globs');
     for (const option of review.options ?? []) command.addOption(option);
     command
       .description(review.description)

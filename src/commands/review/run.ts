@@ -1,6 +1,6 @@
 import { reportExit } from '../../compare.js';
 import { CHECKS, checksFor } from '../../checks/index.js';
-import type { Cadence } from '../../checks/types.js';
+import { matchesAny, type Cadence, type Check } from '../../checks/types.js';
 import { resolveCheckOptions, type ConfigFile } from '../../config.js';
 import { DbsecError } from '../../errors.js';
 import type { Io } from '../../io.js';
@@ -19,6 +19,9 @@ import { emitReport, notifyIfAsked } from '../shared/emit.js';
 /** The flags every review command (daily, weekly, monthly) shares. */
 export interface ReviewFlags extends TargetFlags, WindowFlags, ReportFlags, NotifyFlags, TerminalFlags {
   concurrency?: string;
+  /** Comma-separated check id globs: run only these, or all but these. */
+  only?: string;
+  exclude?: string;
   /** weekly: reset pg_stat_statements after the review (a dry run without --execute). */
   resetStats?: boolean;
   execute?: boolean;
@@ -33,10 +36,20 @@ export interface Review {
   actions: ActionResult[];
 }
 
+/** The checks --only and --exclude leave; none at all is a usage error, not an empty (and so clean) report. */
+function selectChecks(checks: Check[], flags: Pick<ReviewFlags, 'only' | 'exclude'>, command: string): Check[] {
+  const globs = (list: string | undefined) => (list ?? '').split(',').map((glob) => glob.trim()).filter(Boolean);
+  const only = globs(flags.only);
+  const exclude = globs(flags.exclude);
+  const chosen = checks.filter((check) => (only.length === 0 || matchesAny(check.meta.id, only)) && !matchesAny(check.meta.id, exclude));
+  if (chosen.length === 0) throw new DbsecError(`--only/--exclude leave none of the ${command} checks to run; \`dbsec checks\` lists their ids.`);
+  return chosen;
+}
+
 /** Runs a cadence's checks over the flags' targets; `window` overrides --since (report compliance uses a month). */
 export async function collectReview(command: Cadence, flags: ReviewFlags, io: Io, version: string, overrides: { preset?: ConfigFile; window?: TimeWindow; checkIds?: string[]; label?: string; alsoCadences?: Cadence[] } = {}): Promise<Review> {
   const config = overrides.preset ?? (await configOf(flags));
-  const checks = [command, ...(overrides.alsoCadences ?? [])].flatMap(checksFor).filter((check) => !overrides.checkIds || overrides.checkIds.includes(check.meta.id));
+  const checks = selectChecks([command, ...(overrides.alsoCadences ?? [])].flatMap(checksFor).filter((check) => !overrides.checkIds || overrides.checkIds.includes(check.meta.id)), flags, command);
   const options = resolveCheckOptions(CHECKS, config, flags.config ?? 'config');
   const targets = targetsOf(flags, config, io.env);
   const now = io.now();
