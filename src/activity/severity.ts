@@ -84,11 +84,11 @@ export function severityOf(event: SeverityFacts, options: SeverityOptions): { se
         if (/^SUPERUSER$/m.test(notes)) set('critical', 'grants SUPERUSER');
         else set(event.highRisk ? 'high' : 'low', event.highRisk ? 'grants a role attribute that is a power' : undefined);
       } else if (event.command === 'REVOKE') set('low');
-      else if (event.command === 'ALTER SYSTEM') set(turnsOffLogging(event) ? 'critical' : 'high', turnsOffLogging(event) ? 'turns logging or auditing off' : undefined);
+      else if (turnsOffLogging(event)) set('critical', 'turns logging or auditing off');
+      else if (event.command === 'ALTER SYSTEM') set('high');
       else if (/^COPY FROM PROGRAM /m.test(notes)) set('critical', 'runs a program on the server');
       else if (event.command === 'GRANT' && event.objects.some((o) => SERVER_POWERS.test(o) || SUPERUSER_FUNCTIONS.has(bareName(o)))) set('high', "grants the server's files or programs");
       else if (event.command === 'GRANT' && /\bTO (?:.*, )?PUBLIC\b|^GRANT ALL ON /m.test(notes)) set('high', 'grants to PUBLIC or grants ALL');
-      else if (turnsOffLogging(event)) set('critical', 'turns logging or auditing off');
       break;
     case 'data-exfiltration':
       if (/^COPY TO PROGRAM /m.test(notes)) set('critical', 'sends table data to a program on the server');
@@ -148,9 +148,9 @@ function turnsOffLogging(event: SeverityFacts): boolean {
  */
 export function personOf(application: string | undefined, user: string | undefined, personRoles: readonly string[]): string | undefined {
   if (application !== undefined && INTERACTIVE.test(application)) return application;
-  return user !== undefined && matchesAny(user, [...personRoles]) ? `role ${user}` : undefined;
+  return user !== undefined && matchesAny(user, personRoles) ? `role ${user}` : undefined;
 }
 
 function isAuditTable(object: string, options: SeverityOptions): boolean {
-  return matchesAny(object, [...options.auditTables]) || matchesAny(object.split('.').pop(), [...options.auditTables]);
+  return matchesAny(object, options.auditTables) || matchesAny(object.split('.').pop(), options.auditTables);
 }

@@ -6,22 +6,22 @@ export const ICON: Record<Finding['status'], string> = { investigate: '🔴', mo
 /** A report to keep as a daily log entry: summary first, then each finding with its evidence. */
 export function formatMarkdown(report: Report): string {
   const s = report.summary;
+  const { comparison } = report;
   const lines = [
     `# dbsec ${report.command}: ${report.window.to.slice(0, 10)}`,
     '',
     `- Window: ${report.window.from} to ${report.window.to}`,
     `- Targets: ${report.targets.map((t) => md(t.name)).join(', ')}`,
     `- Result: **${s.investigate} investigate**, ${s.monitor} monitor, ${s.ok} ok, ${s.skipped} skipped, ${s.error} error${report.interrupted ? ' (**interrupted**: incomplete)' : ''}`,
+    ...(comparison ? [`- Since ${md(comparison.previous)} (${comparison.previousStartedAt}): ${comparison.new} new, ${comparison.changed} changed, ${comparison.unchanged} unchanged, ${comparison.resolved.length} resolved`] : []),
     `- dbsec ${report.tool.version}, finished ${report.finishedAt}`,
     '',
     '| Status | Check | Target | Finding |',
     '| --- | --- | --- | --- |',
     ...report.findings.map((f) => `| ${ICON[f.status]} ${f.status}${f.severity ? ` (${f.severity})` : ''}${f.change === 'new' || f.change === 'changed' ? ` **${f.change}**` : ''} | \`${f.checkId}\` | ${md(f.target)} | ${md(f.title)} |`),
   ];
-  const comparison = report.comparison;
-  if (comparison) {
-    lines.splice(5, 0, `- Since ${md(comparison.previous)} (${comparison.previousStartedAt}): ${comparison.new} new, ${comparison.changed} changed, ${comparison.unchanged} unchanged, ${comparison.resolved.length} resolved`);
-    if (comparison.resolved.length > 0) lines.push('', '## Resolved since the previous report', '', ...comparison.resolved.map((f) => `- \`${f.checkId}\` on ${md(f.target)}: ${md(f.title)} (was ${f.status})`));
+  if (comparison && comparison.resolved.length > 0) {
+    lines.push('', '## Resolved since the previous report', '', ...comparison.resolved.map((f) => `- \`${f.checkId}\` on ${md(f.target)}: ${md(f.title)} (was ${f.status})`));
   }
   // Findings of one check on one target share their check line and remediation: said once, above them all.
   const groups = new Map<string, Finding[]>();

@@ -1,3 +1,4 @@
+import { SEVERITIES } from '../../status.js';
 import { Option, type Command } from 'commander';
 import { DbsecError } from '../../errors.js';
 import { WINDOW_HELP, deprecated, examples, takeDeprecated, withConnection, withEvidenceDir, withLogs, withTerminal, withWindow, type CommandContext } from '../shared/options.js';
@@ -15,7 +16,7 @@ export function define(program: Command, { io, setExit, version }: CommandContex
   withEvidenceDir(withTerminal(withLogs(withConnection(withWindow(incident.command('start'), '24h', 'start of the log kept')))), 'a new directory for the evidence (sealed with MANIFEST.sha256)')
     .description('preserve the evidence: sessions, the logs of the window, a catalog baseline, CloudTrail RDS events, the instance configuration; with --execute a manual RDS snapshot')
     .requiredOption('--id <id>', 'the incident id')
-    .addOption(new Option('--severity <level>', 'incident severity').choices(['critical', 'high', 'medium', 'low']).default('high'))
+    .addOption(new Option('--severity <level>', 'incident severity').choices(SEVERITIES.filter((level) => level !== 'info').reverse()).default('high'))
     .option('--execute', 'also create the RDS snapshot incident-ID-YYYYMMDD-HHMMSS and wait until it is available')
     .option('--wait <seconds>', 'longest wait for the snapshot', '1800')
     .addHelpText(

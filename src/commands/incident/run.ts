@@ -7,7 +7,7 @@ import { DbsecError, messageOf } from '../../errors.js';
 import type { Io } from '../../io.js';
 import { spinner } from '../../progress.js';
 import { redactSecrets, safeText } from '../../redact.js';
-import { EXIT } from '../../status.js';
+import { EXIT, type Severity } from '../../status.js';
 import { describeTarget } from '../../target.js';
 import { md } from '../../reports/markdown.js';
 import { activitySnapshot } from '../../sources/pg-activity.js';
@@ -25,7 +25,6 @@ import { contextDeps, singleTarget } from '../shared/targets.js';
 import type { TargetFlags } from '../shared/flags.js';
 import { writeOutput } from '../shared/emit.js';
 
-export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 /** Written after the evidence was sealed; verify names them apart rather than as tampering. */
 const AFTER_SEAL = ['actions.jsonl', 'incident-report.md'];
 
@@ -36,7 +35,7 @@ export interface IncidentFlags extends TargetFlags {
   output?: string;
   /** incident contain and report: the evidence directory of incident start. */
   dir?: string;
-  severity?: (typeof SEVERITIES)[number];
+  severity?: Exclude<Severity, 'info'>;
   since?: string;
   until?: string;
   execute?: boolean;

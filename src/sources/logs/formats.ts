@@ -33,7 +33,8 @@ export async function* readRecords(input: AsyncIterable<Buffer>, format: LogForm
   const parser = chosen === 'jsonlog' ? new JsonLines(stats, out) : chosen === 'syslog' ? new SyslogLines(stderr(), stats) : stderr();
   // Plain stderr lines are found in the bytes; a syslog line's escapes (#011) must be undone first.
   const finder = parser instanceof StderrLines && wanted ? PhraseFinder.of(wanted) : undefined;
-  const splitter = new LineSplitter(stats, (line, hasPhrase) => parser.line(line, hasPhrase), finder && parser instanceof StderrLines ? { finder, passOver: (byte) => parser.passOver(byte) } : undefined);
+  const filter = finder && parser instanceof StderrLines ? { finder, passOver: (byte: number) => parser.passOver(byte) } : undefined;
+  const splitter = new LineSplitter(stats, (line, hasPhrase) => parser.line(line, hasPhrase), filter);
   for await (const chunk of all) {
     splitter.push(chunk);
     if (out.length > 0) yield filled(out.splice(0));
