@@ -27,15 +27,20 @@ export async function loadPreviousReport(path: string): Promise<Report> {
   } catch (err) {
     throw new DbsecError(`Cannot read --compare ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : messageOf(err)}; pass the JSON report of an earlier run (--format json -o FILE).`);
   }
+  return checkedReport(text, path, '--compare', 'pass the JSON report of an earlier run (--format json -o FILE)');
+}
+
+/** A dbsec JSON report from `text`, or an error naming the flag it came from and what to do (`fix`). */
+export function checkedReport(text: string, path: string, flag: string, fix: string): Report {
   let report: unknown;
   try {
     report = JSON.parse(text);
   } catch {
-    throw new DbsecError(`--compare ${path} is not JSON: pass the JSON report of an earlier run (--format json -o FILE), not its table or Markdown.`);
+    throw new DbsecError(`${flag} ${path} is not JSON: ${fix}.`);
   }
   const candidate = report as Partial<Report>;
   if (candidate?.schemaVersion !== 1 || !Array.isArray(candidate.findings) || !candidate.findings.every((f) => typeof f?.fingerprint === 'string')) {
-    throw new DbsecError(`--compare ${path} is not a dbsec JSON report (schemaVersion 1 with fingerprinted findings): pass the JSON report of an earlier run.`);
+    throw new DbsecError(`${flag} ${path} is not a dbsec JSON report (schemaVersion 1 with fingerprinted findings): ${fix}.`);
   }
   return candidate as Report;
 }
@@ -66,11 +71,11 @@ export function compareReports(current: Report, previous: Report, previousPath: 
 }
 
 /**
- * The exit code of a report: the design's, except that with --fail-on-new a problem the previous report already had,
- * with the same status, cannot make it 1; errors still count as ever.
+ * The exit code of a report: the design's, except that a suppressed finding, and with --fail-on-new a problem the
+ * previous report already had with the same status, cannot make it 1; errors still count as ever.
  */
 export function reportExit(report: Report, flags: { failOn: FailOn; failOnNew?: boolean }): number {
   const known = (f: Finding) => (f.status === 'monitor' || f.status === 'investigate') && f.change === 'unchanged';
-  const considered = flags.failOnNew ? report.findings.filter((f) => !known(f)) : report.findings;
+  const considered = report.findings.filter((f) => !f.suppressed && !(flags.failOnNew && known(f)));
   return exitCode(considered, flags.failOn);
 }

@@ -6,6 +6,7 @@ import { DbsecError, messageOf } from './errors.js';
 import type { Check } from './checks/types.js';
 import { durationMs } from './time.js';
 import { ActivityConfigSchema } from './activity/rules.js';
+import { SuppressionSchema } from './suppress.js';
 
 const TargetSchema = z
   .object({
@@ -45,6 +46,8 @@ export const ConfigFileSchema = z
     concurrency: z.number().int().min(1).max(32).optional(),
     /** dbsec activity: alert rules and what the classification needs to know (views, sensitive tables). */
     activity: ActivityConfigSchema.optional(),
+    /** Accepted findings: still reported, marked suppressed, left out of the exit code until they expire. */
+    suppress: z.array(SuppressionSchema).max(1000).optional(),
   })
   .strict();
 

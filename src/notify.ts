@@ -15,7 +15,7 @@ export interface NotifyOptions {
 
 /** The JSON a webhook receives: a summary a human reads in Slack (`text`) and the worst findings for a machine. */
 export function notificationOf(report: Report) {
-  const worst = report.findings.filter((f) => f.status === 'investigate' || f.status === 'monitor').slice(0, 10);
+  const worst = report.findings.filter((f) => !f.suppressed && (f.status === 'investigate' || f.status === 'monitor')).slice(0, 10);
   const s = report.summary;
   const targets = report.targets.map((t) => t.name).join(', ');
   return {
@@ -34,7 +34,7 @@ export function notificationOf(report: Report) {
  * by a timeout per attempt. Returns a sentence for stderr, or undefined when nothing was due. Never throws.
  */
 export async function notify(report: Report, options: NotifyOptions): Promise<string | undefined> {
-  if (!report.findings.some((f) => atOrAbove(f.status, options.on))) return undefined;
+  if (!report.findings.some((f) => !f.suppressed && atOrAbove(f.status, options.on))) return undefined;
   const body = JSON.stringify(notificationOf(report));
   try {
     await pRetry(

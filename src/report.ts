@@ -15,6 +15,8 @@ export interface Finding {
   severity?: Severity;
   /** With --compare: a problem the previous report did not have, had with another status, or had as it is. */
   change?: 'new' | 'changed' | 'unchanged';
+  /** A problem accepted in the config's `suppress` list: still reported, left out of the exit code and notifications. */
+  suppressed?: { reason: string; owner?: string; expires?: string };
   value?: number | string;
   expected?: string;
   thresholds?: Record<string, unknown>;

@@ -1,31 +1,37 @@
 import type { Finding, Report } from '../report.js';
 import { EVIDENCE_ROWS, cellText, evidenceColumns } from './evidence.js';
+import { acceptance, shownAt } from './visibility.js';
+import type { FormatOptions } from './table.js';
+import { counted } from '../plural.js';
 
 export const ICON: Record<Finding['status'], string> = { investigate: '🔴', monitor: '🟡', error: '🟣', skipped: '⚪', ok: '🟢' };
 
 /** A report to keep as a daily log entry: summary first, then each finding with its evidence. */
-export function formatMarkdown(report: Report): string {
+export function formatMarkdown(report: Report, { minStatus }: Partial<FormatOptions> = {}): string {
   const s = report.summary;
+  const shown = report.findings.filter((f) => shownAt(minStatus, f));
+  const suppressed = report.findings.filter((f) => f.suppressed).length;
   const { comparison } = report;
   const lines = [
     `# dbsec ${report.command}: ${report.window.to.slice(0, 10)}`,
     '',
     `- Window: ${report.window.from} to ${report.window.to}`,
     `- Targets: ${report.targets.map((t) => md(t.name)).join(', ')}`,
-    `- Result: **${s.investigate} investigate**, ${s.monitor} monitor, ${s.ok} ok, ${s.skipped} skipped, ${s.error} error${report.interrupted ? ' (**interrupted**: incomplete)' : ''}`,
+    `- Result: **${s.investigate} investigate**, ${s.monitor} monitor, ${s.ok} ok, ${s.skipped} skipped, ${s.error} error${suppressed > 0 ? ` (${suppressed} suppressed)` : ''}${report.interrupted ? ' (**interrupted**: incomplete)' : ''}`,
     ...(comparison ? [`- Since ${md(comparison.previous)} (${comparison.previousStartedAt}): ${comparison.new} new, ${comparison.changed} changed, ${comparison.unchanged} unchanged, ${comparison.resolved.length} resolved`] : []),
     `- dbsec ${report.tool.version}, finished ${report.finishedAt}`,
     '',
     '| Status | Check | Target | Finding |',
     '| --- | --- | --- | --- |',
-    ...report.findings.map((f) => `| ${ICON[f.status]} ${f.status}${f.severity ? ` (${f.severity})` : ''}${f.change === 'new' || f.change === 'changed' ? ` **${f.change}**` : ''} | \`${f.checkId}\` | ${md(f.target)} | ${md(f.title)} |`),
+    ...shown.map((f) => `| ${ICON[f.status]} ${f.status}${f.severity ? ` (${f.severity})` : ''}${f.change === 'new' || f.change === 'changed' ? ` **${f.change}**` : ''}${f.suppressed ? ' _suppressed_' : ''} | \`${f.checkId}\` | ${md(f.target)} | ${md(f.title)} |`),
+    ...(shown.length < report.findings.length ? ['', `_${counted(report.findings.length - shown.length, 'finding')} below --min-status ${minStatus} not shown; the JSON report has them all._`] : []),
   ];
   if (comparison && comparison.resolved.length > 0) {
     lines.push('', '## Resolved since the previous report', '', ...comparison.resolved.map((f) => `- \`${f.checkId}\` on ${md(f.target)}: ${md(f.title)} (was ${f.status})`));
   }
   // Findings of one check on one target share their check line and remediation: said once, above them all.
   const groups = new Map<string, Finding[]>();
-  for (const finding of report.findings.filter((f) => f.status !== 'ok' || f.evidence.length > 0)) {
+  for (const finding of shown.filter((f) => f.status !== 'ok' || f.evidence.length > 0)) {
     const key = `${finding.checkId}\u0000${finding.target}`;
     groups.set(key, [...(groups.get(key) ?? []), finding]);
   }
@@ -37,6 +43,7 @@ export function formatMarkdown(report: Report): string {
     for (const finding of group) {
       lines.push('', `${group.length > 1 ? '###' : '##'} ${ICON[finding.status]} ${finding.severity ? `${finding.severity}: ` : ''}${md(finding.title)}`, '', `${md(finding.summary)}`, '');
       if (group.length === 1) lines.push(...about);
+      if (finding.suppressed) lines.push(`- Suppressed: ${md(acceptance(finding.suppressed))}`);
       if (finding.resource) lines.push(`- Resource: \`${finding.resource.replace(/`/g, "'")}\``);
       if (finding.expected !== undefined) lines.push(`- Value: ${md(cellText(finding.value))}; expected ${md(finding.expected)}`);
       if (finding.evidence.length > 0) lines.push(...(finding.evidence.length > 1 ? [''] : []), ...evidenceTable(finding.evidence));

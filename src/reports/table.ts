@@ -5,6 +5,8 @@ import wrapAnsi from 'wrap-ansi';
 import type { Finding, Report } from '../report.js';
 import { STATUSES, type Status } from '../status.js';
 import { EVIDENCE_ROWS, cellText, evidenceColumns } from './evidence.js';
+import { counted } from '../plural.js';
+import { acceptance, shownAt, type MinStatus } from './visibility.js';
 
 export interface FormatOptions {
   color: boolean;
@@ -12,6 +14,8 @@ export interface FormatOptions {
   width?: number;
   /** Every finding in full with all its evidence rows, ok and skipped ones too. */
   verbose?: boolean;
+  /** The table and Markdown show only findings at or above it (errors always); the counts stay whole. */
+  minStatus?: MinStatus;
 }
 
 const STATUS_STYLE: Record<Status, (c: ChalkInstance) => ChalkInstance> = {
@@ -34,18 +38,22 @@ const INDENT = '  ';
  * evidence rows under investigate findings, and ok and skipped findings one line per check; all of it wrapped on word
  * boundaries to the terminal's width. --verbose shows every finding in full.
  */
-export function formatTable(report: Report, { color, width = DEFAULT_WIDTH, verbose = false }: FormatOptions): string {
+export function formatTable(report: Report, { color, width = DEFAULT_WIDTH, verbose = false, minStatus }: FormatOptions): string {
   const chalk = new Chalk({ level: color ? 1 : 0 });
   const columns = Math.max(MIN_WIDTH, width);
   const lines = [wrap(chalk.bold(totalsLine(report)), columns, INDENT)];
   const targets = [...new Set(report.findings.map((f) => f.target))];
   if (targets.length > 1) for (const target of targets) lines.push(wrap(`${target}: ${countsOf(report.findings.filter((f) => f.target === target))}`, columns, INDENT));
+  const quiet = (f: Finding) => f.status === 'ok' || f.status === 'skipped' || f.suppressed !== undefined;
   for (const target of targets) {
-    const findings = report.findings.filter((f) => f.target === target);
+    const findings = report.findings.filter((f) => f.target === target && shownAt(minStatus, f));
+    if (findings.length === 0) continue;
     lines.push('', chalk.bold(`── ${target} ${'─'.repeat(Math.max(0, columns - stringWidth(target) - 4))}`));
-    for (const finding of findings.filter((f) => verbose || (f.status !== 'ok' && f.status !== 'skipped'))) lines.push(...block(finding, chalk, columns, verbose));
-    if (!verbose) lines.push(...collapsed(findings.filter((f) => f.status === 'ok' || f.status === 'skipped'), chalk, columns));
+    for (const finding of findings.filter((f) => verbose || !quiet(f))) lines.push(...block(finding, chalk, columns, verbose));
+    if (!verbose) lines.push(...collapsed(findings.filter(quiet), chalk, columns));
   }
+  const hidden = report.findings.filter((f) => !shownAt(minStatus, f)).length;
+  if (hidden > 0) lines.push('', chalk.dim(`${counted(hidden, 'finding')} below --min-status ${minStatus} not shown.`));
   const resolved = report.comparison?.resolved ?? [];
   if (resolved.length > 0) lines.push('', ...resolved.slice(0, RESOLVED_SHOWN).map((f) => wrap(`${chalk.green('RESOLVED')}  ${f.checkId}: ${f.title} (was ${f.status})`, columns, INDENT)));
   if (resolved.length > RESOLVED_SHOWN) lines.push(chalk.dim(`… ${resolved.length - RESOLVED_SHOWN} more resolved (--format json)`));
@@ -60,10 +68,15 @@ export function totalsLine(report: Report): string {
   const s = report.summary;
   return (
     `${report.command}: ${s.investigate} investigate, ${s.monitor} monitor, ${s.ok} ok, ${s.skipped} skipped, ${s.error} error` +
+    (suppressedCount(report) > 0 ? `, ${suppressedCount(report)} of them suppressed` : '') +
     ` (window ${report.window.from} to ${report.window.to})` +
     (report.interrupted ? '; interrupted, so incomplete' : '') +
     (report.comparison ? `; since ${report.comparison.previous}: ${report.comparison.new} new, ${report.comparison.changed} changed, ${report.comparison.resolved.length} resolved` : '')
   );
+}
+
+function suppressedCount(report: Report): number {
+  return report.findings.filter((f) => f.suppressed).length;
 }
 
 function countsOf(findings: readonly Finding[]): string {
@@ -74,6 +87,7 @@ function countsOf(findings: readonly Finding[]): string {
 }
 
 function statusLabel(finding: Finding, chalk: ChalkInstance): string {
+  if (finding.suppressed) return `${chalk.dim('SUPPRESSED')} ${finding.status}`;
   const change = finding.change === 'new' || finding.change === 'changed' ? ` ${chalk.bold(finding.change.toUpperCase())}` : '';
   return STATUS_STYLE[finding.status](chalk)(finding.status.toUpperCase()) + (finding.severity ? ` ${finding.severity}` : '') + change;
 }
@@ -83,21 +97,30 @@ function block(finding: Finding, chalk: ChalkInstance, columns: number, verbose:
   const lines = ['', wrap(`${statusLabel(finding, chalk)}  ${finding.checkId}${finding.resource ? `  ${chalk.dim(finding.resource)}` : ''}`, columns, INDENT)];
   lines.push(wrap(chalk.bold(finding.title), columns, INDENT, INDENT));
   if (finding.summary && finding.summary !== finding.title) lines.push(wrap(finding.summary, columns, INDENT, INDENT));
-  if (finding.status !== 'ok' && finding.status !== 'skipped' && finding.remediation && finding.remediation !== '-') lines.push(wrap(`→ ${firstSentence(finding.remediation)}`, columns, `${INDENT}  `, INDENT));
+  if (finding.suppressed) lines.push(wrap(chalk.dim(`accepted: ${acceptance(finding.suppressed)}`), columns, INDENT, INDENT));
+  else if (finding.status !== 'ok' && finding.status !== 'skipped' && finding.remediation && finding.remediation !== '-') lines.push(wrap(`→ ${firstSentence(finding.remediation)}`, columns, `${INDENT}  `, INDENT));
+  // The first 12 digits are enough for a suppress entry to match it.
+  if (verbose) lines.push(chalk.dim(`${INDENT}fingerprint ${finding.fingerprint.slice(0, 12)}`));
   const rows = verbose ? EVIDENCE_ROWS : finding.status === 'investigate' ? TOP_ROWS : 0;
   if (rows > 0 && finding.evidence.length > 0) lines.push(...evidence(finding.evidence, rows, chalk, columns - INDENT.length).map((line) => `${INDENT}${line}`));
   return lines;
 }
 
-/** Ok and skipped findings, one line per check and status: what it found, or why it could not look. */
+/**
+ * Ok, skipped and suppressed findings, one line per check and status: what it found, why it could not look, or why
+ * the problem was accepted.
+ */
 function collapsed(findings: readonly Finding[], chalk: ChalkInstance, columns: number): string[] {
   const groups = new Map<string, Finding[]>();
-  for (const finding of findings) groups.set(`${finding.status} ${finding.checkId}`, [...(groups.get(`${finding.status} ${finding.checkId}`) ?? []), finding]);
+  for (const finding of findings) {
+    const key = `${finding.suppressed ? 'suppressed ' : ''}${finding.status} ${finding.checkId}`;
+    groups.set(key, [...(groups.get(key) ?? []), finding]);
+  }
   if (groups.size === 0) return [];
   const lines = [''];
   for (const group of groups.values()) {
     const [first] = group as [Finding];
-    const text = first.status === 'skipped' ? first.summary || first.title : first.title;
+    const text = first.suppressed ? `${first.title} — ${acceptance(first.suppressed)}` : first.status === 'skipped' ? first.summary || first.title : first.title;
     const more = group.length > 1 ? ` (+${group.length - 1} more)` : '';
     lines.push(wrap(`${statusLabel(first, chalk)}  ${first.checkId}: ${text}${more}`, columns, INDENT));
   }

@@ -11,7 +11,7 @@ import { safeText, truncate } from '../../redact.js';
 import { AUTH_FAILURE_PHRASES } from '../../sources/logs/auth-failures.js';
 import { makeFinding } from '../../finding.js';
 import { untilAborted } from '../../abort.js';
-import { interruptedExit, severityRank, type FailOn, type Severity } from '../../status.js';
+import { interruptedExit, severityRank, type Severity } from '../../status.js';
 import { IncidentTracker, type Incident } from '../../activity/incidents.js';
 import { durationMs } from '../../time.js';
 import { connectionRole, describeTarget, type Target } from '../../target.js';
@@ -26,25 +26,14 @@ import { USE_CASE_INFO, USE_CASES } from '../../activity/use-cases.js';
 import { blindSpotsOf, loggingFactsOfLog, type LoggingFacts } from '../../activity/coverage.js';
 import { contextDeps, singleTarget } from '../shared/targets.js';
 import { emitReport, notifyIfAsked } from '../shared/emit.js';
-import type { TargetFlags } from '../shared/flags.js';
+import type { NotifyFlags, ReportFlags, TargetFlags, TerminalFlags, WindowFlags } from '../shared/flags.js';
+import type { Format } from '../../reports/index.js';
 
-export interface ActivityFlags extends TargetFlags {
-  config?: string;
-  since?: string;
-  until?: string;
-  format: 'table' | 'json' | 'jsonl' | 'markdown';
-  output?: string;
-  failOn: FailOn;
+export interface ActivityFlags extends TargetFlags, WindowFlags, Omit<ReportFlags, 'format'>, NotifyFlags, TerminalFlags {
+  format: Format | 'jsonl';
   events?: boolean;
   minSeverity?: Severity;
   follow?: boolean;
-  quiet?: boolean;
-  color?: boolean;
-  notify?: string;
-  notifyOn?: 'monitor' | 'investigate';
-  verbose?: boolean;
-  compare?: string;
-  failOnNew?: boolean;
 }
 
 /** Only what activity monitoring reads from CloudWatch: statements, pgaudit, connections, the DETAIL with parameters. */
@@ -69,7 +58,8 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
   const target = given.name.startsWith('target-') && given.logFiles.length > 0 ? { ...given, name: given.logFiles.map((f) => (f === '-' ? 'stdin' : basename(f))).join(', ') } : given;
   if (target.logFiles.length === 0 && !target.logGroup) throw new DbsecError('No log to read: pass --log-file FILE (or - for stdin), or --rds-instance ID for its CloudWatch log group.');
   if (flags.follow && target.logFiles.includes('-')) throw new DbsecError('--follow needs a file or a log group; stdin is already read as it arrives.');
-  if (flags.compare && flags.format === 'jsonl') throw new DbsecError('--compare marks the findings of a report (json, markdown or table); --format jsonl streams events: drop one of them.');
+  const tracking = flags.compare ? '--compare' : flags.state ? '--state' : undefined;
+  if (tracking && flags.format === 'jsonl') throw new DbsecError(`${tracking} marks the findings of a report (json, markdown or table); --format jsonl streams events: drop one of them.`);
   if (flags.follow && flags.until !== undefined) throw new DbsecError('--follow reads what is logged from now on, so it takes no --until: drop one of them.');
   const now = io.now();
   const window = activityWindow(flags, target, now);

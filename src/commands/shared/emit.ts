@@ -7,26 +7,65 @@ import { FORMATTERS } from '../../reports/index.js';
 import { MIN_WIDTH, totalsLine } from '../../reports/table.js';
 import { EXIT } from '../../status.js';
 import { compareReports, loadPreviousReport, reportExit } from '../../compare.js';
+import { applySuppressions } from '../../suppress.js';
+import { configOf } from './targets.js';
+import { loadState, prepareStateDir, stateFile } from '../../state.js';
+import { formatJson } from '../../reports/json.js';
 import type { Report } from '../../report.js';
-import type { NotifyFlags, ReportFlags, TerminalFlags } from './flags.js';
+import type { ConnectionFlags, NotifyFlags, ReportFlags, TerminalFlags } from './flags.js';
+
+type EmitFlags = Pick<ReportFlags, 'format' | 'output'> & Partial<Pick<ReportFlags, 'failOn' | 'verbose' | 'compare' | 'state' | 'failOnNew' | 'minStatus'>> & TerminalFlags & Pick<ConnectionFlags, 'config'>;
 
 /**
- * The one emit path: the chosen format to -o/--output (written atomically) or to stdout; with --output the terminal
- * still gets the table unless --quiet, and with --quiet one line when the exit code will not be 0, so cron, which
- * mails what a job prints, does not stay silent about a finding.
+ * The one emit path. First the report is tracked: the config's suppressions are applied, and it is compared with the
+ * previous report (--compare, or the one --state keeps). Then the chosen format goes to -o/--output (written
+ * atomically) or to stdout; with --output the terminal still gets the table unless --quiet, and with --quiet one line
+ * when the exit code will not be 0, so cron, which mails what a job prints, does not stay silent about a finding.
+ * Last, --state keeps the report (a complete one only) for the next run.
  */
-export async function emitReport(given: Report, flags: Pick<ReportFlags, 'format' | 'output'> & Partial<Pick<ReportFlags, 'failOn' | 'verbose' | 'compare' | 'failOnNew'>> & TerminalFlags, io: Io): Promise<Report> {
-  if (flags.failOnNew && !flags.compare) throw new DbsecError('--fail-on-new needs --compare PREVIOUS.json: the report of an earlier run to tell what is new.');
-  const report = flags.compare ? compareReports(given, await loadPreviousReport(flags.compare), flags.compare) : given;
-  const terminal = { color: useColor(io, flags.color), width: terminalWidth(io), verbose: flags.verbose };
+export async function emitReport(given: Report, flags: EmitFlags, io: Io): Promise<Report> {
+  if (flags.failOnNew && !flags.compare && !flags.state) throw new DbsecError('--fail-on-new needs --compare PREVIOUS.json or --state DIR: an earlier report to tell what is new.');
+  // Read here, not handed down by each command, so that every command taking --config honours its suppressions.
+  const { suppress = [] } = await configOf(flags);
+  const report = await tracked(applySuppressions(given, suppress), flags, io);
+  const terminal = { color: useColor(io, flags.color), width: terminalWidth(io), verbose: flags.verbose, minStatus: flags.minStatus };
   if (flags.output) {
-    if (!(await writeOutput(flags.output, FORMATTERS[flags.format](report, { color: false }), io))) return report;
-    if (!flags.quiet) io.stdout.write(FORMATTERS.table(report, terminal));
-    else if (report.interrupted || reportExit(report, { failOn: flags.failOn ?? 'investigate', failOnNew: flags.failOnNew }) !== EXIT.clean) io.stdout.write(`${totalsLine(report)}; the report is in ${flags.output}\n`);
+    if (await writeOutput(flags.output, FORMATTERS[flags.format](report, { color: false, minStatus: flags.minStatus }), io)) {
+      if (!flags.quiet) io.stdout.write(FORMATTERS.table(report, terminal));
+      else if (report.interrupted || reportExit(report, { failOn: flags.failOn ?? 'investigate', failOnNew: flags.failOnNew }) !== EXIT.clean) io.stdout.write(`${totalsLine(report)}; the report is in ${flags.output}\n`);
+    }
+  } else {
+    io.stdout.write(FORMATTERS[flags.format](report, terminal));
+  }
+  if (flags.state && !report.interrupted) await keepState(flags.state, report, io);
+  return report;
+}
+
+/** The report compared with --compare's file, else with the one --state kept (none on a first run). */
+async function tracked(report: Report, flags: EmitFlags, io: Io): Promise<Report> {
+  if (flags.compare) return compareReports(report, await loadPreviousReport(flags.compare), flags.compare);
+  if (!flags.state) return report;
+  let previous: Awaited<ReturnType<typeof loadState>>;
+  try {
+    previous = await loadState(flags.state, report);
+  } catch (err) {
+    // A kept state is dbsec's own file: when it is damaged the run goes on, compared with nothing, and replaces it.
+    io.stderr.write(`dbsec: ${messageOf(err)} This run is compared with nothing and its report replaces the state.\n`);
     return report;
   }
-  io.stdout.write(FORMATTERS[flags.format](report, terminal));
+  if (previous) return compareReports(report, previous.report, previous.path);
+  if (!flags.quiet) io.stderr.write(`dbsec: no earlier ${report.command} report in ${flags.state} to compare with; this one is kept there for the next run.\n`);
   return report;
+}
+
+async function keepState(dir: string, report: Report, io: Io): Promise<void> {
+  try {
+    await prepareStateDir(dir);
+    await writeAtomically(stateFile(dir, report), formatJson(report), '--state');
+  } catch (err) {
+    io.stderr.write(`dbsec: ${messageOf(err)} The next run will compare with the previous state.\n`);
+    io.outputLost = true;
+  }
 }
 
 /** The terminal's width, else COLUMNS (a pipe, cron), else the table's default; never under MIN_WIDTH. */

@@ -1,6 +1,7 @@
 import type { Format } from '../../reports/index.js';
 import type { LogFormat } from '../../sources/logs/record.js';
 import type { FailOn } from '../../status.js';
+import type { MinStatus } from '../../reports/visibility.js';
 
 /** The flags of each option group in options.ts, as commander hands them to a command. */
 export interface ConnectionFlags {
@@ -32,7 +33,10 @@ export interface ReportFlags {
   failOn: FailOn;
   verbose?: boolean;
   compare?: string;
+  /** A directory keeping the last report of each command and targets, compared with like --compare. */
+  state?: string;
   failOnNew?: boolean;
+  minStatus?: MinStatus;
 }
 
 export interface NotifyFlags {

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { FORMATS } from '../../reports/formats.js';
 import { LOG_FORMATS } from '../../sources/logs/record.js';
 import { FAIL_ON } from '../../status.js';
+import { MIN_STATUSES } from '../../reports/visibility.js';
 import type { Io } from '../../io.js';
 
 /**
@@ -76,7 +77,9 @@ export function withReport(command: Command, formats: readonly string[] = FORMAT
     new Option('--fail-on <status>', 'lowest status that makes the exit code 1').choices([...FAIL_ON]).default('investigate'),
     new Option('-v, --verbose', 'the table shows every finding in full, ok and skipped too, with all evidence rows'),
     new Option('--compare <previous.json>', "mark each problem new, changed or unchanged against an earlier run's JSON report, and list the resolved ones"),
-    new Option('--fail-on-new', 'with --compare: only problems the previous report did not have (or had with another status) make the exit code 1'),
+    new Option('--state <dir>', 'keep the last report of this command and targets in DIR and compare with it, as --compare does (DIR is made if missing)'),
+    new Option('--fail-on-new', 'with --compare or --state: only problems the previous report did not have (or had with another status) make the exit code 1'),
+    new Option('--min-status <status>', 'the table and Markdown show only findings at or above STATUS (errors always); counts, JSON and the exit code stay whole').choices([...MIN_STATUSES]),
   ]);
 }
 
