@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { whenAborted } from './abort.js';
-import type { Check } from './checks/types.js';
+import { remediationFor, type Check } from './checks/types.js';
 import { closeContexts, TargetContext, type CheckContext, type ContextDeps } from './context.js';
 import { DbsecError, SourceMissing, messageOf } from './errors.js';
 import { makeFinding } from './finding.js';
@@ -100,7 +100,7 @@ function interruptedFinding(check: Check<any, any>, ctx: TargetContext, status: 
 }
 
 function findingBase(check: Check<any, any>, ctx: TargetContext) {
-  return { checkId: check.meta.id, target: ctx.target.name, remediation: check.meta.remediation, runbook: check.meta.runbook };
+  return { checkId: check.meta.id, target: ctx.target.name, remediation: remediationFor(check.meta.remediation, ctx.target), runbook: check.meta.runbook };
 }
 
 async function runOne(check: Check<any, any>, options: Record<string, unknown>, ctx: TargetContext): Promise<Finding[]> {

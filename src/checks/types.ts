@@ -21,7 +21,8 @@ export interface CheckMeta {
   sees: 'window' | 'present';
   /** The runbook step this check automates, e.g. "Daily Security Checks §2". */
   runbook: string;
-  remediation: string;
+  /** What to do; a check whose fix differs on RDS (parameter groups, the AWS CLI) and self-hosted gives both. */
+  remediation: Remediation;
   /** Runs after every other check of the run on the same target and reads their findings (ctx.priorFindings). */
   rollup?: boolean;
   /** The phrases it reads from the log of the run's window: one read per run and target serves every such check. */
@@ -31,6 +32,13 @@ export interface CheckMeta {
 }
 
 export type { FindingDraft } from '../finding.js';
+
+export type Remediation = string | { rds: string; selfHosted: string };
+
+/** The remediation that fits the target: an RDS instance's, or a self-hosted server's. */
+export function remediationFor(remediation: Remediation, target: { rdsInstance?: string | null }): string {
+  return typeof remediation === 'string' ? remediation : target.rdsInstance ? remediation.rds : remediation.selfHosted;
+}
 
 export interface Check<Options extends Record<string, unknown> = Record<string, unknown>, Data = unknown> {
   meta: CheckMeta;

@@ -147,6 +147,8 @@ describe('monthly.encryption on RDS', () => {
 
   it('rates rds.force_ssl = 0, a key pending deletion and unencrypted storage as investigate', async () => {
     await useEndpoint({ parameters: { 'rds.force_ssl': '0' }, kmsKey: { KeyState: 'PendingDeletion', Enabled: false } });
+    // the fix of an RDS instance, not of pg_hba.conf
+    expect((await runCheck(encryption, target))[0]!.remediation).toMatch(/^At rest: .*aws rds copy-db-snapshot.*rds\.force_ssl = 1 in the parameter group\.$/);
     expect((await runCheck(encryption, target)).map((f) => [f.status, f.resource])).toEqual([
       ['investigate', KEY_ARN],
       ['investigate', `${SANDBOX_INSTANCE} rds.force_ssl`],

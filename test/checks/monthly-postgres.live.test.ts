@@ -114,6 +114,9 @@ describe.each(servers().map((server) => [server.flavor, server] as const))('mont
           ['monitor', 'host'],
         ]);
         expect(findings[1]!.title).toMatch(/^pg_hba.conf line \d+ allows non-TLS connections from 10.0.0.0$/);
+        // the fix of a self-hosted server, not an RDS parameter group or snapshot copy
+        expect(findings[0]!.remediation).toMatch(/^Set ssl = on .*'hostssl'/);
+        expect(findings[0]!.remediation).not.toMatch(/aws rds|rds\.force_ssl/);
       } finally {
         writeFileSync(hbaFile, original);
       }

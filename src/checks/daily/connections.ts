@@ -13,8 +13,10 @@ export default defineCheck({
     sources: ['postgres'],
     sees: 'present',
     runbook: 'Daily Security Checks §3: Check Current Database Connections',
-    remediation:
-      'Find the application or client behind the connections (respond high-connections), fix connection leaks or add a pooler; require SSL for every TCP client (hostssl rules, rds.force_ssl=1).',
+    remediation: {
+      rds: 'Find the application or client behind the connections (dbsec respond high-connections), fix connection leaks or add a pooler (RDS Proxy); require SSL for every client with rds.force_ssl = 1 in the parameter group.',
+      selfHosted: "Find the application or client behind the connections (dbsec respond high-connections), fix connection leaks or add a pooler (PgBouncer); require SSL for every TCP client: 'hostssl' instead of 'host' in pg_hba.conf.",
+    },
   },
   options: z.object({
     monitorAtPercent: z.number().min(0).max(100).default(80),

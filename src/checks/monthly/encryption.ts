@@ -49,8 +49,11 @@ export default defineCheck({
     sources: ['rds', 'kms', 'postgres'],
     sees: 'present',
     runbook: 'Monthly Security Audit §4: Encryption Verification',
-    remediation:
-      "At rest: an unencrypted instance can only be encrypted by restoring an encrypted snapshot copy (aws rds copy-db-snapshot --kms-key-id …); use a customer managed KMS key with rotation on (aws kms enable-key-rotation). In transit: set rds.force_ssl = 1 in the parameter group; self-hosted, set ssl = on and change pg_hba 'host' rules for remote addresses to 'hostssl'.",
+    remediation: {
+      rds: 'At rest: an unencrypted instance can only be encrypted by restoring an encrypted snapshot copy (aws rds copy-db-snapshot --kms-key-id …); use a customer managed KMS key with rotation on (aws kms enable-key-rotation). In transit: set rds.force_ssl = 1 in the parameter group.',
+      selfHosted:
+        "Set ssl = on with a certificate (ssl_cert_file, ssl_key_file) and change the pg_hba.conf 'host' rules for remote addresses to 'hostssl', then SELECT pg_reload_conf(). At rest: encrypt the data directory's volume (LUKS, or the cloud provider's disk encryption) and the backups.",
+    },
   },
   options: z.object({
     /** An AWS managed key (aws/rds) cannot have its key policy or rotation controlled: a finding when true. */

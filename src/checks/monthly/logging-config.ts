@@ -40,8 +40,11 @@ export default defineCheck({
     sources: ['rds', 'logs', 'postgres'],
     sees: 'present',
     runbook: 'Monthly Security Audit §5: Review and Analyze Logs (prerequisites)',
-    remediation:
-      "Set log_connections = 1, log_disconnections = 1 and log_statement = ddl (or load pgaudit with pgaudit.log = 'ddl,role') in the instance's parameter group; export the postgresql log (aws rds modify-db-instance --cloudwatch-logs-export-configuration '{\"EnableLogTypes\":[\"postgresql\"]}') and keep it at least 30 days (aws logs put-retention-policy --retention-in-days 30). Self-hosted: the same settings in postgresql.conf, then SELECT pg_reload_conf().",
+    remediation: {
+      rds: "Set log_connections = 1, log_disconnections = 1 and log_statement = ddl (or load pgaudit with pgaudit.log = 'ddl,role') in the instance's parameter group; export the postgresql log (aws rds modify-db-instance --cloudwatch-logs-export-configuration '{\"EnableLogTypes\":[\"postgresql\"]}') and keep it at least 30 days (aws logs put-retention-policy --retention-in-days 30).",
+      selfHosted:
+        "Set log_connections = on, log_disconnections = on and log_statement = 'ddl' (or load pgaudit with pgaudit.log = 'ddl,role') in postgresql.conf or with ALTER SYSTEM, then SELECT pg_reload_conf(); keep the log files at least 30 days (logrotate) and ship them off the server.",
+    },
   },
   options: z.object({ minRetentionDays: z.number().int().min(1).default(30) }),
   async collect(ctx): Promise<LoggingData> {
