@@ -2,6 +2,7 @@ import type { Report } from '../report.js';
 import { formatJson } from './json.js';
 import { formatMarkdown } from './markdown.js';
 import { formatTable, type FormatOptions } from './table.js';
+import { formatSarif } from './sarif.js';
 import type { Format } from './formats.js';
 
 export type { FormatOptions, Format };
@@ -11,4 +12,5 @@ export const FORMATTERS = {
   table: formatTable,
   json: formatJson,
   markdown: formatMarkdown,
+  sarif: formatSarif,
 } satisfies Record<Format, (report: Report, options: FormatOptions) => string>;

@@ -1,3 +1,4 @@
+import { forMachines } from '../../reports/formats.js';
 import { reportExit } from '../../compare.js';
 import { counted } from '../../plural.js';
 import { basename } from 'node:path';
@@ -72,7 +73,7 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
   const streaming = flags.format === 'jsonl' || flags.follow;
   const alerts = new MostSevere(MAX_ALERT_FINDINGS);
   const events: ActivityEvent[] = [];
-  const progress = !flags.quiet && !streaming && flags.format !== 'json' && io.stderr.isTTY ? await spinner(io.stderr as NodeJS.WriteStream, 'reading logs') : undefined;
+  const progress = !flags.quiet && !streaming && !forMachines(flags.format) && io.stderr.isTTY ? await spinner(io.stderr as NodeJS.WriteStream, 'reading logs') : undefined;
   const problems: SourceProblem[] = [];
   const stats = newLogStats();
   const span = { from: Infinity, to: -Infinity };

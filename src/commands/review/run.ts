@@ -1,3 +1,4 @@
+import { forMachines } from '../../reports/formats.js';
 import { reportExit } from '../../compare.js';
 import { CHECKS, checksFor } from '../../checks/index.js';
 import { matchesAny, type Cadence, type Check } from '../../checks/types.js';
@@ -58,7 +59,7 @@ export async function collectReview(command: Cadence, flags: ReviewFlags, io: Io
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
     throw new DbsecError(`--concurrency "${flags.concurrency}" must be a whole number from 1 to 32.`);
   }
-  const showProgress = !flags.quiet && flags.format !== 'json' && Boolean(io.stderr.isTTY);
+  const showProgress = !flags.quiet && !forMachines(flags.format) && Boolean(io.stderr.isTTY);
   const actions = reviewActions(flags, now);
   const actionResults: ActionResult[] = [];
   const report = await runChecks({

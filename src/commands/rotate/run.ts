@@ -1,3 +1,4 @@
+import { forMachines } from '../../reports/formats.js';
 import { reportExit } from '../../compare.js';
 import pg from 'pg';
 import { AwsClients, awsCall } from '../../sources/aws.js';
@@ -85,7 +86,7 @@ async function rotate(aws: AwsClients, flags: RotateFlags, io: Io, before: strin
   const started = await awsCall('secretsmanager:RotateSecret', () => client.send(new sdk.RotateSecretCommand({ SecretId: flags.secretId })));
   const target = started.VersionId!;
   const waitSeconds = Number(flags.wait);
-  const progress = !flags.quiet && flags.format !== 'json' && io.stderr.isTTY ? await spinner(io.stderr as NodeJS.WriteStream, `rotating ${flags.secretId}`) : undefined;
+  const progress = !flags.quiet && !forMachines(flags.format) && io.stderr.isTTY ? await spinner(io.stderr as NodeJS.WriteStream, `rotating ${flags.secretId}`) : undefined;
   const deadline = io.now().getTime() + waitSeconds * 1000;
   let stages: Record<string, string[]> = {};
   try {

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Ajv4 from 'ajv-draft-04';
+import { stringify } from 'yaml';
+import { main } from '../src/cli.js';
+import type { Report } from '../src/report.js';
+import { bufferIo } from './helpers/io.js';
+
+/**
+ * The formats other tools read, each validated against its published schema (vendored in fixtures/schemas with its
+ * provenance in fixtures/README.md), on the recorded story log: fixtures/record-story.mjs, 2026-11-30 ~17:15 UTC.
+ */
+const STORY = fileURLToPath(new URL('../fixtures/logs/activity/story-pg18.log', import.meta.url));
+const schema = (name: string) => JSON.parse(readFileSync(fileURLToPath(new URL(`../fixtures/schemas/${name}`, import.meta.url)), 'utf8'));
+const dir = mkdtempSync(join(tmpdir(), 'dbsec-formats-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const AT = new Date('2026-11-30T23:00:00Z');
+
+async function dbsec(...args: string[]) {
+  const io = bufferIo(AT, { ...process.env, COLUMNS: '120' });
+  const code = await main(['node', 'dbsec', ...args], io);
+  return { code, out: io.out(), err: io.err() };
+}
+
+const config = join(dir, 'dbsec.yaml');
+const previous = join(dir, 'previous.json');
+let report: Report;
+
+beforeAll(async () => {
+  writeFileSync(config, stringify({ suppress: [{ check: 'activity.user-created', reason: 'provisioning', owner: 'dba' }] }));
+  // the previous run saw all but the TRUNCATE
+  const full = JSON.parse((await dbsec('activity', '--log-file', STORY, '--format', 'json')).out) as Report;
+  writeFileSync(previous, JSON.stringify({ ...full, findings: full.findings.filter((f) => f.checkId !== 'activity.truncate') }));
+  report = JSON.parse((await dbsec('activity', '--log-file', STORY, '--format', 'json', '-c', config, '--compare', previous)).out) as Report;
+});
+
+describe('--format sarif', () => {
+  const validate = new Ajv4({ strict: false, validateFormats: false }).compile(schema('sarif-schema-2.1.0.json'));
+
+  it('has a validator that refuses what is not SARIF', () => {
+    expect(validate({ version: '2.1.0', runs: [{ tool: { driver: {} } }] })).toBe(false);
+  });
+
+  it('is valid SARIF 2.1.0: one rule per check, one result per problem, fingerprints, suppressions and baseline states', async () => {
+    const { code, out } = await dbsec('activity', '--log-file', STORY, '--format', 'sarif', '-c', config, '--compare', previous);
+    expect(code).toBe(1);
+    const sarif = JSON.parse(out);
+    expect(validate(sarif), JSON.stringify(validate.errors)).toBe(true);
+    const [run] = sarif.runs;
+    expect(run.tool.driver.rules.map((r: { id: string }) => r.id)).toEqual([...new Set(report.findings.map((f) => f.checkId))].sort());
+    const problems = report.findings.filter((f) => f.status === 'investigate' || f.status === 'monitor');
+    expect(run.results).toHaveLength(problems.length);
+    expect(run.results.map((r: any) => r.partialFingerprints['dbsecFingerprint/v1']).sort()).toEqual(problems.map((f) => f.fingerprint).sort());
+    for (const result of run.results) expect(run.tool.driver.rules[result.ruleIndex].id).toBe(result.ruleId);
+    const truncate = run.results.find((r: any) => r.ruleId === 'activity.truncate');
+    expect(truncate).toMatchObject({ level: 'error', baselineState: 'new', message: { text: expect.stringMatching(/^TRUNCATE TABLE audit_log by mallory@postgres/) }, properties: { severity: 'critical', 'security-severity': '9.5' } });
+    const suppressed = run.results.filter((r: any) => r.suppressions);
+    expect(suppressed.map((r: any) => r.ruleId)).toEqual(['activity.user-created', 'activity.user-created']);
+    expect(suppressed[0].suppressions).toEqual([{ kind: 'external', status: 'accepted', justification: 'provisioning' }]);
+    const coverage = run.tool.driver.rules.find((r: any) => r.id === 'activity.coverage');
+    expect(coverage).toMatchObject({ defaultConfiguration: { level: 'warning' }, help: { text: expect.any(String) } });
+  });
+
+  it("says what dbsec could not look at as the tool's notifications, not results", async () => {
+    const { out } = await dbsec('daily', '--log-file', STORY, '--since', '3650d', '--format', 'sarif');
+    const sarif = JSON.parse(out);
+    expect(validate(sarif), JSON.stringify(validate.errors)).toBe(true);
+    const [invocation] = sarif.runs[0].invocations;
+    expect(invocation.toolExecutionNotifications.length).toBeGreaterThan(3);
+    expect(invocation.toolExecutionNotifications.every((n: any) => n.level === 'note' && /: Skipped|no /i.test(n.message.text))).toBe(true);
+    // the story has no failed login: daily.failed-auth is ok, a rule without a result
+    expect(sarif.runs[0].results).toEqual([]);
+    expect(sarif.runs[0].tool.driver.rules.map((r: any) => r.id)).toContain('daily.failed-auth');
+  });
+});
