@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Ajv4 from 'ajv-draft-04';
+import { createRequire } from 'node:module';
+import type AjvDraft04 from 'ajv-draft-04';
 import { stringify } from 'yaml';
 import { main } from '../src/cli.js';
 import type { Report } from '../src/report.js';
@@ -15,6 +17,8 @@ import { bufferIo } from './helpers/io.js';
  */
 const STORY = fileURLToPath(new URL('../fixtures/logs/activity/story-pg18.log', import.meta.url));
 const schema = (name: string) => JSON.parse(readFileSync(fileURLToPath(new URL(`../fixtures/schemas/${name}`, import.meta.url)), 'utf8'));
+// SARIF's schema is draft-04, which Ajv 8 reads only through ajv-draft-04 (a CommonJS module exporting the class).
+const Ajv4 = createRequire(import.meta.url)('ajv-draft-04') as typeof AjvDraft04.default;
 const dir = mkdtempSync(join(tmpdir(), 'dbsec-formats-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const AT = new Date('2026-11-30T23:00:00Z');
@@ -74,5 +78,52 @@ describe('--format sarif', () => {
     // the story has no failed login: daily.failed-auth is ok, a rule without a result
     expect(sarif.runs[0].results).toEqual([]);
     expect(sarif.runs[0].tool.driver.rules.map((r: any) => r.id)).toContain('daily.failed-auth');
+  });
+});
+
+describe('--format junit', () => {
+  const XSD = fileURLToPath(new URL('../fixtures/schemas/junit-10.xsd', import.meta.url));
+  /** xmllint (Debian's libxml2-utils) against the schema Jenkins' xUnit plugin reads JUnit reports with. */
+  function validate(xml: string): { ok: boolean; output: string } {
+    const file = join(dir, `report-${Math.random().toString(16).slice(2)}.xml`);
+    writeFileSync(file, xml);
+    const run = spawnSync('xmllint', ['--noout', '--schema', XSD, file], { encoding: 'utf8' });
+    return { ok: run.status === 0, output: run.stderr };
+  }
+
+  it('has a validator that refuses what the schema does not allow', () => {
+    expect(validate('<testsuites><testsuite name="x"/></testsuites>').ok).toBe(false);
+  });
+
+  it('is valid JUnit XML: one suite per target, one testcase per check, failing at --fail-on', async () => {
+    const { out } = await dbsec('activity', '--log-file', STORY, '--format', 'junit', '-c', config);
+    const check = validate(out);
+    expect(check.ok, check.output).toBe(true);
+    const testcases = [...out.matchAll(/<testcase classname="dbsec\.activity\.story-pg18\.log" name="([^"]+)"/g)].map((m) => m[1]);
+    expect(testcases).toEqual([...new Set(report.findings.map((f) => f.checkId))]);
+    expect(out).toMatch(/<testsuite name="story-pg18\.log" tests="(\d+)" failures="(\d+)" errors="0" skipped="0"/);
+    const [, tests, failures] = /<testsuite name="story-pg18\.log" tests="(\d+)" failures="(\d+)"/.exec(out)!;
+    // every check with an investigate finding fails, except user-created, whose findings are all suppressed
+    const failing = new Set(report.findings.filter((f) => f.status === 'investigate' && !f.suppressed).map((f) => f.checkId));
+    expect([Number(tests), Number(failures)]).toEqual([testcases.length, failing.size]);
+    expect(out).toMatch(/<testcase classname="[^"]+" name="activity\.truncate" time="0">\n {6}<failure type="investigate" message="TRUNCATE TABLE audit_log by mallory@postgres">/);
+    expect(out).toMatch(/<testcase classname="[^"]+" name="activity\.user-created" time="0">\n {6}<system-out>INVESTIGATE \(\w+\) suppressed: provisioning: CREATE ROLE mallory/);
+    // --fail-on monitor fails the coverage check too; never fails none
+    const monitor = (await dbsec('activity', '--log-file', STORY, '--format', 'junit', '--fail-on', 'monitor')).out;
+    expect(monitor).toMatch(/name="activity\.coverage" time="0">\n {6}<failure type="monitor"/);
+    expect((await dbsec('activity', '--log-file', STORY, '--format', 'junit', '--fail-on', 'never')).out).not.toContain('<failure');
+  });
+
+  it('reports errors and skipped checks as such, and escapes what came from the log', async () => {
+    const { out } = await dbsec('daily', '--log-file', STORY, '--since', '3650d', '--format', 'junit', '--database-url', 'postgres://nobody@127.0.0.1:1/none?connect_timeout=1');
+    const check = validate(out);
+    expect(check.ok, check.output).toBe(true);
+    expect(out).toMatch(/name="daily\.connections" time="0">\n {6}<error type="error" message="[^"]+"/);
+    expect(out).toMatch(/name="daily\.cpu" time="0">\n {6}<skipped message="Skipped: no RDS instance/);
+    const hostile = join(dir, 'hostile.log');
+    writeFileSync(hostile, `2026-11-30 17:00:00 UTC:10.0.0.9(5000):eve@app:[77]:LOG:  statement: DROP TABLE "<x>&\u0007y"\n`);
+    const escaped = (await dbsec('activity', '--log-file', hostile, '--format', 'junit')).out;
+    expect(validate(escaped).ok).toBe(true);
+    expect(escaped).toContain('DROP TABLE &lt;x&gt;&amp;');
   });
 });

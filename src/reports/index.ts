@@ -3,6 +3,7 @@ import { formatJson } from './json.js';
 import { formatMarkdown } from './markdown.js';
 import { formatTable, type FormatOptions } from './table.js';
 import { formatSarif } from './sarif.js';
+import { formatJunit } from './junit.js';
 import type { Format } from './formats.js';
 
 export type { FormatOptions, Format };
@@ -13,4 +14,5 @@ export const FORMATTERS = {
   json: formatJson,
   markdown: formatMarkdown,
   sarif: formatSarif,
+  junit: formatJunit,
 } satisfies Record<Format, (report: Report, options: FormatOptions) => string>;

@@ -3,7 +3,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import stringWidth from 'string-width';
 import wrapAnsi from 'wrap-ansi';
 import type { Finding, Report } from '../report.js';
-import { STATUSES, type Status } from '../status.js';
+import { STATUSES, type FailOn, type Status } from '../status.js';
 import { EVIDENCE_ROWS, cellText, evidenceColumns } from './evidence.js';
 import { counted } from '../plural.js';
 import { acceptance, shownAt, type MinStatus } from './visibility.js';
@@ -16,6 +16,8 @@ export interface FormatOptions {
   verbose?: boolean;
   /** The table and Markdown show only findings at or above it (errors always); the counts stay whole. */
   minStatus?: MinStatus;
+  /** JUnit: the lowest status that fails a check's testcase, as it makes the exit code 1. */
+  failOn?: FailOn;
 }
 
 const STATUS_STYLE: Record<Status, (c: ChalkInstance) => ChalkInstance> = {

@@ -28,9 +28,9 @@ export async function emitReport(given: Report, flags: EmitFlags, io: Io): Promi
   // Read here, not handed down by each command, so that every command taking --config honours its suppressions.
   const { suppress = [] } = await configOf(flags);
   const report = await tracked(applySuppressions(given, suppress), flags, io);
-  const terminal = { color: useColor(io, flags.color), width: terminalWidth(io), verbose: flags.verbose, minStatus: flags.minStatus };
+  const terminal = { color: useColor(io, flags.color), width: terminalWidth(io), verbose: flags.verbose, minStatus: flags.minStatus, failOn: flags.failOn };
   if (flags.output) {
-    if (await writeOutput(flags.output, FORMATTERS[flags.format](report, { color: false, minStatus: flags.minStatus }), io)) {
+    if (await writeOutput(flags.output, FORMATTERS[flags.format](report, { color: false, minStatus: flags.minStatus, failOn: flags.failOn }), io)) {
       if (!flags.quiet) io.stdout.write(FORMATTERS.table(report, terminal));
       else if (report.interrupted || reportExit(report, { failOn: flags.failOn ?? 'investigate', failOnNew: flags.failOnNew }) !== EXIT.clean) io.stdout.write(`${totalsLine(report)}; the report is in ${flags.output}\n`);
     }
