@@ -127,3 +127,60 @@ describe('--format junit', () => {
     expect(escaped).toContain('DROP TABLE &lt;x&gt;&amp;');
   });
 });
+
+describe('--format html', () => {
+  /** The page as Debian's Chromium renders it, headless, after its script ran: the DOM it shows. */
+  function render(file: string, fragment = ''): string {
+    const run = spawnSync('chromium', ['--headless', '--no-sandbox', '--disable-gpu', `--user-data-dir=${join(dir, 'chromium')}`, '--dump-dom', `file://${file}${fragment}`], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.stdout, run.stderr).toContain('data-ready="true"');
+    return run.stdout;
+  }
+  const counts = (dom: string) => Object.fromEntries([...dom.matchAll(/data-count="(\w+)">(\d+)/g)].map((m) => [m[1], Number(m[2])]));
+
+  it('draws the counts, the charts by status, target and check, the incident timeline, and filters by the #fragment', async () => {
+    const file = join(dir, 'story.html');
+    await dbsec('activity', '--log-file', STORY, '--format', 'html', '-o', file, '-c', config, '--quiet');
+    const html = readFileSync(file, 'utf8');
+    // self-contained: nothing is fetched
+    expect(html).not.toMatch(/\s(src|href)=/);
+    expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'"`);
+    const dom = render(file);
+    expect(counts(dom)).toEqual({ ...report.summary, suppressed: 2 });
+    const incidents = [...dom.matchAll(/data-incident="([^"]+)" data-alerts="(\d+)"/g)].map((m) => [m[1], Number(m[2])]);
+    expect(incidents).toEqual(report.findings.filter((f) => f.checkId === 'activity.incident').map((f) => [f.resource, f.evidence.length]));
+    const byCheck = /<figure id="by-check">([\s\S]*?)<\/figure>/.exec(dom)![1]!;
+    const truncates = report.findings.filter((f) => f.checkId === 'activity.truncate').length;
+    expect(byCheck).toContain(`data-label="activity.truncate" data-value="${truncates}"`);
+    expect(/data-shown="(\d+)"/.exec(dom)![1]).toBe(String(report.findings.length));
+    const filtered = render(file, '#status=investigate&q=mallory');
+    const mallory = report.findings.filter((f) => f.status === 'investigate' && `${f.title} ${f.summary} ${f.remediation} ${JSON.stringify(f.evidence)} ${f.resource}`.toLowerCase().includes('mallory')).length;
+    expect(Number(/data-shown="(\d+)"/.exec(filtered)![1])).toBe(mallory);
+    expect(mallory).toBeGreaterThan(3);
+  });
+
+  it("charts the monthly log summary's counts over days", async () => {
+    const file = join(dir, 'monthly.html');
+    const LOG = fileURLToPath(new URL('../fixtures/logs/rds-prefix-pg18.log', import.meta.url));
+    // two recorded logs, 2026-11-22 (eight failed logins) and 2026-11-30 (the story's DDL)
+    await dbsec('monthly', '--log-file', LOG, '--log-file', STORY, '--until', '2026-12-01T00:00:00Z', '--format', 'html', '-o', file, '--quiet');
+    const dom = render(file);
+    const series = (name: string) => {
+      const figure = new RegExp(`<figure class="days" data-check="monthly\\.log-summary" data-series="${name}">([\\s\\S]*?)</figure>`).exec(dom)![1]!;
+      return [...figure.matchAll(/data-day="([\d-]+)" data-value="(\d+)"/g)].map((d) => [d[1], Number(d[2])]);
+    };
+    expect(series('failedAuth')).toEqual([['2026-11-22', 8], ['2026-11-30', 0]]);
+    expect(series('connections')).toEqual([['2026-11-22', 5], ['2026-11-30', 7]]);
+    expect(dom).not.toContain('<section id="timeline"');
+  });
+
+  it('keeps a hostile statement text inert: no markup, no script from the log', async () => {
+    const hostile = join(dir, 'hostile-html.log');
+    writeFileSync(hostile, `2026-11-30 17:00:00 UTC:10.0.0.9(5000):eve@app:[77]:LOG:  statement: DROP TABLE "</script><script>document.body.dataset.owned=1</script><img src=x onerror=alert(1)>"\n`);
+    const file = join(dir, 'hostile.html');
+    await dbsec('activity', '--log-file', hostile, '--format', 'html', '-o', file, '--quiet');
+    const dom = render(file);
+    expect(dom).not.toContain('data-owned');
+    expect(dom.match(/<script/g)).toHaveLength(2);
+    expect(dom).not.toMatch(/<img/);
+  });
+});

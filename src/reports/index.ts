@@ -4,6 +4,7 @@ import { formatMarkdown } from './markdown.js';
 import { formatTable, type FormatOptions } from './table.js';
 import { formatSarif } from './sarif.js';
 import { formatJunit } from './junit.js';
+import { formatHtml } from './html.js';
 import type { Format } from './formats.js';
 
 export type { FormatOptions, Format };
@@ -15,4 +16,5 @@ export const FORMATTERS = {
   markdown: formatMarkdown,
   sarif: formatSarif,
   junit: formatJunit,
+  html: formatHtml,
 } satisfies Record<Format, (report: Report, options: FormatOptions) => string>;
