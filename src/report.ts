@@ -50,6 +50,20 @@ export interface Report {
   comparison?: Comparison;
 }
 
+/**
+ * How much a finding matters on the formats' severity scales (SARIF, ASFF, OCSF): its own severity (activity's
+ * alerts), else high for investigate and medium for monitor; an ok finding is informational.
+ */
+export function findingSeverity(finding: Pick<Finding, 'status' | 'severity'>): Severity {
+  if (finding.status === 'ok') return 'info';
+  return finding.severity ?? (finding.status === 'investigate' ? 'high' : 'medium');
+}
+
+/** A finding about something that happened (an activity alert or incident, a CloudTrail change), not about a setting. */
+export function isDetection(finding: Pick<Finding, 'checkId'>): boolean {
+  return finding.checkId.startsWith('activity.') || finding.checkId === 'daily.cloudtrail-rds-changes';
+}
+
 export function summarize(findings: readonly Finding[]): Record<Status, number> {
   const summary = Object.fromEntries(['ok', 'monitor', 'investigate', 'skipped', 'error'].map((s) => [s, 0])) as Record<Status, number>;
   for (const finding of findings) summary[finding.status]++;

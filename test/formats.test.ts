@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type AjvDraft04 from 'ajv-draft-04';
 import { stringify } from 'yaml';
+import { Ajv } from 'ajv';
 import { main } from '../src/cli.js';
 import type { Report } from '../src/report.js';
 import { bufferIo } from './helpers/io.js';
@@ -182,5 +183,32 @@ describe('--format html', () => {
     expect(dom).not.toContain('data-owned');
     expect(dom.match(/<script/g)).toHaveLength(2);
     expect(dom).not.toMatch(/<img/);
+  });
+});
+
+describe('--format ocsf', () => {
+  // compiled from OCSF v1.2.0 by scripts/ocsf-json-schema.mjs; Ajv 8 reads draft-07
+  const validate = new Ajv({ strict: false, allErrors: false }).compile(schema('ocsf-1.2.0-findings.schema.json'));
+  const lines = (out: string) => out.trim().split('\n').map((line) => JSON.parse(line));
+
+  it('has a validator that refuses a misspelt attribute and a missing required one', () => {
+    const base = { class_uid: 2003, category_uid: 2, activity_id: 1, type_uid: 200301, time: 1, severity_id: 1, metadata: { version: '1.2.0', product: { name: 'dbsec', vendor_name: 'dbsec' } }, finding_info: { uid: 'x', title: 'y' }, compliance: { standards: ['s'] } };
+    expect(validate(base), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ ...base, finding_info: { uid: 'x', titel: 'y' } })).toBe(false);
+    expect(validate({ ...base, compliance: undefined })).toBe(false);
+  });
+
+  it('writes one valid event per line: checks as Compliance Findings (2003), activity as Detection Findings (2004)', async () => {
+    const activity = lines((await dbsec('activity', '--log-file', STORY, '--format', 'ocsf', '-c', config, '--compare', previous)).out);
+    expect(activity).toHaveLength(report.findings.length);
+    for (const event of activity) expect(validate(event), JSON.stringify(validate.errors)).toBe(true);
+    expect(new Set(activity.map((e) => e.class_uid))).toEqual(new Set([2004]));
+    expect(activity.map((e) => e.finding_info.uid)).toEqual(report.findings.map((f) => f.fingerprint));
+    const truncate = activity.find((e) => e.finding_info.types[0] === 'activity.truncate');
+    expect(truncate).toMatchObject({ severity_id: 5, status_id: 1, type_uid: 200401, unmapped: { change: 'new', status: 'investigate' } });
+    expect(activity.filter((e) => e.status_id === 3).map((e) => e.finding_info.types[0])).toEqual(['activity.user-created', 'activity.user-created']);
+    const daily = lines((await dbsec('daily', '--log-file', fileURLToPath(new URL('../fixtures/logs/rds-prefix-pg18.log', import.meta.url)), '--since', '3650d', '--format', 'ocsf')).out);
+    for (const event of daily) expect(validate(event), JSON.stringify(validate.errors)).toBe(true);
+    expect(daily.map((e) => [e.class_uid, e.compliance.control, e.compliance.status])).toEqual([[2003, 'daily.failed-auth', 'Warning']]);
   });
 });

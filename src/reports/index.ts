@@ -5,6 +5,8 @@ import { formatTable, type FormatOptions } from './table.js';
 import { formatSarif } from './sarif.js';
 import { formatJunit } from './junit.js';
 import { formatHtml } from './html.js';
+import { formatAsff } from './asff.js';
+import { formatOcsf } from './ocsf.js';
 import type { Format } from './formats.js';
 
 export type { FormatOptions, Format };
@@ -17,4 +19,6 @@ export const FORMATTERS = {
   sarif: formatSarif,
   junit: formatJunit,
   html: formatHtml,
+  asff: formatAsff,
+  ocsf: formatOcsf,
 } satisfies Record<Format, (report: Report, options: FormatOptions) => string>;

@@ -1,4 +1,4 @@
-import type { Finding, Report } from '../report.js';
+import { findingSeverity, type Finding, type Report } from '../report.js';
 import type { Severity } from '../status.js';
 import { evidenceColumns } from './evidence.js';
 
@@ -41,8 +41,7 @@ export function formatSarif(report: Report): string {
 const SECURITY_SEVERITY: Record<Severity, number> = { critical: 9.5, high: 8, medium: 5.5, low: 3, info: 1 };
 
 function securitySeverity(finding: Finding): number {
-  if (finding.severity) return SECURITY_SEVERITY[finding.severity];
-  return finding.status === 'investigate' ? SECURITY_SEVERITY.high : SECURITY_SEVERITY.medium;
+  return SECURITY_SEVERITY[findingSeverity(finding)];
 }
 
 function ruleOf(checkId: string, findings: readonly Finding[]) {

@@ -6,6 +6,7 @@ import type { Finding, Report } from '../report.js';
 import { STATUSES, type FailOn, type Status } from '../status.js';
 import { EVIDENCE_ROWS, cellText, evidenceColumns } from './evidence.js';
 import { counted } from '../plural.js';
+import type { AwsIdentity } from './asff.js';
 import { acceptance, shownAt, type MinStatus } from './visibility.js';
 
 export interface FormatOptions {
@@ -18,6 +19,8 @@ export interface FormatOptions {
   minStatus?: MinStatus;
   /** JUnit: the lowest status that fails a check's testcase, as it makes the exit code 1. */
   failOn?: FailOn;
+  /** ASFF: the account and region the findings belong to. */
+  aws?: AwsIdentity;
 }
 
 const STATUS_STYLE: Record<Status, (c: ChalkInstance) => ChalkInstance> = {

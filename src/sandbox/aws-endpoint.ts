@@ -3,11 +3,12 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A local HTTP endpoint that speaks the AWS wire protocols the SDK v3 clients use (JSON 1.0/1.1 with
- * x-amz-target, and the RDS/EC2 query protocols with an Action form field), so tests and `dbsec demo` drive the
+ * x-amz-target, the RDS/EC2/STS query protocols with an Action form field, and REST-JSON routed by method and path),
+ * so tests and `dbsec demo` drive the
  * real clients. Signatures are not checked. See shared/aws-wire.md for the protocol facts it follows.
  */
 
-export type Protocol = 'json1.0' | 'json1.1' | 'query' | 'ec2';
+export type Protocol = 'json1.0' | 'json1.1' | 'query' | 'ec2' | 'rest-json';
 
 export interface AwsRequest {
   service: string;
@@ -48,6 +49,12 @@ const JSON_TARGETS: Record<string, { service: string; protocol: Protocol }> = {
 const QUERY_VERSIONS: Record<string, { service: string; protocol: Protocol }> = {
   '2014-10-31': { service: 'rds', protocol: 'query' },
   '2016-11-15': { service: 'ec2', protocol: 'ec2' },
+  '2011-06-15': { service: 'sts', protocol: 'query' },
+};
+
+/** REST-JSON operations by "METHOD /path" (Security Hub's restJson1 protocol). */
+const REST_ROUTES: Record<string, { service: string; operation: string }> = {
+  'POST /findings/import': { service: 'securityhub', operation: 'BatchImportFindings' },
 };
 
 export class AwsEndpoint {
@@ -129,6 +136,8 @@ function parseRequest(req: IncomingMessage, body: string): AwsRequest | undefine
     if (!route) return undefined;
     return { ...route, operation: target.slice(dot + 1), input: body ? JSON.parse(body) : {} };
   }
+  const rest = REST_ROUTES[`${req.method} ${(req.url ?? '').split('?')[0]}`];
+  if (rest) return { ...rest, protocol: 'rest-json', input: body ? JSON.parse(body) : {} };
   const form = Object.fromEntries(new URLSearchParams(body));
   const route = QUERY_VERSIONS[form.Version ?? ''];
   if (!route || !form.Action) return undefined;
@@ -136,6 +145,7 @@ function parseRequest(req: IncomingMessage, body: string): AwsRequest | undefine
 }
 
 const FAULTS: Record<FaultKind, { status: number; json: string; query: string; ec2: string; message: string }> = {
+  // REST-JSON services answer a throttle with 429 (Security Hub: TooManyRequestsException).
   throttle: { status: 400, json: 'ThrottlingException', query: 'Throttling', ec2: 'RequestLimitExceeded', message: 'Rate exceeded' },
   'access-denied': { status: 400, json: 'AccessDeniedException', query: 'AccessDenied', ec2: 'UnauthorizedOperation', message: 'User: arn:aws:iam::123456789012:user/auditor is not authorized to perform this action' },
   expired: { status: 400, json: 'ExpiredTokenException', query: 'ExpiredToken', ec2: 'RequestExpired', message: 'The security token included in the request is expired' },
@@ -150,7 +160,7 @@ function faultReply(request: AwsRequest, kind: FaultKind): AwsReply {
   }
   const fault = FAULTS[kind];
   const code = request.protocol === 'query' ? fault.query : request.protocol === 'ec2' ? fault.ec2 : fault.json;
-  const status = kind === 'throttle' && request.protocol === 'ec2' ? 503 : fault.status;
+  const status = kind === 'throttle' && request.protocol === 'ec2' ? 503 : kind === 'throttle' && request.protocol === 'rest-json' ? 429 : fault.status;
   return errorReply(request, status, code, fault.message);
 }
 
@@ -165,6 +175,7 @@ export function errorReply(request: AwsRequest, status: number, code: string, me
   if (request.protocol === 'ec2') {
     return { status, contentType: 'text/xml', body: `<Response><Errors><Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message></Error></Errors><RequestID>sandbox</RequestID></Response>` };
   }
+  if (request.protocol === 'rest-json') return { status, contentType: 'application/json', headers: { 'x-amzn-errortype': code }, body: JSON.stringify({ message }) };
   return {
     status,
     contentType: request.protocol === 'json1.0' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1',
@@ -173,7 +184,8 @@ export function errorReply(request: AwsRequest, status: number, code: string, me
 }
 
 export function jsonReply(request: AwsRequest, value: unknown): AwsReply {
-  return { contentType: request.protocol === 'json1.0' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1', body: JSON.stringify(value) };
+  const contentType = request.protocol === 'json1.0' ? 'application/x-amz-json-1.0' : request.protocol === 'rest-json' ? 'application/json' : 'application/x-amz-json-1.1';
+  return { contentType, body: JSON.stringify(value) };
 }
 
 /** The RDS query protocol's envelope: <OpResponse><OpResult>…</OpResult><ResponseMetadata/></OpResponse>. */

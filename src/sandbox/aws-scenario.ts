@@ -1,5 +1,6 @@
 import { pinnedClock, type Clock } from '../clock.js';
 import { CLOUDTRAIL_HISTORY_DAYS } from '../sources/cloudtrail-history.js';
+import { serveSecurityHub } from './security-hub.js';
 import { readFileSync } from 'node:fs';
 import { AwsEndpoint, jsonReply, page, errorReply, queryReply, xmlEscape, type AwsRequest } from './aws-endpoint.js';
 
@@ -78,6 +79,10 @@ export interface ScenarioOptions {
   snapshotDelayMs?: number;
   /** Page sizes, small in tests so that pagination is exercised. */
   pageSize?: number;
+  /** Where the findings BatchImportFindings accepted are kept. */
+  securityHubFindings?: Array<Record<string, any>>;
+  /** Finding Ids BatchImportFindings refuses (as for a finding in another account's product). */
+  securityHubRefuses?: string[];
 }
 
 export interface SandboxSecret {
@@ -91,6 +96,7 @@ export interface SandboxSecret {
 
 export function sandboxEndpoint(options: ScenarioOptions): AwsEndpoint {
   const endpoint = new AwsEndpoint();
+  serveSecurityHub(endpoint, options.securityHubFindings ?? [], options.securityHubRefuses ?? []);
   const pageSize = options.pageSize ?? 50;
   const now = options.now ?? AWS_RECORDED_AT;
   const nowSeconds = Math.floor(now.getTime() / 1000);

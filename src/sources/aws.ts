@@ -9,6 +9,8 @@ type Ec2Sdk = typeof import('@aws-sdk/client-ec2');
 type KmsSdk = typeof import('@aws-sdk/client-kms');
 type ConfigSdk = typeof import('@aws-sdk/client-config-service');
 type SecretsSdk = typeof import('@aws-sdk/client-secrets-manager');
+type SecurityHubSdk = typeof import('@aws-sdk/client-securityhub');
+type StsSdk = typeof import('@aws-sdk/client-sts');
 
 /** A client with its SDK module, so callers build commands without importing the SDK at start-up. */
 export interface Service<Sdk, Client> {
@@ -57,6 +59,8 @@ export class AwsClients {
   kms = () => this.lazy('kms', async (c) => withClient(await import('@aws-sdk/client-kms'), (sdk: KmsSdk) => new sdk.KMSClient(c)));
   config = () => this.lazy('config', async (c) => withClient(await import('@aws-sdk/client-config-service'), (sdk: ConfigSdk) => new sdk.ConfigServiceClient(c)));
   secretsManager = () => this.lazy('secretsmanager', async (c) => withClient(await import('@aws-sdk/client-secrets-manager'), (sdk: SecretsSdk) => new sdk.SecretsManagerClient(c)));
+  securityHub = () => this.lazy('securityhub', async (c) => withClient(await import('@aws-sdk/client-securityhub'), (sdk: SecurityHubSdk) => new sdk.SecurityHubClient(c)));
+  sts = () => this.lazy('sts', async (c) => withClient(await import('@aws-sdk/client-sts'), (sdk: StsSdk) => new sdk.STSClient(c)));
 
   destroy(): void {
     for (const service of this.clients.values()) {

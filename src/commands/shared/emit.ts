@@ -8,37 +8,82 @@ import { MIN_WIDTH, totalsLine } from '../../reports/table.js';
 import { EXIT } from '../../status.js';
 import { compareReports, loadPreviousReport, reportExit } from '../../compare.js';
 import { applySuppressions } from '../../suppress.js';
-import { configOf } from './targets.js';
+import { configOf, contextDeps } from './targets.js';
+import type { ConfigFile } from '../../config.js';
+import { asffFindings, type AwsIdentity } from '../../reports/asff.js';
+import { counted } from '../../plural.js';
 import { loadState, prepareStateDir, stateFile } from '../../state.js';
 import { formatJson } from '../../reports/json.js';
 import type { Report } from '../../report.js';
 import type { ConnectionFlags, NotifyFlags, ReportFlags, TerminalFlags } from './flags.js';
 
-type EmitFlags = Pick<ReportFlags, 'format' | 'output'> & Partial<Pick<ReportFlags, 'failOn' | 'verbose' | 'compare' | 'state' | 'failOnNew' | 'minStatus'>> & TerminalFlags & Pick<ConnectionFlags, 'config'>;
+type EmitFlags = Pick<ReportFlags, 'format' | 'output'> & Partial<Pick<ReportFlags, 'failOn' | 'verbose' | 'compare' | 'state' | 'failOnNew' | 'minStatus' | 'securityHub'>> & TerminalFlags & Partial<Pick<ConnectionFlags, 'config' | 'region' | 'profile'>>;
 
 /**
  * The one emit path. First the report is tracked: the config's suppressions are applied, and it is compared with the
  * previous report (--compare, or the one --state keeps). Then the chosen format goes to -o/--output (written
  * atomically) or to stdout; with --output the terminal still gets the table unless --quiet, and with --quiet one line
  * when the exit code will not be 0, so cron, which mails what a job prints, does not stay silent about a finding.
- * Last, --state keeps the report (a complete one only) for the next run.
+ * Then --security-hub sends it to Security Hub, and --state keeps it (a complete one only) for the next run.
  */
 export async function emitReport(given: Report, flags: EmitFlags, io: Io): Promise<Report> {
   if (flags.failOnNew && !flags.compare && !flags.state) throw new DbsecError('--fail-on-new needs --compare PREVIOUS.json or --state DIR: an earlier report to tell what is new.');
   // Read here, not handed down by each command, so that every command taking --config honours its suppressions.
-  const { suppress = [] } = await configOf(flags);
-  const report = await tracked(applySuppressions(given, suppress), flags, io);
-  const terminal = { color: useColor(io, flags.color), width: terminalWidth(io), verbose: flags.verbose, minStatus: flags.minStatus, failOn: flags.failOn };
+  const config = await configOf(flags);
+  const report = await tracked(applySuppressions(given, config.suppress ?? []), flags, io);
+  const securityHub = flags.format === 'asff' || flags.securityHub ? await openSecurityHub(report, flags, config, io) : undefined;
+  try {
+    await write(report, flags, io, securityHub?.identity);
+    if (flags.securityHub) await securityHub!.send(report);
+  } finally {
+    securityHub?.close();
+  }
+  if (flags.state && !report.interrupted) await keepState(flags.state, report, io);
+  return report;
+}
+
+async function write(report: Report, flags: EmitFlags, io: Io, aws: AwsIdentity | undefined): Promise<void> {
+  const terminal = { color: useColor(io, flags.color), width: terminalWidth(io), verbose: flags.verbose, minStatus: flags.minStatus, failOn: flags.failOn, aws };
   if (flags.output) {
-    if (await writeOutput(flags.output, FORMATTERS[flags.format](report, { color: false, minStatus: flags.minStatus, failOn: flags.failOn }), io)) {
+    if (await writeOutput(flags.output, FORMATTERS[flags.format](report, { color: false, minStatus: flags.minStatus, failOn: flags.failOn, aws }), io)) {
       if (!flags.quiet) io.stdout.write(FORMATTERS.table(report, terminal));
       else if (report.interrupted || reportExit(report, { failOn: flags.failOn ?? 'investigate', failOnNew: flags.failOnNew }) !== EXIT.clean) io.stdout.write(`${totalsLine(report)}; the report is in ${flags.output}\n`);
     }
   } else {
     io.stdout.write(FORMATTERS[flags.format](report, terminal));
   }
-  if (flags.state && !report.interrupted) await keepState(flags.state, report, io);
-  return report;
+}
+
+/**
+ * The AWS side of --format asff and --security-hub: the account from STS, then (for --security-hub) the import. A
+ * refused finding or a failed call is one line on stderr and costs the run its clean exit; the report is written anyway.
+ */
+async function openSecurityHub(report: Report, flags: EmitFlags, config: ConfigFile, io: Io) {
+  const { AwsClients } = await import('../../sources/aws.js');
+  const region = flags.region ?? report.targets.find((t) => t.region)?.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+  const clients = new AwsClients({ region, profile: flags.profile, ...contextDeps(config, io).aws });
+  const { awsIdentity, importFindings } = await import('../../export/security-hub.js');
+  try {
+    const identity = await awsIdentity(clients);
+    const send = async (sent: Report) => {
+      const findings = asffFindings(sent, identity);
+      try {
+        const { imported, failed } = await importFindings(clients, findings);
+        if (!flags.quiet) io.stderr.write(`dbsec: Security Hub (${identity.region}, account ${identity.accountId}) took ${counted(imported, 'finding')}.\n`);
+        if (failed.length > 0) {
+          io.stderr.write(`dbsec: Security Hub refused ${failed.length} of ${findings.length} findings, the first ${failed[0]!.id}: ${failed[0]!.code} ${failed[0]!.message}.\n`);
+          io.outputLost = true;
+        }
+      } catch (err) {
+        io.stderr.write(`dbsec: ${messageOf(err)} The findings were not sent to Security Hub.\n`);
+        io.outputLost = true;
+      }
+    };
+    return { identity, send, close: () => clients.destroy() };
+  } catch (err) {
+    clients.destroy();
+    throw err;
+  }
 }
 
 /** The report compared with --compare's file, else with the one --state kept (none on a first run). */

@@ -37,6 +37,8 @@ export interface ReportFlags {
   state?: string;
   failOnNew?: boolean;
   minStatus?: MinStatus;
+  /** Send the findings to AWS Security Hub (BatchImportFindings). */
+  securityHub?: boolean;
 }
 
 export interface NotifyFlags {

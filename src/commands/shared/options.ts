@@ -79,6 +79,7 @@ export function withReport(command: Command, formats: readonly string[] = FORMAT
     new Option('--compare <previous.json>', "mark each problem new, changed or unchanged against an earlier run's JSON report, and list the resolved ones"),
     new Option('--state <dir>', 'keep the last report of this command and targets in DIR and compare with it, as --compare does (DIR is made if missing)'),
     new Option('--fail-on-new', 'with --compare or --state: only problems the previous report did not have (or had with another status) make the exit code 1'),
+    new Option('--security-hub', 'also send the findings to AWS Security Hub (BatchImportFindings, in batches of 100) in the account of the AWS credentials and --region'),
     new Option('--min-status <status>', 'the table and Markdown show only findings at or above STATUS (errors always); counts, JSON and the exit code stay whole').choices([...MIN_STATUSES]),
   ]);
 }
