@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
@@ -27,15 +27,60 @@ function block(language: string, firstLine: string): string {
   return found;
 }
 
-/** A recipe's dbsec command, run in the recipe's directory: its relative paths are the directory's files. */
-async function runDbsec(command: string): Promise<{ code: number; out: string }> {
+/**
+ * A recipe's dbsec command, run in the recipe's directory: its relative file paths are the directory's files, and its
+ * absolute ones (/etc/dbsec.yaml, /var/log/dbsec/…) are the same paths under the directory.
+ */
+async function runDbsec(command: string, at = AT): Promise<{ code: number; out: string; err: string }> {
   expect(command).not.toMatch(/["'`$]/);
   const [name, ...args] = command.trim().split(/\s+/);
   expect(name).toBe('dbsec');
-  const io = bufferIo(AT, { ...process.env, COLUMNS: '100' });
-  const code = await main(['node', 'dbsec', ...args.map((arg, i) => (['-c', '-o'].includes(args[i - 1]!) && !isAbsolute(arg) ? join(dir, arg) : arg))], io);
-  return { code, out: io.out() };
+  const io = bufferIo(at, { ...process.env, COLUMNS: '100' });
+  const local = (arg: string, i: number) => (isAbsolute(arg) ? join(dir, arg) : ['-c', '-o', '--state'].includes(args[i - 1]!) ? join(dir, arg) : arg);
+  const code = await main(['node', 'dbsec', ...args.map(local)], io);
+  return { code, out: io.out(), err: io.err() };
 }
+
+/** The command of each crontab line in the README's cron blocks, as cron hands it to the shell. */
+function cronCommands(): string[] {
+  return [...README.matchAll(/```cron\n([\s\S]*?)```/g)]
+    .flatMap((m) => m[1]!.split('\n'))
+    .filter((line) => line.trim() && !line.startsWith('#'))
+    .map((line) => line.trim().split(/\s+/).slice(5).join(' '));
+}
+
+describe("the README's cron recipes", () => {
+  const [daily, weekly] = cronCommands();
+  const config = (checks: Record<string, unknown> = {}, log = LOG) => writeFileSync(join(dir, 'etc', 'dbsec.yaml'), stringify({ targets: [{ name: 'prod', logFiles: [log], logLinePrefix: '%t:%r:%u@%d:[%p]:' }], checks }));
+  mkdirSync(join(dir, 'etc'));
+  mkdirSync(join(dir, 'var', 'log', 'dbsec'), { recursive: true });
+
+  it('daily: silent when all is well, one line (which cron mails) when not, the Markdown entry written either way', async () => {
+    // cron turns \% into %, the shell $(date +%F) into the day
+    const command = daily!.replace('$(date +\\%F)', '2026-11-22');
+    const entry = join(dir, 'var', 'log', 'dbsec', 'daily-2026-11-22.md');
+    config();
+    const calm = await runDbsec(command);
+    expect([calm.code, calm.out, calm.err]).toEqual([0, '', '']);
+    expect(readFileSync(entry, 'utf8')).toMatch(/^# dbsec daily: 2026-11-22\n/);
+    config({ 'daily.failed-auth': { monitorAbove: 2, investigateAbove: 5 } });
+    const alarmed = await runDbsec(command);
+    expect(alarmed.code).toBe(1);
+    expect(alarmed.out).toMatch(new RegExp(`^daily: 1 investigate, 0 monitor, 0 ok, 5 skipped, 0 error \\(window [^)]+\\); the report is in ${entry}\\n$`));
+  });
+
+  it('weekly with --state: the first run fails on every problem, the next only on new ones', async () => {
+    // the story's TRUNCATE of audit_log (fixtures/record-story.mjs, 2026-11-30 ~17:15 UTC)
+    config({}, fileURLToPath(new URL('../fixtures/logs/activity/story-pg18.log', import.meta.url)));
+    const at = new Date('2026-11-30T23:00:00Z');
+    const first = await runDbsec(weekly!, at);
+    expect(first.code).toBe(1);
+    expect(first.out).toMatch(/^weekly: 1 investigate, .*; the report is in .*weekly\.md\n$/);
+    const second = await runDbsec(weekly!, at);
+    expect([second.code, second.out]).toEqual([0, '']);
+    expect(readdirSync(join(dir, 'var', 'lib', 'dbsec'))).toEqual([expect.stringMatching(/^weekly-prod-[0-9a-f]{8}\.json$/)]);
+  });
+});
 
 describe("the README's CI recipes", () => {
   it('GitHub Actions: the dbsec step passes on findings and writes the SARIF file the upload step sends', async () => {
