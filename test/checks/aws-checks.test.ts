@@ -131,6 +131,10 @@ describe('daily.cloudtrail-rds-changes', () => {
     expect(findings.map((f) => f.value)).toEqual(['ModifyDBParameterGroup', 'CreateDBSnapshot', 'ModifyDBSnapshotAttribute', 'AuthorizeSecurityGroupIngress']);
     expect(new Set(statuses(findings))).toEqual(new Set(['investigate']));
     expect(findings.map((f) => f.resource)).toContain('6f708192-6666-4f70-9182-4d5e6f708192');
+    // who acted and how: the access key, the client, the act read from the request
+    const ingress = findings.find((f) => f.resource === '6f708192-6666-4f70-9182-4d5e6f708192')!;
+    expect(ingress.evidence[0]).toMatchObject({ act: 'port 5432 of sg-0a1b2c3d4e5f60718 opened to the internet (0.0.0.0/0)', actor: 'contractor', accessKeyId: 'AKIAI44QH8DHBEXAMPLE', via: 'the AWS CLI', sourceIp: '192.0.2.77' });
+    expect(ingress.summary).toMatch(/^Security group change \(AuthorizeSecurityGroupIngress\) at 2026-11-22T15:55:00\.000Z from 192\.0\.2\.77 via the AWS CLI\. This weakens a control\./);
   });
 
   it('is ok when every change comes from an allow-listed actor, across three pages', async () => {

@@ -9,7 +9,7 @@ import cpu from '../../src/checks/daily/cpu.js';
 import securityGroups from '../../src/checks/weekly/security-groups.js';
 import backups from '../../src/checks/weekly/backups.js';
 import instanceConfig from '../../src/checks/monthly/instance-config.js';
-import cloudtrail from '../../src/checks/daily/cloudtrail-rds-changes.js';
+import cloudtrail, { type TrailEvent } from '../../src/checks/daily/cloudtrail-rds-changes.js';
 import alarmCoverage from '../../src/checks/monthly/alarm-coverage.js';
 import network from '../../src/checks/monthly/network.js';
 import encryption from '../../src/checks/monthly/encryption.js';
@@ -119,10 +119,32 @@ checkTester(instanceConfig, [
 
 type Trail = Parameters<typeof cloudtrail.evaluate>[0];
 const trail = recorded<Trail>('daily.cloudtrail-rds-changes').data;
+const [terraform, logOff, snapshot, shared, ingress] = trail.events as [TrailEvent, TrailEvent, TrailEvent, TrailEvent, TrailEvent];
 checkTester(cloudtrail, [
   { name: 'every recorded change by an allow-listed actor', data: trail, options: { allowActors: ['terraform-ci', 'jdoe', 'contractor'] }, expect: 'ok', titles: ['5 changes, all by allow-listed actors'] },
-  { name: 'only the Terraform change is expected', data: trail, options: { allowActors: ['terraform-ci'] }, expect: 'investigate', titles: ['ModifyDBParameterGroup by jdoe', 'CreateDBSnapshot by jdoe', 'ModifyDBSnapshotAttribute by jdoe', 'AuthorizeSecurityGroupIngress by contractor'] },
-  { name: 'a change outside the runbook categories by an unknown actor', data: { ...trail, events: [{ ...trail.events[0]!, name: 'AddTagsToResource', actor: 'jdoe', category: 'other' }] }, expect: 'monitor' },
+  {
+    name: 'only the Terraform change is expected: each finding names what was done',
+    data: trail,
+    options: { allowActors: ['terraform-ci'] },
+    expect: 'investigate',
+    titles: [
+      'Statement logging (log_statement) turned off in dbsec-demo-pg15 (log_statement = none) by jdoe',
+      'CreateDBSnapshot by jdoe',
+      'Snapshot dbsec-demo-db-manual-copy made public (restore = all) by jdoe',
+      'Port 5432 of sg-0a1b2c3d4e5f60718 opened to the internet (0.0.0.0/0) by contractor',
+    ],
+  },
+  { name: "an IAM role's ARN allows the sessions that assume it", data: { ...trail, events: [terraform] }, options: { allowActors: ['arn:aws:iam::123456789012:role/terraform-ci'] }, expect: 'ok' },
+  { name: 'a change outside the runbook categories by an unknown actor', data: { ...trail, events: [{ ...terraform, name: 'AddTagsToResource', actor: 'jdoe', category: 'other', acts: [] }] }, expect: 'monitor' },
+  {
+    name: 'a public snapshot made private again restores a control: monitor, to be confirmed',
+    data: { ...trail, events: [{ ...shared, acts: [{ effect: 'restores', done: 'snapshot dbsec-demo-db-manual-copy made private', attempt: 'make snapshot dbsec-demo-db-manual-copy private' }] }] },
+    expect: 'monitor',
+    titles: ['Snapshot dbsec-demo-db-manual-copy made private by jdoe'],
+  },
+  { name: 'a failed attempt to open the port to the internet is still investigate, said as tried', data: { ...trail, events: [{ ...ingress, errorCode: 'UnauthorizedOperation' }] }, expect: 'investigate', titles: ['contractor tried to open port 5432 of sg-0a1b2c3d4e5f60718 to the internet (0.0.0.0/0) (failed: UnauthorizedOperation)'] },
+  { name: 'a failed call that would weaken nothing is monitor', data: { ...trail, events: [{ ...snapshot, errorCode: 'AccessDenied' }] }, expect: 'monitor', titles: ['CreateDBSnapshot by jdoe (failed: AccessDenied)'] },
+  { name: 'the log change by an unknown actor alone', data: { ...trail, events: [logOff] }, expect: 'investigate' },
 ]);
 
 type Coverage = Parameters<typeof alarmCoverage.evaluate>[0];

@@ -4,6 +4,7 @@ import { allPages } from '../../sources/aws.js';
 import type { CheckContext } from '../../context.js';
 import { cloudTrailReach } from '../../sources/cloudtrail-history.js';
 import type { TimeWindow } from '../../time.js';
+import { actsOf, type Act } from '../../sources/cloudtrail-acts.js';
 
 export type ChangeCategory = 'instance' | 'security-group' | 'parameter-group' | 'snapshot' | 'other';
 
@@ -17,6 +18,11 @@ export interface TrailEvent {
   sourceIp?: string;
   errorCode?: string;
   category: ChangeCategory;
+  /** What the event did to the database's security, read from its request (none for an event no rule reads). */
+  acts: Act[];
+  accessKeyId?: string;
+  /** How the call was made: console, AWS CLI, Terraform, an SDK, an AWS service. */
+  via?: string;
 }
 
 const SG_EVENT = /SecurityGroup/;
@@ -53,14 +59,15 @@ export default defineCheck({
   async collect(ctx): Promise<{ events: TrailEvent[]; blind?: string }> {
     const reach = cloudTrailReach(ctx.window, ctx.now);
     const instance = await ctx.rdsInstance();
+    const port = instance.Endpoint?.Port ?? instance.DbInstancePort ?? 5432;
     const groupIds = (instance.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId!).filter(Boolean);
     const related = [
       instance.DBInstanceIdentifier!,
       ...(instance.DBParameterGroups ?? []).map((g) => g.DBParameterGroupName!).filter(Boolean),
       ...groupIds,
     ];
-    const rdsEvents = await lookup(ctx, reach.window, { AttributeKey: 'EventSource', AttributeValue: 'rds.amazonaws.com' });
-    const groupEvents = (await Promise.all(groupIds.map((id) => lookup(ctx, reach.window, { AttributeKey: 'ResourceName', AttributeValue: id })))).flat();
+    const rdsEvents = await lookup(ctx, reach.window, { AttributeKey: 'EventSource', AttributeValue: 'rds.amazonaws.com' }, port);
+    const groupEvents = (await Promise.all(groupIds.map((id) => lookup(ctx, reach.window, { AttributeKey: 'ResourceName', AttributeValue: id }, port)))).flat();
     const seen = new Set<string>();
     const events = [...rdsEvents.filter((e) => related.some((name) => e.text.includes(name))), ...groupEvents]
       .filter((e) => !seen.has(e.event.id) && seen.add(e.event.id))
@@ -69,16 +76,29 @@ export default defineCheck({
     return { events, blind: reach.blind };
   },
   evaluate({ events, blind }, options): FindingDraft[] {
-    const unexpected = events.filter((e) => !matchesAny(e.actor, options.allowActors) && !matchesAny(e.arn, options.allowActors));
+    const unexpected = events.filter((e) => !allowed(e, options.allowActors));
     const expected = events.filter((e) => !unexpected.includes(e));
     const findings: FindingDraft[] = unexpected.map((event) => ({
-      status: event.category === 'other' ? 'monitor' : 'investigate',
+      status: statusOf(event),
       resource: event.id,
-      title: `${event.name} by ${event.actor}${event.errorCode ? ` (failed: ${event.errorCode})` : ''}`,
-      summary: `${labelOf(event.category)} at ${event.time?.toISOString() ?? 'unknown time'} from ${event.sourceIp ?? 'unknown address'}.${blind ? ` ${blind}` : ''}`,
+      title: titleOf(event),
+      summary: `${labelOf(event.category)} (${event.name}) at ${event.time?.toISOString() ?? 'unknown time'} from ${event.sourceIp ?? 'unknown address'}${event.via ? ` via ${event.via}` : ''}. ${effectOf(event)}${blind ? ` ${blind}` : ''}`,
       value: event.name,
       expected: 'changes only by allow-listed actors',
-      evidence: [{ eventId: event.id, time: event.time ?? null, event: event.name, actor: event.actor, arn: event.arn ?? null, sourceIp: event.sourceIp ?? null, error: event.errorCode ?? null }],
+      evidence: [
+        {
+          eventId: event.id,
+          time: event.time ?? null,
+          event: event.name,
+          act: event.acts.map((a) => a.done).join('; ') || null,
+          actor: event.actor,
+          arn: event.arn ?? null,
+          accessKeyId: event.accessKeyId ?? null,
+          via: event.via ?? null,
+          sourceIp: event.sourceIp ?? null,
+          error: event.errorCode ?? null,
+        },
+      ],
     }));
     if (unexpected.length === 0) {
       findings.push({
@@ -94,12 +114,57 @@ export default defineCheck({
   },
 });
 
+/**
+ * An allow-listed actor by user name or ARN; an IAM role's ARN (arn:aws:iam::ACCOUNT:role/NAME) also covers the
+ * sessions that assume it (arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION), which is how CloudTrail names them.
+ */
+export function allowed(event: Pick<TrailEvent, 'actor' | 'arn'>, allowActors: readonly string[]): boolean {
+  const role = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\//.exec(event.arn ?? '');
+  const roleArn = role ? `arn:${role[1]}:iam::${role[2]}:role/${role[3]}` : undefined;
+  return matchesAny(event.actor, allowActors) || matchesAny(event.arn, allowActors) || matchesAny(roleArn, allowActors);
+}
+
+/**
+ * Weakening a control is investigate, tried or done; restoring one (a revoke, public to private, a share removed) is
+ * monitor, to be confirmed; a failed call that would not weaken anything is monitor; other changes by their kind.
+ */
+function statusOf(event: TrailEvent): 'monitor' | 'investigate' {
+  if (event.acts.some((a) => a.effect === 'weakens')) return 'investigate';
+  if (event.errorCode || (event.acts.length > 0 && event.acts.every((a) => a.effect === 'restores'))) return 'monitor';
+  return event.category === 'other' ? 'monitor' : 'investigate';
+}
+
+function titleOf(event: TrailEvent): string {
+  if (event.acts.length === 0) return `${event.name} by ${event.actor}${event.errorCode ? ` (failed: ${event.errorCode})` : ''}`;
+  if (event.errorCode) return `${event.actor} tried to ${event.acts.map((a) => a.attempt).join('; ')} (failed: ${event.errorCode})`;
+  const done = event.acts.map((a) => a.done).join('; ');
+  return `${done.charAt(0).toUpperCase()}${done.slice(1)} by ${event.actor}`;
+}
+
+function effectOf(event: TrailEvent): string {
+  if (event.errorCode) return `The call failed (${event.errorCode}): nothing changed, but someone tried.`;
+  if (event.acts.some((a) => a.effect === 'weakens')) return 'This weakens a control.';
+  if (event.acts.length > 0 && event.acts.every((a) => a.effect === 'restores')) return 'This restores a control: confirm it was meant.';
+  return 'Confirm it against a change ticket.';
+}
+
+/** How a call was made, from its user agent and identity type. */
+function viaOf(record: CloudTrailRecord): string | undefined {
+  const agent = record.userAgent ?? '';
+  if (record.sessionCredentialFromConsole === 'true' || /console\.amazonaws\.com|signin\.amazonaws\.com/i.test(agent)) return 'the console';
+  if (record.userIdentity?.type === 'AWSService' || /^[a-z0-9-]+\.amazonaws\.com$/.test(agent)) return 'an AWS service';
+  if (/terraform/i.test(agent)) return 'Terraform';
+  if (/^aws-cli\//.test(agent)) return 'the AWS CLI';
+  if (/aws-sdk|boto|botocore/i.test(agent)) return 'an AWS SDK';
+  return undefined;
+}
+
 function labelOf(category: ChangeCategory): string {
   return { instance: 'Instance change', 'security-group': 'Security group change', 'parameter-group': 'Parameter group change', snapshot: 'Snapshot operation', other: 'Other change' }[category];
 }
 
 /** Mutating events for one lookup attribute in the window; CloudTrail allows one attribute per call. */
-async function lookup(ctx: CheckContext, window: TimeWindow, attribute: { AttributeKey: 'EventSource' | 'ResourceName'; AttributeValue: string }) {
+async function lookup(ctx: CheckContext, window: TimeWindow, attribute: { AttributeKey: 'EventSource' | 'ResourceName'; AttributeValue: string }, port: number) {
   const { sdk, client } = await ctx.aws().cloudtrail();
   const pages = await allPages(
     'cloudtrail:LookupEvents',
@@ -126,6 +191,9 @@ async function lookup(ctx: CheckContext, window: TimeWindow, attribute: { Attrib
           sourceIp: record.sourceIPAddress,
           errorCode: record.errorCode,
           category: categorize(name, source, JSON.stringify(record.requestParameters ?? {})),
+          acts: actsOf(name, record.requestParameters, { port, account: record.userIdentity?.accountId ?? record.recipientAccountId }),
+          accessKeyId: event.AccessKeyId ?? record.userIdentity?.accessKeyId,
+          via: viaOf(record),
         } satisfies TrailEvent,
       };
     })
@@ -139,7 +207,10 @@ interface CloudTrailRecord {
   errorCode?: string;
   sourceIPAddress?: string;
   requestParameters?: unknown;
-  userIdentity?: { arn?: string; userName?: string };
+  userAgent?: string;
+  recipientAccountId?: string;
+  sessionCredentialFromConsole?: string;
+  userIdentity?: { type?: string; arn?: string; userName?: string; accountId?: string; accessKeyId?: string };
 }
 
 function parseRecord(text: string): CloudTrailRecord {
