@@ -11,6 +11,7 @@ import monthlyAlarmCoverage from './monthly/alarm-coverage.js';
 import monthlyCompliance from './monthly/compliance.js';
 import monthlyEncryption from './monthly/encryption.js';
 import monthlyInstanceConfig from './monthly/instance-config.js';
+import monthlyLifecycle from './monthly/lifecycle.js';
 import monthlyLogSummary from './monthly/log-summary.js';
 import monthlyLoggingConfig from './monthly/logging-config.js';
 import monthlyNetwork from './monthly/network.js';
@@ -38,6 +39,7 @@ const CODED: ReadonlyArray<Check<any, any>> = [
   monthlyCompliance,
   monthlyEncryption,
   monthlyInstanceConfig,
+  monthlyLifecycle,
   monthlyLogSummary,
   monthlyLoggingConfig,
   monthlyNetwork,

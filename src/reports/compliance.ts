@@ -11,7 +11,7 @@ const SECTIONS: Array<{ title: string; checks: string[] }> = [
   { title: 'Access Control', checks: ['weekly.db-users', 'weekly.table-privileges', 'monthly.access-control', 'config.priv.*'] },
   { title: 'Monitoring & Logging', checks: ['monthly.logging-config', 'monthly.alarm-coverage', 'daily.cloudwatch-alarms', 'monthly.log-summary', 'config.log.*'] },
   { title: 'Incidents & Anomalies', checks: ['daily.failed-auth', 'daily.connections', 'daily.long-running-queries', 'daily.cpu', 'weekly.query-patterns', 'weekly.ddl-statements'] },
-  { title: 'Maintenance Activities', checks: ['weekly.backups', 'daily.cloudtrail-rds-changes'] },
+  { title: 'Maintenance Activities', checks: ['weekly.backups', 'monthly.lifecycle', 'daily.cloudtrail-rds-changes'] },
 ];
 
 const RESULT: Record<ControlResult, string> = { compliant: '✓ compliant', 'non-compliant': '✗ non-compliant', 'not assessed': '– not assessed' };

@@ -79,6 +79,8 @@ export interface ScenarioOptions {
   snapshotDelayMs?: number;
   /** Page sizes, small in tests so that pagination is exercised. */
   pageSize?: number;
+  /** DescribeCertificates' answer instead of the recorded one. */
+  certificatesXml?: string;
   /** Where the findings BatchImportFindings accepted are kept. */
   securityHubFindings?: Array<Record<string, any>>;
   /** Finding Ids BatchImportFindings refuses (as for a finding in another account's product). */
@@ -142,6 +144,10 @@ export function sandboxEndpoint(options: ScenarioOptions): AwsEndpoint {
     }
     return { contentType: 'text/xml', body: instanceXml };
   });
+
+  // The engine's support calendar and the CA certificates, filtered as the API filters them.
+  endpoint.on('rds.DescribeDBMajorEngineVersions', (request) => ({ contentType: 'text/xml', body: keepMembers(fixture('rds-describe-db-major-engine-versions.xml'), 'DBMajorEngineVersion', (m) => !request.input.MajorEngineVersion || m.includes(`<MajorEngineVersion>${request.input.MajorEngineVersion}</MajorEngineVersion>`)) }));
+  endpoint.on('rds.DescribeCertificates', (request) => ({ contentType: 'text/xml', body: keepMembers(options.certificatesXml ?? fixture('rds-describe-certificates.xml'), 'Certificate', (m) => !request.input.CertificateIdentifier || m.includes(`<CertificateIdentifier>${request.input.CertificateIdentifier}</CertificateIdentifier>`)) }));
 
   serveParameters(endpoint, options, pageSize);
   serveNetwork(endpoint, options);
@@ -295,6 +301,11 @@ function serveSecret(endpoint: AwsEndpoint, secret: SandboxSecret, clock: Clock)
     }
     return jsonReply(request, { ARN: arn, Name: secret.id, VersionId: id });
   });
+}
+
+/** The XML with only the <tag> members that `keep` accepts. */
+function keepMembers(xml: string, tag: string, keep: (member: string) => boolean): string {
+  return xml.replace(new RegExp(`\\s*<${tag}>[\\s\\S]*?</${tag}>`, 'g'), (member) => (keep(member) ? member : ''));
 }
 
 function lookupEvents(request: AwsRequest, events: any[], pageSize: number, clock: Clock) {

@@ -7,6 +7,7 @@ import encryption from '../../src/checks/monthly/encryption.js';
 import loggingConfig from '../../src/checks/monthly/logging-config.js';
 import compliance from '../../src/checks/monthly/compliance.js';
 import accessControl from '../../src/checks/monthly/access-control.js';
+import lifecycle from '../../src/checks/monthly/lifecycle.js';
 import { pinClock, runCheck, runChecksOn, statuses } from '../helpers/run-check.js';
 import { endpointLifecycle, instanceWith, useEndpoint } from '../helpers/aws.js';
 
@@ -250,5 +251,37 @@ describe('monthly.compliance', () => {
     const [rollup] = (await runChecksOn([instanceConfig, compliance], target)).filter((f) => f.checkId === 'monthly.compliance');
     expect(rollup).toMatchObject({ status: 'ok' });
     expect(rollup!.summary).toMatch(/AWS Config: .*config:DescribeConfigurationRecorders/);
+  });
+});
+
+describe('monthly.lifecycle through DescribeDBMajorEngineVersions and DescribeCertificates', () => {
+  it('is ok for the recorded instance: PostgreSQL 15 and rds-ca-rsa2048-g1', async () => {
+    const endpoint = await useEndpoint();
+    const findings = await runCheck(lifecycle, target);
+    expect(findings.map((f) => [f.status, f.title])).toEqual([
+      ['ok', 'postgres 15 is in standard support until 2028-02-29'],
+      ['ok', 'rds-ca-rsa2048-g1 and the server certificate are valid until 2027-08-30'],
+    ]);
+    const asked = endpoint.requests.find((r) => r.operation === 'DescribeDBMajorEngineVersions')!;
+    expect(asked.input).toMatchObject({ Engine: 'postgres', MajorEngineVersion: '15' });
+  });
+
+  it('flags PostgreSQL 13.20 past standard support and an instance on the expired rds-ca-2019', async () => {
+    const instanceXml = instanceWith({ EngineVersion: '13.20', CACertificateIdentifier: 'rds-ca-2019', CAIdentifier: 'rds-ca-2019', ValidTill: '2024-08-22T17:08:50Z' });
+    await useEndpoint({ instanceXml });
+    const findings = await runCheck(lifecycle, target);
+    expect(findings.map((f) => [f.status, f.title])).toEqual([
+      ['investigate', `postgres 13 on ${SANDBOX_INSTANCE} is past standard support (ended 2026-02-28)`],
+      ['investigate', `The CA of ${SANDBOX_INSTANCE} (rds-ca-2019) expired on 2024-08-22`],
+    ]);
+    expect(findings[0]!.summary).toMatch(/^It runs on paid RDS Extended Support until 2029-02-28/);
+  });
+
+  it('is an error in one sentence when RDS refuses the calendar', async () => {
+    const endpoint = await useEndpoint();
+    endpoint.inject('DescribeDBMajorEngineVersions', 'access-denied', Infinity);
+    const findings = await runCheck(lifecycle, target);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ status: 'error', summary: expect.stringMatching(/^AWS denied rds:DescribeDBMajorEngineVersions/) });
   });
 });

@@ -10,6 +10,7 @@ import securityGroups from '../../src/checks/weekly/security-groups.js';
 import backups from '../../src/checks/weekly/backups.js';
 import instanceConfig from '../../src/checks/monthly/instance-config.js';
 import cloudtrail, { type TrailEvent } from '../../src/checks/daily/cloudtrail-rds-changes.js';
+import lifecycle from '../../src/checks/monthly/lifecycle.js';
 import alarmCoverage from '../../src/checks/monthly/alarm-coverage.js';
 import network from '../../src/checks/monthly/network.js';
 import encryption from '../../src/checks/monthly/encryption.js';
@@ -115,6 +116,32 @@ const instance = recorded<Instance>('monthly.instance-config').data;
 checkTester(instanceConfig, [
   { name: 'the recorded instance', data: instance, expect: 'ok' },
   { name: 'made publicly accessible', data: { ...instance, PubliclyAccessible: true }, expect: 'investigate' },
+  { name: 'IAM database authentication off: monitor by default', data: { ...instance, IAMDatabaseAuthenticationEnabled: false }, expect: 'monitor', titles: ['IAMDatabaseAuthenticationEnabled is false on dbsec-demo-db'] },
+  { name: 'IAM database authentication off where passwords are required by choice', data: { ...instance, IAMDatabaseAuthenticationEnabled: false }, options: { requireIamAuth: false }, expect: 'ok' },
+]);
+
+type Lifecycle = Parameters<typeof lifecycle.evaluate>[0];
+const { data: lifecycleData, recordedAt: lifecycleAt } = recorded<Lifecycle>('monthly.lifecycle');
+const at = new Date(lifecycleAt);
+checkTester(lifecycle, [
+  { name: 'the recorded instance: PostgreSQL 15 in standard support, rds-ca-rsa2048-g1', data: lifecycleData, now: at, expect: 'ok', titles: ['postgres 15 is in standard support until 2028-02-29', 'rds-ca-rsa2048-g1 and the server certificate are valid until 2027-08-30'] },
+  {
+    name: 'PostgreSQL 13 after 2026-02-28: past standard support, on paid Extended Support',
+    data: { ...lifecycleData, engineVersion: '13.20', major: '13', standardEnds: new Date('2026-02-28T23:59:59Z'), extendedEnds: new Date('2029-02-28T23:59:59Z') },
+    now: at,
+    expect: 'investigate',
+    titles: ['postgres 13 on dbsec-demo-db is past standard support (ended 2026-02-28)', /./],
+  },
+  { name: 'PostgreSQL 14: standard support ends within the warning', data: { ...lifecycleData, major: '14', standardEnds: new Date('2027-02-28T23:59:59Z') }, now: at, expect: 'monitor', titles: ['Standard support for postgres 14 on dbsec-demo-db ends in 98 days (2027-02-28)', /./] },
+  { name: 'a major version RDS has no calendar for is never ok', data: { ...lifecycleData, standardEnds: undefined, extendedEnds: undefined }, now: at, expect: 'monitor' },
+  {
+    name: 'an instance still on rds-ca-2019, expired 2024-08-22',
+    data: { ...lifecycleData, ca: 'rds-ca-2019', caValidTill: new Date('2024-08-22T17:08:50Z'), serverCertificateValidTill: new Date('2024-08-22T17:08:50Z') },
+    now: at,
+    expect: 'investigate',
+    titles: [/./, 'The CA of dbsec-demo-db (rds-ca-2019) expired on 2024-08-22'],
+  },
+  { name: 'the server certificate expires in a month', data: { ...lifecycleData, serverCertificateValidTill: new Date('2026-12-22T16:05:00Z') }, now: at, expect: 'monitor', titles: [/./, 'The server certificate of dbsec-demo-db (rds-ca-rsa2048-g1) expires in 30 days (2026-12-22)'] },
 ]);
 
 type Trail = Parameters<typeof cloudtrail.evaluate>[0];

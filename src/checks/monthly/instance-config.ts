@@ -22,7 +22,7 @@ const CONTROLS: Control[] = [
   { setting: 'MultiAZ', actual: (i) => i.MultiAZ, expected: 'true', passes: (v, o) => !o.requireMultiAz || v === true, level: 'monitor', why: 'an AZ failure takes the database down' },
   { setting: 'MonitoringInterval', actual: (i) => i.MonitoringInterval, expected: 'Enhanced Monitoring on (> 0)', passes: (v) => Number(v) > 0, level: 'monitor', why: 'no OS-level metrics for an investigation' },
   { setting: 'PerformanceInsightsEnabled', actual: (i) => i.PerformanceInsightsEnabled, expected: 'true', passes: (v) => v === true, level: 'monitor', why: 'no per-query load history for an investigation' },
-  { setting: 'IAMDatabaseAuthenticationEnabled', actual: (i) => i.IAMDatabaseAuthenticationEnabled, expected: 'true when requireIamAuth', passes: (v, o) => !o.requireIamAuth || v === true, level: 'monitor', why: 'database passwords are the only way in' },
+  { setting: 'IAMDatabaseAuthenticationEnabled', actual: (i) => i.IAMDatabaseAuthenticationEnabled, expected: 'true (unless requireIamAuth: false)', passes: (v, o) => !o.requireIamAuth || v === true, level: 'monitor', why: 'database passwords are the only way in: no short-lived tokens tied to IAM, no central revocation' },
   { setting: 'AutoMinorVersionUpgrade', actual: (i) => i.AutoMinorVersionUpgrade, expected: 'true', passes: (v) => v === true, level: 'monitor', why: 'security fixes in minor releases wait for a manual upgrade' },
   { setting: 'EngineVersion', actual: (i) => i.EngineVersion, expected: 'at least minEngineVersion', passes: (v, o) => !o.minEngineVersion || compareVersions(String(v), o.minEngineVersion) >= 0, level: 'investigate', why: 'the engine lacks security fixes of later releases' },
   { setting: 'DBParameterGroups', actual: (i) => (i.DBParameterGroups ?? []).map((g: any) => g.DBParameterGroupName).join(', '), expected: 'a custom parameter group', passes: (v) => !String(v).startsWith('default.'), level: 'monitor', why: 'the default group cannot carry the logging and SSL settings the other checks need' },
@@ -44,7 +44,8 @@ export default defineCheck({
     minRetentionDays: z.number().int().min(1).max(35).default(7),
     /** e.g. "15.8": older engines are a finding. */
     minEngineVersion: z.string().regex(/^\d+(\.\d+)*$/).optional(),
-    requireIamAuth: z.boolean().default(false),
+    /** IAM database authentication off is monitor unless this is false (an instance that must keep passwords only). */
+    requireIamAuth: z.boolean().default(true),
     requireMultiAz: z.boolean().default(true),
   }),
   collect: (ctx) => ctx.rdsInstance(),
