@@ -10,6 +10,7 @@ import monthlyAccessControl from './monthly/access-control.js';
 import monthlyAlarmCoverage from './monthly/alarm-coverage.js';
 import monthlyCompliance from './monthly/compliance.js';
 import monthlyEncryption from './monthly/encryption.js';
+import monthlyEventSubscriptions from './monthly/event-subscriptions.js';
 import monthlyInstanceConfig from './monthly/instance-config.js';
 import monthlyLifecycle from './monthly/lifecycle.js';
 import monthlyLogSummary from './monthly/log-summary.js';
@@ -38,6 +39,7 @@ const CODED: ReadonlyArray<Check<any, any>> = [
   monthlyAlarmCoverage,
   monthlyCompliance,
   monthlyEncryption,
+  monthlyEventSubscriptions,
   monthlyInstanceConfig,
   monthlyLifecycle,
   monthlyLogSummary,

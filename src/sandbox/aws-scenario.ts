@@ -79,6 +79,8 @@ export interface ScenarioOptions {
   snapshotDelayMs?: number;
   /** Page sizes, small in tests so that pagination is exercised. */
   pageSize?: number;
+  /** DescribeEventSubscriptions' answer instead of the recorded one. */
+  eventSubscriptionsXml?: string;
   /** DescribeCertificates' answer instead of the recorded one. */
   certificatesXml?: string;
   /** Where the findings BatchImportFindings accepted are kept. */
@@ -147,6 +149,7 @@ export function sandboxEndpoint(options: ScenarioOptions): AwsEndpoint {
 
   // The engine's support calendar and the CA certificates, filtered as the API filters them.
   endpoint.on('rds.DescribeDBMajorEngineVersions', (request) => ({ contentType: 'text/xml', body: keepMembers(fixture('rds-describe-db-major-engine-versions.xml'), 'DBMajorEngineVersion', (m) => !request.input.MajorEngineVersion || m.includes(`<MajorEngineVersion>${request.input.MajorEngineVersion}</MajorEngineVersion>`)) }));
+  endpoint.on('rds.DescribeEventSubscriptions', () => ({ contentType: 'text/xml', body: options.eventSubscriptionsXml ?? fixture('rds-describe-event-subscriptions.xml') }));
   endpoint.on('rds.DescribeCertificates', (request) => ({ contentType: 'text/xml', body: keepMembers(options.certificatesXml ?? fixture('rds-describe-certificates.xml'), 'Certificate', (m) => !request.input.CertificateIdentifier || m.includes(`<CertificateIdentifier>${request.input.CertificateIdentifier}</CertificateIdentifier>`)) }));
 
   serveParameters(endpoint, options, pageSize);

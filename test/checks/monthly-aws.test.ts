@@ -8,6 +8,7 @@ import loggingConfig from '../../src/checks/monthly/logging-config.js';
 import compliance from '../../src/checks/monthly/compliance.js';
 import accessControl from '../../src/checks/monthly/access-control.js';
 import lifecycle from '../../src/checks/monthly/lifecycle.js';
+import eventSubscriptions from '../../src/checks/monthly/event-subscriptions.js';
 import { pinClock, runCheck, runChecksOn, statuses } from '../helpers/run-check.js';
 import { endpointLifecycle, instanceWith, useEndpoint } from '../helpers/aws.js';
 
@@ -283,5 +284,24 @@ describe('monthly.lifecycle through DescribeDBMajorEngineVersions and DescribeCe
     const findings = await runCheck(lifecycle, target);
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({ status: 'error', summary: expect.stringMatching(/^AWS denied rds:DescribeDBMajorEngineVersions/) });
+  });
+});
+
+describe('monthly.event-subscriptions through DescribeEventSubscriptions', () => {
+  it('is ok for the recorded subscriptions, and names what a lone disabled one leaves out', async () => {
+    await useEndpoint();
+    expect(statuses(await runCheck(eventSubscriptions, target))).toEqual(['ok']);
+    const disabled = fixture('rds-describe-event-subscriptions.xml').replace(/<EventSubscription>(?:(?!<\/EventSubscription>)[\s\S])*parameter-group-changes[\s\S]*?<\/EventSubscription>/, '').replace('<Enabled>true</Enabled>', '<Enabled>false</Enabled>');
+    await useEndpoint({ eventSubscriptionsXml: disabled });
+    const findings = await runCheck(eventSubscriptions, target);
+    expect(findings.map((f) => [f.status, f.title])).toEqual([['monitor', 'No active RDS event subscription: nobody is told of configuration changes, deletions or security events']]);
+    expect(findings[0]!.summary).toContain('db-parameter-group dbsec-demo-pg15: configuration change');
+  });
+
+  it('is an error in one sentence when the call is denied', async () => {
+    const endpoint = await useEndpoint();
+    endpoint.inject('DescribeEventSubscriptions', 'access-denied', Infinity);
+    const findings = await runCheck(eventSubscriptions, target);
+    expect(findings[0]).toMatchObject({ status: 'error', summary: expect.stringMatching(/^AWS denied rds:DescribeEventSubscriptions/) });
   });
 });

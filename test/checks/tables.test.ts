@@ -11,6 +11,7 @@ import backups from '../../src/checks/weekly/backups.js';
 import instanceConfig from '../../src/checks/monthly/instance-config.js';
 import cloudtrail, { type TrailEvent } from '../../src/checks/daily/cloudtrail-rds-changes.js';
 import lifecycle from '../../src/checks/monthly/lifecycle.js';
+import eventSubscriptions from '../../src/checks/monthly/event-subscriptions.js';
 import alarmCoverage from '../../src/checks/monthly/alarm-coverage.js';
 import network from '../../src/checks/monthly/network.js';
 import encryption from '../../src/checks/monthly/encryption.js';
@@ -142,6 +143,17 @@ checkTester(lifecycle, [
     titles: [/./, 'The CA of dbsec-demo-db (rds-ca-2019) expired on 2024-08-22'],
   },
   { name: 'the server certificate expires in a month', data: { ...lifecycleData, serverCertificateValidTill: new Date('2026-12-22T16:05:00Z') }, now: at, expect: 'monitor', titles: [/./, 'The server certificate of dbsec-demo-db (rds-ca-rsa2048-g1) expires in 30 days (2026-12-22)'] },
+]);
+
+type EventSubscriptions = Parameters<typeof eventSubscriptions.evaluate>[0];
+const notified = recorded<EventSubscriptions>('monthly.event-subscriptions').data;
+const [instanceEvents, groupEvents] = notified.subscriptions as [EventSubscriptions['subscriptions'][number], EventSubscriptions['subscriptions'][number]];
+checkTester(eventSubscriptions, [
+  { name: 'the recorded subscriptions: the instance and every parameter group', data: notified, expect: 'ok' },
+  { name: 'no subscription at all', data: { ...notified, subscriptions: [] }, expect: 'monitor', titles: ['No active RDS event subscription: nobody is told of configuration changes, deletions or security events'] },
+  { name: 'the parameter group subscription disabled', data: { ...notified, subscriptions: [instanceEvents, { ...groupEvents, active: false }] }, expect: 'monitor', titles: ['No RDS event subscription covers configuration change of dbsec-demo-pg15'] },
+  { name: 'an instance subscription for another instance, without security events', data: { ...notified, subscriptions: [{ ...instanceEvents, sourceIds: ['billing-db'] }, { ...instanceEvents, categories: ['configuration change', 'deletion'] }, groupEvents] }, expect: 'monitor', titles: ['No RDS event subscription covers security of dbsec-demo-db'] },
+  { name: 'one subscription to every category of every instance', data: { ...notified, subscriptions: [{ ...instanceEvents, sourceIds: [], categories: [] }, groupEvents] }, expect: 'ok' },
 ]);
 
 type Trail = Parameters<typeof cloudtrail.evaluate>[0];
