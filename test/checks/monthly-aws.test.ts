@@ -305,3 +305,15 @@ describe('monthly.event-subscriptions through DescribeEventSubscriptions', () =>
     expect(findings[0]).toMatchObject({ status: 'error', summary: expect.stringMatching(/^AWS denied rds:DescribeEventSubscriptions/) });
   });
 });
+
+describe('monthly.encryption: the keys of manual snapshots', () => {
+  it('flags a manual copy under a key of another account, without asking KMS about that key', async () => {
+    const foreign = 'arn:aws:kms:us-east-1:444455556666:key/9f8e7d6c-0000-4000-8000-000000000001';
+    const snapshotsXml = fixture('rds-describe-db-snapshots.xml').replace(/(<DBSnapshotIdentifier>dbsec-demo-db-manual-copy<\/DBSnapshotIdentifier>[\s\S]*?<KmsKeyId>)[^<]*(<\/KmsKeyId>)/, `$1${foreign}$2`);
+    const endpoint = await useEndpoint({ snapshotsXml });
+    const findings = await runCheck(encryption, target);
+    expect(findings.map((f) => [f.status, f.title])).toEqual([['investigate', `Manual snapshot dbsec-demo-db-manual-copy of ${SANDBOX_INSTANCE} is encrypted with a key of another account (444455556666)`]]);
+    expect(endpoint.requests.filter((r) => r.operation === 'DescribeKey').map((r) => r.input.KeyId)).not.toContain(foreign);
+    expect(endpoint.requests.find((r) => r.operation === 'DescribeDBSnapshots')!.input).toMatchObject({ SnapshotType: 'manual', DBInstanceIdentifier: SANDBOX_INSTANCE });
+  });
+});

@@ -208,6 +208,14 @@ checkTester(encryption, [
   { name: 'the recorded instance: encrypted with a rotated customer key, rds.force_ssl 1', data: encrypted, expect: 'ok' },
   { name: 'the key without rotation', data: { ...encrypted, rds: { ...rds, keys: rds.keys.map((k) => ({ ...k, rotation: false })) } }, expect: 'monitor' },
   { name: 'storage not encrypted', data: { ...encrypted, rds: { ...rds, storageEncrypted: false } }, expect: 'investigate' },
+  { name: 'a manual snapshot copied under a key of another account', data: { ...encrypted, rds: { ...rds, snapshots: [{ id: 'export-copy', encrypted: true, keyId: 'arn:aws:kms:us-east-1:444455556666:key/abcd', foreignAccount: '444455556666' }] } }, expect: 'investigate', titles: ['Manual snapshot export-copy of dbsec-demo-db is encrypted with a key of another account (444455556666)'] },
+  { name: 'an unencrypted manual snapshot', data: { ...encrypted, rds: { ...rds, snapshots: [{ id: 'old-copy', encrypted: false }] } }, expect: 'investigate', titles: ['Manual snapshot old-copy of dbsec-demo-db is not encrypted'] },
+  {
+    name: "a manual snapshot's own customer key without rotation",
+    data: { ...encrypted, rds: { ...rds, keys: [...rds.keys, { ...rds.keys[0]!, id: 'arn:aws:kms:us-east-1:123456789012:key/other', uses: ['snapshot copy-2'], rotation: false }] } },
+    expect: 'monitor',
+    titles: ['Automatic rotation is off for the snapshot copy-2 key of dbsec-demo-db'],
+  },
 ]);
 
 const sessions = recorded<ActivitySnapshot>('respond.connection-sources').data;

@@ -4,16 +4,27 @@ import { ifConfigured, SourceMissing } from '../../errors.js';
 import { describeKmsKeys, type KmsKey } from '../../sources/kms-keys.js';
 import { normalizeSetting, rdsParameters } from '../../sources/parameters.js';
 import type { CheckContext } from '../../context.js';
+import { allPages } from '../../sources/aws.js';
 
 interface KeyInfo extends KmsKey {
   /** What the key protects: storage, Performance Insights. */
   uses: string[];
 }
 
+interface ManualSnapshot {
+  id: string;
+  encrypted: boolean;
+  keyId?: string;
+  /** The account of a key outside the instance's account: it cannot be described, and its owner can read the copy. */
+  foreignAccount?: string;
+}
+
 interface RdsEncryption {
   instance: string;
   storageEncrypted: boolean;
   keys: KeyInfo[];
+  /** The instance's manual snapshots (copies made by hand or by a backup job): their keys are reviewed too. */
+  snapshots?: ManualSnapshot[];
   forceSsl?: string;
   engineMajor: number;
 }
@@ -83,15 +94,32 @@ async function rdsEncryption(ctx: CheckContext): Promise<RdsEncryption> {
   if (instance.PerformanceInsightsEnabled && instance.PerformanceInsightsKMSKeyId) {
     uses.set(instance.PerformanceInsightsKMSKeyId, [...(uses.get(instance.PerformanceInsightsKMSKeyId) ?? []), 'Performance Insights']);
   }
+  const account = /^arn:[^:]+:rds:[^:]*:(\d{12}):/.exec(instance.DBInstanceArn ?? '')?.[1];
+  const snapshots = (await manualSnapshots(ctx)).map((snapshot): ManualSnapshot => {
+    const keyAccount = /^arn:[^:]+:kms:[^:]*:(\d{12}):/.exec(snapshot.keyId ?? '')?.[1];
+    return { ...snapshot, ...(keyAccount && account && keyAccount !== account ? { foreignAccount: keyAccount } : {}) };
+  });
+  // A snapshot under the instance's own key is covered by that key's review; another key of the account gets its own.
+  const instanceKeys = new Set(uses.keys());
+  for (const snapshot of snapshots) {
+    if (snapshot.encrypted && snapshot.keyId && !snapshot.foreignAccount && !instanceKeys.has(snapshot.keyId)) uses.set(snapshot.keyId, [...(uses.get(snapshot.keyId) ?? []), `snapshot ${snapshot.id}`]);
+  }
   const keys: KeyInfo[] = (await describeKmsKeys(ctx, [...uses.keys()])).map((key) => ({ ...key, uses: uses.get(key.id)! }));
   const { parameters } = await rdsParameters(ctx);
   return {
     instance: ctx.target.rdsInstance!,
     storageEncrypted: instance.StorageEncrypted === true,
     keys,
+    snapshots,
     forceSsl: parameters.get('rds.force_ssl')?.value,
     engineMajor: Number.parseInt(instance.EngineVersion ?? '0', 10),
   };
+}
+
+async function manualSnapshots(ctx: CheckContext): Promise<Array<Omit<ManualSnapshot, 'foreignAccount'>>> {
+  const { sdk, client } = await ctx.aws().rds();
+  const pages = await allPages('rds:DescribeDBSnapshots', sdk.paginateDescribeDBSnapshots({ client }, { DBInstanceIdentifier: ctx.target.rdsInstance!, SnapshotType: 'manual' }));
+  return pages.flatMap((page) => page.DBSnapshots ?? []).map((s) => ({ id: s.DBSnapshotIdentifier ?? '?', encrypted: s.Encrypted === true, ...(s.KmsKeyId ? { keyId: s.KmsKeyId } : {}) }));
 }
 
 async function serverEncryption(ctx: CheckContext): Promise<ServerEncryption> {
@@ -121,6 +149,13 @@ function rdsFindings(rds: RdsEncryption, requireCustomerManagedKey: boolean): Fi
     }
     if (key.metadata.KeyManager === 'CUSTOMER' && key.rotation !== true) {
       findings.push({ status: 'monitor', resource: key.id, title: `Automatic rotation is off for ${what}`, summary: 'The same key material encrypts the data for as long as the key exists.', value: 'off', expected: 'on' });
+    }
+  }
+  for (const snapshot of rds.snapshots ?? []) {
+    if (!snapshot.encrypted) {
+      findings.push({ status: 'investigate', resource: `snapshot ${snapshot.id}`, title: `Manual snapshot ${snapshot.id} of ${rds.instance} is not encrypted`, summary: 'Anyone it is shared with, and anyone who can restore it, reads the data as it was.', value: 'false', expected: 'true' });
+    } else if (snapshot.foreignAccount) {
+      findings.push({ status: 'investigate', resource: `snapshot ${snapshot.id}`, title: `Manual snapshot ${snapshot.id} of ${rds.instance} is encrypted with a key of another account (${snapshot.foreignAccount})`, summary: `Whoever controls ${snapshot.keyId} can decrypt a copy of the data; a copy under a foreign key is how data is moved out of an account.`, value: snapshot.keyId!, expected: 'a key of the instance\'s account' });
     }
   }
   // RDS defaults rds.force_ssl to 1 from PostgreSQL 15 on, and to 0 before.
