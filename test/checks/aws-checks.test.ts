@@ -146,6 +146,29 @@ describe('daily.cloudtrail-rds-changes', () => {
     expect(endpoint.count('LookupEvents')).toBe(3 + 1);
   });
 
+  it("raises a change from an address the actor never used in the 30 days before, and says when the actor was silent", async () => {
+    const before = daysAgo(10);
+    const endpoint = await useEndpoint({
+      trailEvents: [
+        trailEvent('old', 'DescribeDBInstances', 'jdoe', undefined, undefined, true, before, '198.51.100.1'),
+        trailEvent('known', 'AddTagsToResource', 'jdoe', undefined, undefined, false, undefined, '198.51.100.1'),
+        trailEvent('new', 'AddTagsToResource', 'jdoe', undefined, undefined, false, undefined, '203.0.113.66'),
+        trailEvent('quiet', 'AddTagsToResource', 'oncall'),
+      ],
+    });
+    const findings = await runCheck(cloudtrail, target);
+    expect(findings.map((f) => [f.resource, f.status, f.evidence[0]!.addressHistory])).toEqual([
+      ['new', 'investigate', 'new-address'],
+      ['known', 'monitor', 'known'],
+      ['quiet', 'monitor', 'no-history'],
+    ]);
+    expect(findings[0]!.summary).toContain('jdoe never called from 203.0.113.66 in the 30 days before: a key used from a new place?');
+    expect(findings[2]!.summary).toContain('oncall made no call in the 30 days before.');
+    // one history lookup per actor, over the 30 days before the window
+    const histories = endpoint.requests.filter((r) => r.operation === 'LookupEvents' && r.input.LookupAttributes[0].AttributeKey === 'Username');
+    expect(histories.map((r) => r.input.LookupAttributes[0].AttributeValue).sort()).toEqual(['jdoe', 'oncall']);
+  });
+
   it('rates a change outside the runbook list as monitor', async () => {
     await useEndpoint({ trailEvents: [trailEvent('t1', 'AddTagsToResource', 'jdoe')] });
     const findings = await runCheck(cloudtrail, target);

@@ -175,6 +175,7 @@ checkTester(cloudtrail, [
   },
   { name: "an IAM role's ARN allows the sessions that assume it", data: { ...trail, events: [terraform] }, options: { allowActors: ['arn:aws:iam::123456789012:role/terraform-ci'] }, expect: 'ok' },
   { name: 'a change outside the runbook categories by an unknown actor', data: { ...trail, events: [{ ...terraform, name: 'AddTagsToResource', actor: 'jdoe', category: 'other', acts: [] }] }, expect: 'monitor' },
+  { name: 'the same change from an address the actor never used in the 30 days before', data: { ...trail, events: [{ ...terraform, name: 'AddTagsToResource', actor: 'jdoe', category: 'other', acts: [], history: 'new-address' }] }, expect: 'investigate' },
   {
     name: 'a public snapshot made private again restores a control: monitor, to be confirmed',
     data: { ...trail, events: [{ ...shared, acts: [{ effect: 'restores', done: 'snapshot dbsec-demo-db-manual-copy made private', attempt: 'make snapshot dbsec-demo-db-manual-copy private' }] }] },

@@ -41,7 +41,7 @@ export function instanceWith(changes: Record<string, string>): string {
 }
 
 /** A CloudTrail LookupEvents event with its record, an hour before the recording unless `at` says when. */
-export function trailEvent(id: string, name: string, user: string, source = 'rds.amazonaws.com', resource = SANDBOX_INSTANCE, readOnly = false, at = new Date(AWS_RECORDED_AT.getTime() - 3600_000)) {
-  const record = { eventName: name, eventSource: source, readOnly, eventTime: at.toISOString().replace(/\.\d{3}Z$/, 'Z'), sourceIPAddress: '198.51.100.1', userIdentity: { arn: `arn:aws:iam::123456789012:user/${user}`, userName: user }, requestParameters: { dBInstanceIdentifier: resource } };
+export function trailEvent(id: string, name: string, user: string, source = 'rds.amazonaws.com', resource = SANDBOX_INSTANCE, readOnly = false, at = new Date(AWS_RECORDED_AT.getTime() - 3600_000), sourceIp = '198.51.100.1') {
+  const record = { eventName: name, eventSource: source, readOnly, eventTime: at.toISOString().replace(/\.\d{3}Z$/, 'Z'), sourceIPAddress: sourceIp, userIdentity: { arn: `arn:aws:iam::123456789012:user/${user}`, userName: user }, requestParameters: { dBInstanceIdentifier: resource } };
   return { EventId: id, EventName: name, EventSource: source, Username: user, ReadOnly: String(readOnly), EventTime: Math.floor(at.getTime() / 1000), Resources: [{ ResourceName: resource }], CloudTrailEvent: JSON.stringify(record) };
 }

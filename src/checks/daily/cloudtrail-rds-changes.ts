@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { defineCheck, matchesAny, type FindingDraft } from '../types.js';
-import { allPages } from '../../sources/aws.js';
+import { allPages, awsCall } from '../../sources/aws.js';
 import type { CheckContext } from '../../context.js';
-import { cloudTrailReach } from '../../sources/cloudtrail-history.js';
+import { CLOUDTRAIL_HISTORY_DAYS, cloudTrailReach } from '../../sources/cloudtrail-history.js';
 import type { TimeWindow } from '../../time.js';
 import { actsOf, type Act } from '../../sources/cloudtrail-acts.js';
 
@@ -23,7 +23,16 @@ export interface TrailEvent {
   accessKeyId?: string;
   /** How the call was made: console, AWS CLI, Terraform, an SDK, an AWS service. */
   via?: string;
+  /**
+   * The actor's calls in the 30 days before the window: from other addresses only ('new-address': a key used from
+   * somewhere new), none at all ('no-history'), or this address among them ('known'). Unset when not looked up.
+   */
+  history?: 'known' | 'new-address' | 'no-history';
 }
+
+/** How far back an actor's addresses are looked up, and how much of that history is read at most (LookupEvents allows 2 calls a second). */
+const HISTORY_DAYS = 30;
+const HISTORY_PAGES = 10;
 
 const SG_EVENT = /SecurityGroup/;
 const PARAMETER_GROUP_EVENT = /ParameterGroup/;
@@ -56,7 +65,7 @@ export default defineCheck({
     /** Actors (user name or ARN, * as wildcard) whose changes are expected. */
     allowActors: z.array(z.string()).default([]),
   }),
-  async collect(ctx): Promise<{ events: TrailEvent[]; blind?: string }> {
+  async collect(ctx, options): Promise<{ events: TrailEvent[]; blind?: string }> {
     const reach = cloudTrailReach(ctx.window, ctx.now);
     const instance = await ctx.rdsInstance();
     const port = instance.Endpoint?.Port ?? instance.DbInstancePort ?? 5432;
@@ -73,6 +82,7 @@ export default defineCheck({
       .filter((e) => !seen.has(e.event.id) && seen.add(e.event.id))
       .map((e) => e.event)
       .sort((a, b) => (a.time?.getTime() ?? 0) - (b.time?.getTime() ?? 0));
+    await markAddressHistory(ctx, events.filter((e) => !allowed(e, options.allowActors)), reach.window.from);
     return { events, blind: reach.blind };
   },
   evaluate({ events, blind }, options): FindingDraft[] {
@@ -97,6 +107,7 @@ export default defineCheck({
           via: event.via ?? null,
           sourceIp: event.sourceIp ?? null,
           error: event.errorCode ?? null,
+          addressHistory: event.history ?? null,
         },
       ],
     }));
@@ -129,7 +140,7 @@ export function allowed(event: Pick<TrailEvent, 'actor' | 'arn'>, allowActors: r
  * monitor, to be confirmed; a failed call that would not weaken anything is monitor; other changes by their kind.
  */
 function statusOf(event: TrailEvent): 'monitor' | 'investigate' {
-  if (event.acts.some((a) => a.effect === 'weakens')) return 'investigate';
+  if (event.acts.some((a) => a.effect === 'weakens') || event.history === 'new-address') return 'investigate';
   if (event.errorCode || (event.acts.length > 0 && event.acts.every((a) => a.effect === 'restores'))) return 'monitor';
   return event.category === 'other' ? 'monitor' : 'investigate';
 }
@@ -142,10 +153,38 @@ function titleOf(event: TrailEvent): string {
 }
 
 function effectOf(event: TrailEvent): string {
-  if (event.errorCode) return `The call failed (${event.errorCode}): nothing changed, but someone tried.`;
-  if (event.acts.some((a) => a.effect === 'weakens')) return 'This weakens a control.';
-  if (event.acts.length > 0 && event.acts.every((a) => a.effect === 'restores')) return 'This restores a control: confirm it was meant.';
-  return 'Confirm it against a change ticket.';
+  const history = { 'new-address': ` ${event.actor} never called from ${event.sourceIp} in the ${HISTORY_DAYS} days before: a key used from a new place?`, 'no-history': ` ${event.actor} made no call in the ${HISTORY_DAYS} days before.`, known: '' }[event.history ?? 'known'];
+  if (event.errorCode) return `The call failed (${event.errorCode}): nothing changed, but someone tried.${history}`;
+  if (event.acts.some((a) => a.effect === 'weakens')) return `This weakens a control.${history}`;
+  if (event.acts.length > 0 && event.acts.every((a) => a.effect === 'restores')) return `This restores a control: confirm it was meant.${history}`;
+  return `Confirm it against a change ticket.${history}`;
+}
+
+/**
+ * Marks each event with what the actor's calls of the 30 days before the window say about its address: one lookup
+ * per actor, at most HISTORY_PAGES pages (a busy role's history is sampled, not read whole).
+ */
+async function markAddressHistory(ctx: CheckContext, events: TrailEvent[], windowFrom: Date): Promise<void> {
+  const oldest = new Date(ctx.now.getTime() - CLOUDTRAIL_HISTORY_DAYS * 86_400_000);
+  const from = new Date(Math.max(windowFrom.getTime() - HISTORY_DAYS * 86_400_000, oldest.getTime()));
+  if (from >= windowFrom) return;
+  const { sdk, client } = await ctx.aws().cloudtrail();
+  for (const actor of new Set(events.filter((e) => e.sourceIp && e.actor !== 'unknown').map((e) => e.actor))) {
+    const addresses = new Set<string>();
+    await awsCall('cloudtrail:LookupEvents', async () => {
+      let pages = 0;
+      for await (const page of sdk.paginateLookupEvents({ client }, { LookupAttributes: [{ AttributeKey: 'Username', AttributeValue: actor }], StartTime: from, EndTime: windowFrom })) {
+        for (const event of page.Events ?? []) {
+          const ip = parseRecord(event.CloudTrailEvent ?? '').sourceIPAddress;
+          if (ip) addresses.add(ip);
+        }
+        if (++pages >= HISTORY_PAGES) break;
+      }
+    });
+    for (const event of events.filter((e) => e.actor === actor && e.sourceIp)) {
+      event.history = addresses.size === 0 ? 'no-history' : addresses.has(event.sourceIp!) ? 'known' : 'new-address';
+    }
+  }
 }
 
 /** How a call was made, from its user agent and identity type. */
