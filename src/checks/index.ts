@@ -8,6 +8,7 @@ import dailyFailedAuth from './daily/failed-auth.js';
 import dailyLongRunningQueries from './daily/long-running-queries.js';
 import monthlyAccessControl from './monthly/access-control.js';
 import monthlyAlarmCoverage from './monthly/alarm-coverage.js';
+import monthlyAuroraCluster from './monthly/aurora-cluster.js';
 import monthlyCompliance from './monthly/compliance.js';
 import monthlyEncryption from './monthly/encryption.js';
 import monthlyEventSubscriptions from './monthly/event-subscriptions.js';
@@ -37,6 +38,7 @@ const CODED: ReadonlyArray<Check<any, any>> = [
   dailyLongRunningQueries,
   monthlyAccessControl,
   monthlyAlarmCoverage,
+  monthlyAuroraCluster,
   monthlyCompliance,
   monthlyEncryption,
   monthlyEventSubscriptions,

@@ -79,6 +79,8 @@ export interface ScenarioOptions {
   snapshotDelayMs?: number;
   /** Page sizes, small in tests so that pagination is exercised. */
   pageSize?: number;
+  /** DescribeDBClusters' answer instead of the recorded Aurora cluster. */
+  clusterXml?: string;
   /** DescribeEventSubscriptions' answer instead of the recorded one. */
   eventSubscriptionsXml?: string;
   /** DescribeCertificates' answer instead of the recorded one. */
@@ -211,12 +213,20 @@ function serveParameters(endpoint: AwsEndpoint, options: ScenarioOptions, pageSi
   };
   endpoint.on('rds.DescribeDBParameters', (request) => reply('DescribeDBParameters', withParameters(recorded, options.parameters), request.input.Marker, request.input.MaxRecords));
   endpoint.on('rds.DescribeDBClusterParameters', (request) => reply('DescribeDBClusterParameters', withParameters(recorded, options.clusterParameters), request.input.Marker, request.input.MaxRecords));
-  endpoint.on('rds.DescribeDBClusters', (request) =>
-    queryReply(
-      'DescribeDBClusters',
-      `<DBClusters><DBCluster><DBClusterIdentifier>${xmlEscape(request.input.DBClusterIdentifier ?? '')}</DBClusterIdentifier><DBClusterParameterGroup>dbsec-demo-cluster-pg</DBClusterParameterGroup><Engine>aurora-postgresql</Engine><Status>available</Status></DBCluster></DBClusters>`,
-    ),
-  );
+  // Whichever cluster is asked for is the recorded one under that name (tests make any instance an Aurora member).
+  endpoint.on('rds.DescribeDBClusters', (request) => ({
+    contentType: 'text/xml',
+    body: (options.clusterXml ?? fixture('rds-describe-db-clusters.xml')).replace(/<DBClusterIdentifier>[^<]*<\/DBClusterIdentifier>/, `<DBClusterIdentifier>${xmlEscape(request.input.DBClusterIdentifier ?? 'dbsec-demo-cluster')}</DBClusterIdentifier>`),
+  }));
+  endpoint.on('rds.DescribeDBClusterSnapshots', () => ({ contentType: 'text/xml', body: fixture('rds-describe-db-cluster-snapshots.xml') }));
+  endpoint.on('rds.DescribeDBClusterSnapshotAttributes', (request) => {
+    const id = request.input.DBClusterSnapshotIdentifier;
+    const values = (options.snapshotShares?.[id] ?? []).map((v) => `<AttributeValue>${xmlEscape(v)}</AttributeValue>`).join('');
+    return queryReply(
+      'DescribeDBClusterSnapshotAttributes',
+      `<DBClusterSnapshotAttributesResult><DBClusterSnapshotIdentifier>${xmlEscape(id)}</DBClusterSnapshotIdentifier><DBClusterSnapshotAttributes><DBClusterSnapshotAttribute><AttributeName>restore</AttributeName><AttributeValues>${values}</AttributeValues></DBClusterSnapshotAttribute></DBClusterSnapshotAttributes></DBClusterSnapshotAttributesResult>`,
+    );
+  });
 }
 
 function withParameters(blocks: string[], changes: Record<string, string | null> | undefined): string[] {

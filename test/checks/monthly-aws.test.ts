@@ -8,6 +8,7 @@ import loggingConfig from '../../src/checks/monthly/logging-config.js';
 import compliance from '../../src/checks/monthly/compliance.js';
 import accessControl from '../../src/checks/monthly/access-control.js';
 import lifecycle from '../../src/checks/monthly/lifecycle.js';
+import auroraCluster from '../../src/checks/monthly/aurora-cluster.js';
 import eventSubscriptions from '../../src/checks/monthly/event-subscriptions.js';
 import { pinClock, runCheck, runChecksOn, statuses } from '../helpers/run-check.js';
 import { endpointLifecycle, instanceWith, useEndpoint } from '../helpers/aws.js';
@@ -315,5 +316,44 @@ describe('monthly.encryption: the keys of manual snapshots', () => {
     expect(findings.map((f) => [f.status, f.title])).toEqual([['investigate', `Manual snapshot dbsec-demo-db-manual-copy of ${SANDBOX_INSTANCE} is encrypted with a key of another account (444455556666)`]]);
     expect(endpoint.requests.filter((r) => r.operation === 'DescribeKey').map((r) => r.input.KeyId)).not.toContain(foreign);
     expect(endpoint.requests.find((r) => r.operation === 'DescribeDBSnapshots')!.input).toMatchObject({ SnapshotType: 'manual', DBInstanceIdentifier: SANDBOX_INSTANCE });
+  });
+});
+
+describe('monthly.aurora-cluster through DescribeDBClusters and the cluster snapshots', () => {
+  const aurora = () => instanceWith({}).replace('<DBInstanceIdentifier>', '<DBClusterIdentifier>dbsec-demo-cluster</DBClusterIdentifier><DBInstanceIdentifier>');
+  const cluster = (changes: Record<string, string>) => {
+    let xml = fixture('rds-describe-db-clusters.xml');
+    for (const [tag, value] of Object.entries(changes)) xml = xml.replace(new RegExp(`<${tag}>[\\s\\S]*?</${tag}>`), value === '' ? '' : `<${tag}>${value}</${tag}>`);
+    return xml;
+  };
+
+  it('is ok for the recorded cluster: encrypted, logged, protected, its activity stream started', async () => {
+    await useEndpoint({ instanceXml: aurora() });
+    const findings = await runCheck(auroraCluster, target);
+    expect(findings.map((f) => [f.status, f.title])).toEqual([['ok', 'Aurora cluster dbsec-demo-cluster: encrypted, logged, protected, activity stream started']]);
+  });
+
+  it("rates the cluster's own settings: no log export and a public snapshot investigate, no activity stream monitor", async () => {
+    await useEndpoint({
+      instanceXml: aurora(),
+      clusterXml: cluster({ EnabledCloudwatchLogsExports: '', ActivityStreamStatus: 'stopped', DeletionProtection: 'false' }),
+      snapshotShares: { 'dbsec-demo-cluster-before-upgrade': ['all'] },
+    });
+    const findings = await runCheck(auroraCluster, target);
+    expect(findings.map((f) => [f.status, f.title])).toEqual([
+      ['investigate', 'Aurora cluster dbsec-demo-cluster does not export its postgresql log to CloudWatch'],
+      ['investigate', 'Cluster snapshot dbsec-demo-cluster-before-upgrade is public'],
+      ['monitor', 'Deletion protection is off on Aurora cluster dbsec-demo-cluster'],
+      ['monitor', 'No Database Activity Stream on Aurora cluster dbsec-demo-cluster (stopped)'],
+    ]);
+  });
+
+  it('is skipped for an instance outside any cluster, and an error when the cluster cannot be read', async () => {
+    await useEndpoint();
+    expect((await runCheck(auroraCluster, target))[0]).toMatchObject({ status: 'skipped', summary: expect.stringContaining(`${SANDBOX_INSTANCE} is not a member of an Aurora cluster`) });
+    const endpoint = await useEndpoint({ instanceXml: aurora() });
+    endpoint.inject('DescribeDBClusters', 'access-denied', Infinity);
+    const denied = await runCheck(auroraCluster, target);
+    expect(denied[0]).toMatchObject({ status: 'error', summary: expect.stringMatching(/^AWS denied rds:DescribeDBClusters/) });
   });
 });
