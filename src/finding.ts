@@ -19,6 +19,8 @@ export interface FindingDraft {
    * a privilege, a statement's text): never wording, counts or times that change from run to run.
    */
   identity?: ReadonlyArray<string | number>;
+  /** What to do about this finding when it is more precise than the check's remediation (a CloudTrail act's fix). */
+  remediation?: string;
 }
 
 /** Who says it: the check (or command) id, the target, and what to do about it. */
@@ -37,6 +39,7 @@ export function makeFinding(draft: Omit<FindingDraft, 'status' | 'resource'> & {
   const resource = draft.resource === null ? null : safeText(draft.resource);
   return {
     ...source,
+    ...(draft.remediation ? { remediation: safeText(draft.remediation) } : {}),
     status: draft.status,
     title: safeText(draft.title),
     summary: safeText(draft.summary),

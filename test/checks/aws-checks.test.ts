@@ -128,7 +128,19 @@ describe('daily.cloudtrail-rds-changes', () => {
   it('flags the recorded scenario: unknown actors investigate, read-only and other instances ignored', async () => {
     await useEndpoint();
     const findings = await runCheck(cloudtrail, target, { allowActors: ['terraform-ci'] });
-    expect(findings.map((f) => f.value)).toEqual(['ModifyDBParameterGroup', 'CreateDBSnapshot', 'ModifyDBSnapshotAttribute', 'AuthorizeSecurityGroupIngress']);
+    // the gravest acts first: what exposes data at once (critical), then what weakens a control (high), then a plain change
+    expect(findings.map((f) => [f.value, f.severity])).toEqual([
+      ['ModifyDBSnapshotAttribute', 'critical'],
+      ['AuthorizeSecurityGroupIngress', 'critical'],
+      ['ModifyDBParameterGroup', 'high'],
+      ['CreateDBSnapshot', undefined],
+    ]);
+    // each act brings its own fix; a plain change keeps the check's advice
+    expect(findings[0]!.remediation).toMatch(/^Make it private at once \(aws rds modify-db-snapshot-attribute --db-snapshot-identifier dbsec-demo-db-manual-copy --attribute-name restore --values-to-remove all\)/);
+    expect(findings[3]!.remediation).toBe(cloudtrail.meta.remediation);
+    expect(findings.find((f) => f.value === 'ModifyDBParameterGroup')!.evidence[0]).toMatchObject({ session: null, actor: 'jdoe' });
+    const all = await runCheck(cloudtrail, target);
+    expect(all.find((f) => f.evidence[0]!.actor === 'terraform-ci')!.evidence[0]).toMatchObject({ session: 'session', arn: 'arn:aws:sts::123456789012:assumed-role/terraform-ci/session', accessKeyId: 'ASIAJEXAMPLEXEG2JICEA' });
     expect(new Set(statuses(findings))).toEqual(new Set(['investigate']));
     expect(findings.map((f) => f.resource)).toContain('6f708192-6666-4f70-9182-4d5e6f708192');
     // who acted and how: the access key, the client, the act read from the request

@@ -174,6 +174,7 @@ checkTester(cloudtrail, [
     ],
   },
   { name: "an IAM role's ARN allows the sessions that assume it", data: { ...trail, events: [terraform] }, options: { allowActors: ['arn:aws:iam::123456789012:role/terraform-ci'] }, expect: 'ok' },
+  { name: 'another role of the same name prefix is not allowed by it', data: { ...trail, events: [{ ...terraform, actor: 'terraform-ci-2', arn: 'arn:aws:sts::123456789012:assumed-role/terraform-ci-2/session' }] }, options: { allowActors: ['arn:aws:iam::123456789012:role/terraform-ci'] }, expect: 'investigate' },
   { name: 'a change outside the runbook categories by an unknown actor', data: { ...trail, events: [{ ...terraform, name: 'AddTagsToResource', actor: 'jdoe', category: 'other', acts: [] }] }, expect: 'monitor' },
   { name: 'the same change from an address the actor never used in the 30 days before', data: { ...trail, events: [{ ...terraform, name: 'AddTagsToResource', actor: 'jdoe', category: 'other', acts: [], history: 'new-address' }] }, expect: 'investigate' },
   {

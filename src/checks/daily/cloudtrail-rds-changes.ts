@@ -5,6 +5,7 @@ import type { CheckContext } from '../../context.js';
 import { CLOUDTRAIL_HISTORY_DAYS, cloudTrailReach } from '../../sources/cloudtrail-history.js';
 import type { TimeWindow } from '../../time.js';
 import { actsOf, type Act } from '../../sources/cloudtrail-acts.js';
+import { SEVERITIES, severityRank, type Severity } from '../../status.js';
 
 export type ChangeCategory = 'instance' | 'security-group' | 'parameter-group' | 'snapshot' | 'other';
 
@@ -90,6 +91,8 @@ export default defineCheck({
     const expected = events.filter((e) => !unexpected.includes(e));
     const findings: FindingDraft[] = unexpected.map((event) => ({
       status: statusOf(event),
+      ...severityOf(event),
+      ...(event.acts.some((a) => a.fix) ? { remediation: event.acts.flatMap((a) => (a.fix ? [a.fix] : [])).join(' ') } : {}),
       resource: event.id,
       title: titleOf(event),
       summary: `${labelOf(event.category)} (${event.name}) at ${event.time?.toISOString() ?? 'unknown time'} from ${event.sourceIp ?? 'unknown address'}${event.via ? ` via ${event.via}` : ''}. ${effectOf(event)}${blind ? ` ${blind}` : ''}`,
@@ -103,6 +106,7 @@ export default defineCheck({
           act: event.acts.map((a) => a.done).join('; ') || null,
           actor: event.actor,
           arn: event.arn ?? null,
+          session: /:assumed-role\/[^/]+\/(.+)$/.exec(event.arn ?? '')?.[1] ?? null,
           accessKeyId: event.accessKeyId ?? null,
           via: event.via ?? null,
           sourceIp: event.sourceIp ?? null,
@@ -143,6 +147,14 @@ function statusOf(event: TrailEvent): 'monitor' | 'investigate' {
   if (event.acts.some((a) => a.effect === 'weakens') || event.history === 'new-address') return 'investigate';
   if (event.errorCode || (event.acts.length > 0 && event.acts.every((a) => a.effect === 'restores'))) return 'monitor';
   return event.category === 'other' ? 'monitor' : 'investigate';
+}
+
+/** The gravest act's severity, one level up when the call came from an address the actor had not used. */
+function severityOf(event: TrailEvent): { severity?: Severity } {
+  if (event.acts.length === 0) return {};
+  const worst = Math.max(...event.acts.map((a) => severityRank(a.severity)));
+  const raised = event.history === 'new-address' ? Math.min(worst + 1, SEVERITIES.length - 1) : worst;
+  return { severity: SEVERITIES[raised]! };
 }
 
 function titleOf(event: TrailEvent): string {
