@@ -7,6 +7,7 @@ import type { Check } from './checks/types.js';
 import { durationMs } from './time.js';
 import { ActivityConfigSchema } from './activity/rules.js';
 import { SuppressionSchema } from './suppress.js';
+import { DiscoverySchema } from './discovery.js';
 
 const TargetSchema = z
   .object({
@@ -46,6 +47,8 @@ export const ConfigFileSchema = z
     concurrency: z.number().int().min(1).max(32).optional(),
     /** dbsec activity: alert rules and what the classification needs to know (views, sensitive tables). */
     activity: ActivityConfigSchema.optional(),
+    /** --all-instances: the regions, tags and names to look for, and the connection template of what is found. */
+    discovery: DiscoverySchema.optional(),
     /** Accepted findings: still reported, marked suppressed, left out of the exit code until they expire. */
     suppress: z.array(SuppressionSchema).max(1000).optional(),
   })

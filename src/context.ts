@@ -95,7 +95,8 @@ export class TargetContext implements CheckContext {
 
   async rdsInstance(): Promise<DBInstance> {
     const id = requireInstanceId(this.target);
-    return this.memo('rds-instance', async () => describeRdsInstance(this.aws(), id));
+    // A discovered instance was described by the discovery itself: no second call per target.
+    return this.memo('rds-instance', async () => this.target.instance ?? describeRdsInstance(this.aws(), id));
   }
 
   async scanLogs(phrases: readonly string[], window: TimeWindow = this.window): Promise<LogScan> {

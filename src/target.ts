@@ -1,4 +1,5 @@
 import pg, { type ClientConfig } from 'pg';
+import type { DBInstance } from '@aws-sdk/client-rds';
 import { redactSecrets } from './redact.js';
 import type { LogFormat } from './sources/logs/record.js';
 import { pgClientConfig } from './sources/pg-connection.js';
@@ -20,6 +21,8 @@ export interface Target {
   logFormat: LogFormat | 'auto';
   /** The server's log_line_prefix for stderr logs; undefined: found from the log's first lines (and the server's setting). */
   logLinePrefix?: string;
+  /** --all-instances: the instance as discovery described it. */
+  instance?: DBInstance;
 }
 
 export interface TargetInput {
@@ -32,6 +35,7 @@ export interface TargetInput {
   logFiles?: string[];
   logFormat?: LogFormat | 'auto';
   logLinePrefix?: string;
+  instance?: DBInstance;
 }
 
 const LIBPQ_VARS = ['PGHOST', 'PGHOSTADDR', 'PGDATABASE', 'PGUSER', 'PGSERVICE', 'PGPORT'];
@@ -56,6 +60,7 @@ export function resolveTarget(input: TargetInput, env: NodeJS.ProcessEnv, index 
     logFiles: input.logFiles ?? [],
     logFormat: input.logFormat ?? 'auto',
     logLinePrefix: input.logLinePrefix,
+    ...(input.instance ? { instance: input.instance } : {}),
   };
 }
 

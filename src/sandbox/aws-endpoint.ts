@@ -16,6 +16,8 @@ export interface AwsRequest {
   protocol: Protocol;
   /** Parsed JSON body, or the form fields of a query request. */
   input: Record<string, any>;
+  /** The region the request was signed for (SigV4's credential scope): what a real regional endpoint serves. */
+  region?: string;
 }
 
 export interface AwsReply {
@@ -105,7 +107,9 @@ export class AwsEndpoint {
   private async handle(req: IncomingMessage): Promise<AwsReply> {
     const body = await readBody(req);
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
-    const request = parseRequest(req, body);
+    const parsed = parseRequest(req, body);
+    const region = /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1];
+    const request = parsed && region ? { ...parsed, region } : parsed;
     if (!request) return { status: 400, body: '{"__type":"UnknownOperationException","message":"sandbox cannot route this request"}' };
     this.requests.push(request);
     const fault = this.faults.find((f) => f.operation === request.operation && f.times > 0);

@@ -79,6 +79,11 @@ export interface ScenarioOptions {
   snapshotDelayMs?: number;
   /** Page sizes, small in tests so that pagination is exercised. */
   pageSize?: number;
+  /**
+   * A fleet: each region's DBInstance elements (fleetInstance() makes them from the recorded one), served by the
+   * region a request is signed for and paged by Marker; a region not listed has none.
+   */
+  instancesByRegion?: Record<string, string[]>;
   /** DescribeDBClusters' answer instead of the recorded Aurora cluster. */
   clusterXml?: string;
   /** DescribeEventSubscriptions' answer instead of the recorded one. */
@@ -143,6 +148,7 @@ export function sandboxEndpoint(options: ScenarioOptions): AwsEndpoint {
 
   endpoint.on('rds.DescribeDBInstances', (request) => {
     const id = request.input.DBInstanceIdentifier;
+    if (options.instancesByRegion) return regionalInstances(request, options.instancesByRegion, pageSize);
     if (id && !instanceXml.includes(`<DBInstanceIdentifier>${id}</DBInstanceIdentifier>`)) {
       return errorReply(request, 404, 'DBInstanceNotFound', `DBInstance ${id} not found.`);
     }
@@ -248,6 +254,12 @@ function serveNetwork(endpoint: AwsEndpoint, options: ScenarioOptions): void {
   const routeTables = options.routeTablesXml ?? fixture('ec2-describe-route-tables.xml');
   const flowLogs = options.flowLogsXml ?? fixture('ec2-describe-flow-logs.xml');
   endpoint.on('ec2.DescribeRouteTables', () => ({ contentType: 'text/xml', body: routeTables }));
+  // The account's enabled regions (EC2 query protocol): the fleet's regions, else the sandbox's one.
+  const regions = Object.keys(options.instancesByRegion ?? { [SANDBOX_REGION]: [] }).sort();
+  endpoint.on('ec2.DescribeRegions', () => ({
+    contentType: 'text/xml',
+    body: `<DescribeRegionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>sandbox</requestId><regionInfo>${regions.map((r) => `<item><regionName>${r}</regionName><regionEndpoint>ec2.${r}.amazonaws.com</regionEndpoint><optInStatus>opt-in-not-required</optInStatus></item>`).join('')}</regionInfo></DescribeRegionsResponse>`,
+  }));
   endpoint.on('ec2.DescribeFlowLogs', () => ({ contentType: 'text/xml', body: flowLogs }));
 }
 
@@ -314,6 +326,26 @@ function serveSecret(endpoint: AwsEndpoint, secret: SandboxSecret, clock: Clock)
     }
     return jsonReply(request, { ARN: arn, Name: secret.id, VersionId: id });
   });
+}
+
+/** The recorded instance as another member of a fleet: its name, region, engine and tags changed. */
+export function fleetInstance(id: string, region: string, engine = 'postgres', tags: Record<string, string> = {}): string {
+  const recorded = /<DBInstance>[\s\S]*<\/DBInstance>/.exec(fixture('rds-describe-db-instances.xml'))![0];
+  const tagXml = Object.entries(tags).map(([key, value]) => `<Tag><Key>${xmlEscape(key)}</Key><Value>${xmlEscape(value)}</Value></Tag>`).join('');
+  return recorded
+    .replaceAll(SANDBOX_INSTANCE, id)
+    .replaceAll('us-east-1', region)
+    .replace(/<Engine>[^<]*<\/Engine>/, `<Engine>${engine}</Engine>`)
+    .replace('</DBInstance>', `<TagList>${tagXml}</TagList></DBInstance>`);
+}
+
+function regionalInstances(request: AwsRequest, byRegion: Record<string, string[]>, pageSize: number) {
+  const id = request.input.DBInstanceIdentifier;
+  const all = byRegion[request.region ?? SANDBOX_REGION] ?? [];
+  const matching = id ? all.filter((xml) => xml.includes(`<DBInstanceIdentifier>${id}</DBInstanceIdentifier>`)) : all;
+  if (id && matching.length === 0) return errorReply(request, 404, 'DBInstanceNotFound', `DBInstance ${id} not found.`);
+  const { items, next } = page(matching, request.input.Marker, Math.min(pageSize, Number(request.input.MaxRecords ?? 100)));
+  return queryReply('DescribeDBInstances', `<DBInstances>${items.join('')}</DBInstances>${next ? `<Marker>${next}</Marker>` : ''}`);
 }
 
 /** The XML with only the <tag> members that `keep` accepts. */

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import type { Cadence } from '../../checks/types.js';
-import { EXIT_CODES, WINDOW_HELP, examples, withConnection, withLogs, withNotify, withReport, withTerminal, withWindow, type CommandContext } from '../shared/options.js';
+import { EXIT_CODES, WINDOW_HELP, examples, type CommandContext, withConnection, withDiscovery, withLogs, withNotify, withReport, withTerminal, withWindow } from '../shared/options.js';
 
 /** daily, weekly and monthly are the same command over a different cadence of checks. */
 const REVIEWS: ReadonlyArray<{ cadence: Cadence; since: string; description: string; examples: string[]; options?: Option[] }> = [
@@ -49,7 +49,7 @@ const REVIEWS: ReadonlyArray<{ cadence: Cadence; since: string; description: str
 
 export function define(program: Command, { io, setExit, version }: CommandContext): void {
   for (const review of REVIEWS) {
-    const command = withTerminal(withNotify(withReport(withLogs(withConnection(withWindow(program.command(review.cadence), review.since))))));
+    const command = withTerminal(withNotify(withReport(withDiscovery(withLogs(withConnection(withWindow(program.command(review.cadence), review.since)))))));
     command.option('--concurrency <n>', 'checks run at once (default 4)');
     command.option('--only <ids>', `run only the checks whose id matches one of these comma-separated globs (${review.cadence}.cpu,${review.cadence}.c*)`);
     command.option('--exclude <ids>', 'leave out the checks whose id matches one of these comma-separated globs');

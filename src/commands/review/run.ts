@@ -13,12 +13,15 @@ import { safeText } from '../../redact.js';
 import { reviewWindow, type TimeWindow } from '../../time.js';
 import type { Report } from '../../report.js';
 import { pinnedClock } from '../../clock.js';
-import type { NotifyFlags, ReportFlags, TargetFlags, TerminalFlags, WindowFlags } from '../shared/flags.js';
+import type { DiscoveryFlags, NotifyFlags, ReportFlags, TargetFlags, TerminalFlags, WindowFlags } from '../shared/flags.js';
 import { configOf, contextDeps, targetsOf } from '../shared/targets.js';
+import { resolveTarget } from '../../target.js';
+import { makeFinding } from '../../finding.js';
+import { sortFindings, summarize } from '../../report.js';
 import { emitReport, notifyIfAsked } from '../shared/emit.js';
 
 /** The flags every review command (daily, weekly, monthly) shares. */
-export interface ReviewFlags extends TargetFlags, WindowFlags, ReportFlags, NotifyFlags, TerminalFlags {
+export interface ReviewFlags extends TargetFlags, DiscoveryFlags, WindowFlags, ReportFlags, NotifyFlags, TerminalFlags {
   concurrency?: string;
   /** Comma-separated check id globs: run only these, or all but these. */
   only?: string;
@@ -52,7 +55,8 @@ export async function collectReview(command: Cadence, flags: ReviewFlags, io: Io
   const config = overrides.preset ?? (await configOf(flags));
   const checks = selectChecks([command, ...(overrides.alsoCadences ?? [])].flatMap(checksFor).filter((check) => !overrides.checkIds || overrides.checkIds.includes(check.meta.id)), flags, command);
   const options = resolveCheckOptions(CHECKS, config, flags.config ?? 'config');
-  const targets = targetsOf(flags, config, io.env);
+  const fleet = flags.allInstances ? await fleetOf(flags, config, io) : undefined;
+  const targets = fleet?.targets ?? targetsOf(flags, config, io.env);
   const now = io.now();
   const window = overrides.window ?? reviewWindow(flags, DEFAULT_SINCE[command], now);
   const concurrency = flags.concurrency ? Number(flags.concurrency) : config.concurrency ?? 4;
@@ -76,7 +80,44 @@ export async function collectReview(command: Cadence, flags: ReviewFlags, io: Io
     progress: showProgress ? await terminalProgress(io.stderr as NodeJS.WriteStream, `dbsec ${command}`) : undefined,
     afterTarget: actions.length > 0 ? (ctx) => runActions(actions, ctx, actionResults) : undefined,
   });
-  return { report, actions: actionResults };
+  return { report: fleet ? withFailedRegions(report, fleet.failures) : report, actions: actionResults };
+}
+
+/**
+ * --all-instances: the instances discovery finds become the targets, each reached through discovery.databaseUrl when
+ * the config gives one. Finding none is a usage error (exit 2), never an empty and so clean report.
+ */
+async function fleetOf(flags: ReviewFlags, config: ConfigFile, io: Io) {
+  if (flags.rdsInstance || flags.databaseUrl || flags.logFile || flags.logGroup) {
+    throw new DbsecError('--all-instances finds its own targets: drop --rds-instance, --database-url, --log-file and --log-group.');
+  }
+  const { discoverInstances, enabledRegions, parseTag } = await import('../../discovery.js');
+  const settings = { profile: flags.profile, ...contextDeps(config, io).aws };
+  const home = flags.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+  const listed = flags.regions?.split(',').map((r) => r.trim()).filter(Boolean) ?? config.discovery?.regions ?? (home ? [home] : []);
+  if (listed.length === 0) throw new DbsecError('--all-instances needs regions: pass --regions us-east-1,eu-west-1 (or all), --region, or set AWS_REGION.');
+  const regions = listed.includes('all') ? await enabledRegions({ ...settings, region: home ?? 'us-east-1' }) : listed;
+  const tags = flags.tag ? Object.fromEntries(flags.tag.map(parseTag)) : config.discovery?.tags;
+  const names = flags.name ?? config.discovery?.names;
+  const found = await discoverInstances({ ...config.discovery, regions, tags, names }, settings);
+  if (found.targets.length === 0) {
+    const why = found.failures.length ? ` (${found.failures.map((f) => `${f.region}: ${f.message}`).join('; ')})` : '';
+    throw new DbsecError(`--all-instances found no RDS for PostgreSQL or Aurora PostgreSQL instance in ${regions.join(', ')}${tags ? ` tagged ${Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''}${names ? ` named ${names.join(' or ')}` : ''}${why}.`);
+  }
+  return { targets: found.targets.map((input, index) => resolveTarget({ ...input, profile: flags.profile, logFormat: flags.logFormat, logLinePrefix: flags.logLinePrefix }, io.env, index)), failures: found.failures };
+}
+
+/** A region discovery could not read is an error of its own in the report: its instances were not reviewed. */
+function withFailedRegions(report: Report, failures: ReadonlyArray<{ region: string; message: string }>): Report {
+  if (failures.length === 0) return report;
+  const errors = failures.map(({ region, message }) =>
+    makeFinding(
+      { status: 'error', resource: region, title: `Instances in ${region} could not be listed`, summary: `${message} Its instances were not reviewed.` },
+      { checkId: 'discovery', target: region, remediation: 'Allow rds:DescribeDBInstances in that region, or leave it out of --regions.', runbook: 'Fleet discovery (--all-instances)' },
+    ),
+  );
+  const findings = sortFindings([...report.findings, ...errors]);
+  return { ...report, findings, summary: summarize(findings) };
 }
 
 export async function runReview(command: Cadence, flags: ReviewFlags, io: Io, version: string, preset?: ConfigFile): Promise<number> {

@@ -19,6 +19,14 @@ export interface LogFlags {
   logLinePrefix?: string;
 }
 
+/** --all-instances and its filters. */
+export interface DiscoveryFlags {
+  allInstances?: boolean;
+  regions?: string;
+  tag?: string[];
+  name?: string[];
+}
+
 /** What names the target(s) of a command. */
 export type TargetFlags = ConnectionFlags & LogFlags;
 

@@ -48,6 +48,16 @@ export function withConnection(command: Command): Command {
   ]);
 }
 
+/** --all-instances: the fleet instead of named targets. */
+export function withDiscovery(command: Command): Command {
+  return add(command, [
+    new Option('--all-instances', 'review every RDS for PostgreSQL and Aurora PostgreSQL instance found in --regions (filtered by --tag and --name), instead of named targets'),
+    new Option('--regions <list>', 'with --all-instances: comma-separated regions, or all (the enabled regions of the account); default: --region, AWS_REGION or discovery.regions'),
+    new Option('--tag <key=value>', 'with --all-instances: only instances carrying this tag (repeatable: all of them)').argParser(repeatable),
+    new Option('--name <glob>', 'with --all-instances: only instances whose identifier matches (repeatable: any of them)').argParser(repeatable),
+  ]);
+}
+
 /** Where the PostgreSQL log is and how it is written. */
 export function withLogs(command: Command): Command {
   return add(command, [

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { main } from '../src/cli.js';
+import { AWS_RECORDED_AT, fleetInstance } from '../src/sandbox/aws-scenario.js';
+import type { Report } from '../src/report.js';
+import { endpointLifecycle, useEndpoint } from './helpers/aws.js';
+import { bufferIo } from './helpers/io.js';
+import { fastRetries } from './helpers/run-check.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+
+/**
+ * --all-instances through the real RDS and EC2 clients against the local endpoint, which serves each region its own
+ * instances (by the region the request is signed for), paged. The instances are the recorded one under other names,
+ * so the clock is pinned to its recording.
+ */
+endpointLifecycle();
+
+const FLEET = {
+  'us-east-1': [fleetInstance('prod-a', 'us-east-1', 'postgres', { env: 'prod' }), fleetInstance('dev-a', 'us-east-1', 'postgres', { env: 'dev' }), fleetInstance('prod-c', 'us-east-1', 'postgres', { env: 'prod' })],
+  'eu-west-1': [fleetInstance('prod-b', 'eu-west-1', 'aurora-postgresql', { env: 'prod' }), fleetInstance('prod-mysql', 'eu-west-1', 'mysql', { env: 'prod' })],
+};
+
+async function daily(...args: string[]) {
+  const io = bufferIo(AWS_RECORDED_AT, { ...process.env, COLUMNS: '120' });
+  io.awsRetryStrategy = fastRetries;
+  const code = await main(['node', 'dbsec', 'daily', '--only', 'daily.cpu', '--format', 'json', ...args], io);
+  return { code, out: io.out(), err: io.err() };
+}
+
+describe('--all-instances', () => {
+  it('reviews every PostgreSQL instance of the regions that carries the tags, describing each once', async () => {
+    const endpoint = await useEndpoint({ instancesByRegion: FLEET, pageSize: 2 });
+    const { out, err } = await daily('--all-instances', '--regions', 'us-east-1,eu-west-1', '--tag', 'env=prod');
+    expect(err).toBe('');
+    const report = JSON.parse(out) as Report;
+    expect(report.targets.map((t) => [t.name, t.rdsInstance, t.region])).toEqual([
+      ['us-east-1/prod-a', 'prod-a', 'us-east-1'],
+      ['us-east-1/prod-c', 'prod-c', 'us-east-1'],
+      ['eu-west-1/prod-b', 'prod-b', 'eu-west-1'],
+    ]);
+    expect(new Set(report.findings.map((f) => f.target))).toEqual(new Set(['us-east-1/prod-a', 'us-east-1/prod-c', 'eu-west-1/prod-b']));
+    const listings = endpoint.requests.filter((r) => r.operation === 'DescribeDBInstances');
+    // us-east-1 in two pages of two, eu-west-1 in one; no target described again
+    expect(listings.map((r) => [r.region, r.input.DBInstanceIdentifier ?? null, r.input.Marker ?? null])).toEqual([
+      ['us-east-1', null, null],
+      ['us-east-1', null, 'page-2'],
+      ['eu-west-1', null, null],
+    ]);
+    expect(listings[0]!.input).toMatchObject({ 'Filters.Filter.1.Name': 'engine', 'Filters.Filter.1.Values.Value.1': 'postgres', 'Filters.Filter.1.Values.Value.2': 'aurora-postgresql' });
+  });
+
+  it('takes name globs, "all" regions from EC2, and the connection template of the config', async () => {
+    const endpoint = await useEndpoint({ instancesByRegion: FLEET });
+    const config = join(mkdtempSync(join(tmpdir(), 'dbsec-discovery-')), 'dbsec.yaml');
+    writeFileSync(config, stringify({ discovery: { databaseUrl: 'postgres://dbsec_auditor@{endpoint}:{port}/{db}?sslmode=verify-full' } }));
+    const { out } = await daily('--all-instances', '--regions', 'all', '--name', 'prod-*', '--name', 'dev-a', '-c', config);
+    const report = JSON.parse(out) as Report;
+    expect(endpoint.count('DescribeRegions')).toBe(1);
+    expect(report.targets.map((t) => [t.name, t.database])).toEqual([
+      ['eu-west-1/prod-b', 'postgres://dbsec_auditor@prod-b.c1a2b3c4d5e6.eu-west-1.rds.amazonaws.com:5432/appdb?sslmode=verify-full'],
+      ['us-east-1/prod-a', 'postgres://dbsec_auditor@prod-a.c1a2b3c4d5e6.us-east-1.rds.amazonaws.com:5432/appdb?sslmode=verify-full'],
+      ['us-east-1/dev-a', 'postgres://dbsec_auditor@dev-a.c1a2b3c4d5e6.us-east-1.rds.amazonaws.com:5432/appdb?sslmode=verify-full'],
+      ['us-east-1/prod-c', 'postgres://dbsec_auditor@prod-c.c1a2b3c4d5e6.us-east-1.rds.amazonaws.com:5432/appdb?sslmode=verify-full'],
+    ]);
+  });
+
+  it('reports a region it cannot list as an error of its own and reviews the others', async () => {
+    const endpoint = await useEndpoint({ instancesByRegion: FLEET });
+    endpoint.inject('DescribeDBInstances', 'access-denied', 1);
+    const { code, out } = await daily('--all-instances', '--regions', 'us-east-1,eu-west-1', '--tag', 'env=prod');
+    const report = JSON.parse(out) as Report;
+    expect(code).toBe(3);
+    expect(report.targets.map((t) => t.name)).toEqual(['eu-west-1/prod-b']);
+    expect(report.findings.find((f) => f.checkId === 'discovery')).toMatchObject({ status: 'error', target: 'us-east-1', title: 'Instances in us-east-1 could not be listed', summary: expect.stringMatching(/^AWS denied rds:DescribeDBInstances .* Its instances were not reviewed\.$/) });
+  });
+
+  it('refuses, in one sentence with exit 2, a fleet that is empty or a target named beside it', async () => {
+    await useEndpoint({ instancesByRegion: FLEET });
+    const none = await daily('--all-instances', '--regions', 'eu-west-1', '--tag', 'env=staging');
+    expect([none.code, none.err]).toEqual([2, 'dbsec: --all-instances found no RDS for PostgreSQL or Aurora PostgreSQL instance in eu-west-1 tagged env=staging.\n']);
+    const both = await daily('--all-instances', '--rds-instance', 'prod-a');
+    expect([both.code, both.err]).toEqual([2, 'dbsec: --all-instances finds its own targets: drop --rds-instance, --database-url, --log-file and --log-group.\n']);
+    const tag = await daily('--all-instances', '--tag', 'env');
+    expect([tag.code, tag.err]).toEqual([2, 'dbsec: --tag "env" must be KEY=VALUE, e.g. --tag env=prod.\n']);
+  });
+});
