@@ -66,6 +66,19 @@ describe('--all-instances', () => {
     ]);
   });
 
+  it('heads the table with the fleet: one row per target, worst first, a letter per check', async () => {
+    await useEndpoint({ instancesByRegion: FLEET, alarms: { MetricAlarms: [] } });
+    const io = bufferIo(AWS_RECORDED_AT, { ...process.env, COLUMNS: '80' });
+    io.awsRetryStrategy = fastRetries;
+    await main(['node', 'dbsec', 'daily', '--all-instances', '--regions', 'us-east-1,eu-west-1', '--tag', 'env=prod', '--only', 'daily.cpu,daily.cloudwatch-alarms', '--no-color'], io);
+    const table = io.out();
+    const summary = table.split('\n── ')[0]!;
+    expect(summary).toMatch(/^ {21}1 {2}2$/m);
+    expect(summary).toMatch(/^ {2}eu-west-1\/prod-b {3}M {2}M {2}2 monitor$/m);
+    expect(summary).toMatch(/^ {2}1 daily\.cloudwatch-alarms · 2 daily\.cpu \(I investigate, M monitor, E error, -\n {2}skipped, ✓ ok\)$/m);
+    expect(summary.split('\n').every((line) => line.length <= 80)).toBe(true);
+  });
+
   it('reports a region it cannot list as an error of its own and reviews the others', async () => {
     const endpoint = await useEndpoint({ instancesByRegion: FLEET });
     endpoint.inject('DescribeDBInstances', 'access-denied', 1);
@@ -74,6 +87,14 @@ describe('--all-instances', () => {
     expect(code).toBe(3);
     expect(report.targets.map((t) => t.name)).toEqual(['eu-west-1/prod-b']);
     expect(report.findings.find((f) => f.checkId === 'discovery')).toMatchObject({ status: 'error', target: 'us-east-1', title: 'Instances in us-east-1 could not be listed', summary: expect.stringMatching(/^AWS denied rds:DescribeDBInstances .* Its instances were not reviewed\.$/) });
+    // in the table's fleet summary the failed region is a row of its own, after the target with problems
+    endpoint.inject('DescribeDBInstances', 'access-denied', 1);
+    const io = bufferIo(AWS_RECORDED_AT, { ...process.env, COLUMNS: '100' });
+    io.awsRetryStrategy = fastRetries;
+    await main(['node', 'dbsec', 'daily', '--all-instances', '--regions', 'us-east-1,eu-west-1', '--tag', 'env=prod', '--only', 'daily.cpu', '--no-color'], io);
+    const rows = io.out().split('\n── ')[0]!.split('\n').filter((line) => /^ {2}(eu-west-1\/prod-b|us-east-1) /.test(line));
+    // columns: 1 daily.cpu, 2 discovery
+    expect(rows).toEqual(['  eu-west-1/prod-b   M     1 monitor', '  us-east-1             E  1 error']);
   });
 
   it('refuses, in one sentence with exit 2, a fleet that is empty or a target named beside it', async () => {

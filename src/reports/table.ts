@@ -3,7 +3,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import stringWidth from 'string-width';
 import wrapAnsi from 'wrap-ansi';
 import type { Finding, Report } from '../report.js';
-import { STATUSES, type FailOn, type Status } from '../status.js';
+import { STATUSES, worstStatus, type FailOn, type Status } from '../status.js';
 import { EVIDENCE_ROWS, cellText, evidenceColumns } from './evidence.js';
 import { counted } from '../plural.js';
 import type { AwsIdentity } from './asff.js';
@@ -48,7 +48,7 @@ export function formatTable(report: Report, { color, width = DEFAULT_WIDTH, verb
   const columns = Math.max(MIN_WIDTH, width);
   const lines = [wrap(chalk.bold(totalsLine(report)), columns, INDENT)];
   const targets = [...new Set(report.findings.map((f) => f.target))];
-  if (targets.length > 1) for (const target of targets) lines.push(wrap(`${target}: ${countsOf(report.findings.filter((f) => f.target === target))}`, columns, INDENT));
+  if (targets.length > 1) lines.push(...fleetSummary(report, targets, chalk, columns));
   const quiet = (f: Finding) => f.status === 'ok' || f.status === 'skipped' || f.suppressed !== undefined;
   for (const target of targets) {
     const findings = report.findings.filter((f) => f.target === target && shownAt(minStatus, f));
@@ -78,6 +78,49 @@ export function totalsLine(report: Report): string {
     (report.interrupted ? '; interrupted, so incomplete' : '') +
     (report.comparison ? `; since ${report.comparison.previous}: ${report.comparison.new} new, ${report.comparison.changed} changed, ${report.comparison.resolved.length} resolved` : '')
   );
+}
+
+/** One letter per status in the fleet summary: the worst finding of a check on a target. */
+const MARK: Record<Status, string> = { investigate: 'I', monitor: 'M', error: 'E', skipped: '-', ok: '✓' };
+
+/**
+ * Several targets: one row per target, worst first, with its counts and one column per check (its worst status as a
+ * letter, numbered checks named in a legend), so a fleet reads at a glance before the details. When the columns do not
+ * fit the terminal, the rows keep only the counts.
+ */
+function fleetSummary(report: Report, targets: readonly string[], chalk: ChalkInstance, columns: number): string[] {
+  const checks = [...new Set(report.findings.map((f) => f.checkId))].sort();
+  const rank = (target: string) => {
+    const findings = report.findings.filter((f) => f.target === target && !f.suppressed);
+    return STATUSES.map((status) => findings.filter((f) => f.status === status).length);
+  };
+  const ordered = [...targets].sort((a, b) => {
+    const [ra, rb] = [rank(a), rank(b)];
+    return ra.reduce((d, n, i) => d || rb[i]! - n, 0) || a.localeCompare(b);
+  });
+  const cell = (target: string, check: string) => {
+    const found = report.findings.filter((f) => f.target === target && f.checkId === check);
+    if (found.length === 0) return ' ';
+    const worst = worstStatus(found.filter((f) => !f.suppressed).length ? found.filter((f) => !f.suppressed) : found);
+    return STATUS_STYLE[worst](chalk)(MARK[worst]);
+  };
+  const width = Math.max(...ordered.map((t) => stringWidth(t)));
+  const grid = checks.map((_, i) => String(i + 1).padStart(2)).join(' ');
+  const fits = width + 2 + grid.length <= columns - INDENT.length;
+  const lines = [''];
+  if (fits) lines.push(`${INDENT}${' '.repeat(width)}  ${chalk.dim(grid)}`);
+  for (const target of ordered) {
+    const counts = countsOf(report.findings.filter((f) => f.target === target));
+    if (!fits) {
+      lines.push(wrap(`${target}: ${counts}`, columns, INDENT, INDENT));
+      continue;
+    }
+    const row = `${INDENT}${target.padEnd(width)}  ${checks.map((check) => ` ${cell(target, check)}`).join(' ')}`;
+    // The counts follow the row when they fit beside it, else on a line of their own under it.
+    lines.push(stringWidth(`${row}  ${counts}`) <= columns ? `${row}  ${chalk.dim(counts)}` : `${row}\n${INDENT}${' '.repeat(width + 2)}${chalk.dim(counts)}`);
+  }
+  if (fits) lines.push(wrap(chalk.dim(`${checks.map((check, i) => `${i + 1} ${check}`).join(' · ')} (I investigate, M monitor, E error, - skipped, ✓ ok)`), columns, INDENT, INDENT));
+  return lines;
 }
 
 function suppressedCount(report: Report): number {

@@ -35,7 +35,7 @@ export interface AwsSettings {
 export const DEFAULT_AWS_REQUEST_TIMEOUT_MS = 30_000;
 const CONNECT_TIMEOUT_MS = 5_000;
 
-type ClientConfig = { region: string; profile?: string; retryStrategy?: any; requestHandler: any };
+type ClientConfig = { region: string; profile?: string; retryStrategy?: any; retryMode?: string; requestHandler: any };
 
 /**
  * Creates each AWS client the first time a check asks for it, so a command that needs no AWS loads no SDK.
@@ -81,7 +81,8 @@ export class AwsClients {
         make({
           region,
           ...(this.settings.profile ? { profile: this.settings.profile } : {}),
-          ...(this.settings.retryStrategy ? { retryStrategy: this.settings.retryStrategy } : {}),
+          // Adaptive: on throttling the client also slows its own sending rate (APIs such as LookupEvents allow 2 calls a second).
+          ...(this.settings.retryStrategy ? { retryStrategy: this.settings.retryStrategy } : { retryMode: 'adaptive' }),
           requestHandler: new NodeHttpHandler({ connectionTimeout: Math.min(CONNECT_TIMEOUT_MS, requestTimeout), requestTimeout, throwOnRequestTimeout: true }),
         }),
       );
