@@ -89,7 +89,7 @@ export class TargetContext implements CheckContext {
     if (!this.target.rdsInstance && !this.target.logGroup) {
       throw new SourceMissing(NO_RDS_INSTANCE);
     }
-    this.awsClients ??= new AwsClients({ ...this.deps.aws, region: this.target.region, profile: this.target.profile });
+    this.awsClients ??= new AwsClients({ ...this.deps.aws, region: this.target.region, profile: this.target.profile, ...(this.target.assumeRole ? { assumeRole: this.target.assumeRole } : {}) });
     return this.awsClients;
   }
 

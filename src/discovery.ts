@@ -20,6 +20,18 @@ export const DiscoverySchema = z
      * The connection of each instance found: {endpoint}, {port}, {db} (its DBName, else postgres), {id} and {region}
      * are filled in. Without it only the AWS checks and the CloudWatch log run.
      */
+    /** Other accounts: the role dbsec assumes in each (from the caller's own credentials), with its external id. */
+    accounts: z
+      .array(
+        z
+          .object({
+            id: z.string().regex(/^\d{12}$/, 'expected a 12-digit account id'),
+            roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/, 'expected arn:aws:iam::ACCOUNT:role/NAME'),
+            externalId: z.string().min(1).optional(),
+          })
+          .strict(),
+      )
+      .optional(),
     databaseUrl: z
       .string()
       .min(1)
@@ -36,9 +48,11 @@ export interface DiscoveryRequest extends Discovery {
 
 export interface Discovered {
   targets: Array<TargetInput & { instance: DBInstance }>;
-  /** Regions that could not be read, each with one sentence: the others' instances are still reviewed. */
+  /** Regions (of an account) that could not be read, each with one sentence: the others' instances are still reviewed. */
   failures: Array<{ region: string; message: string }>;
 }
+
+type Account = NonNullable<Discovery['accounts']>[number];
 
 /** "env=prod" → ["env", "prod"]; a tag without "=" must merely exist… which RDS cannot filter on, so it is refused. */
 export function parseTag(text: string): [string, string] {
@@ -53,19 +67,24 @@ export function parseTag(text: string): [string, string] {
  */
 export async function discoverInstances(request: DiscoveryRequest, settings: Omit<AwsSettings, 'region'>): Promise<Discovered> {
   const discovered: Discovered = { targets: [], failures: [] };
-  for (const region of request.regions) {
-    const aws = new AwsClients({ ...settings, region });
-    try {
-      const { sdk, client } = await aws.rds();
-      const pages = await allPages('rds:DescribeDBInstances', sdk.paginateDescribeDBInstances({ client }, { Filters: [{ Name: 'engine', Values: ENGINES }] }));
-      for (const instance of pages.flatMap((page) => page.DBInstances ?? [])) {
-        if (!ENGINES.includes(instance.Engine ?? '') || !wanted(instance, request)) continue;
-        discovered.targets.push(targetOf(instance, region, request, request.regions.length > 1));
+  // No accounts listed: the caller's own account only.
+  for (const account of request.accounts ?? [undefined]) {
+    const assumeRole = account && { roleArn: account.roleArn, ...(account.externalId ? { externalId: account.externalId } : {}) };
+    for (const region of request.regions) {
+      const where = account ? `${account.id}/${region}` : region;
+      const aws = new AwsClients({ ...settings, region, ...(assumeRole ? { assumeRole } : {}) });
+      try {
+        const { sdk, client } = await aws.rds();
+        const pages = await allPages('rds:DescribeDBInstances', sdk.paginateDescribeDBInstances({ client }, { Filters: [{ Name: 'engine', Values: ENGINES }] }));
+        for (const instance of pages.flatMap((page) => page.DBInstances ?? [])) {
+          if (!ENGINES.includes(instance.Engine ?? '') || !wanted(instance, request)) continue;
+          discovered.targets.push(targetOf(instance, region, account, request, request.regions.length > 1 || account !== undefined));
+        }
+      } catch (err) {
+        discovered.failures.push({ region: where, message: messageOf(err) });
+      } finally {
+        aws.destroy();
       }
-    } catch (err) {
-      discovered.failures.push({ region, message: messageOf(err) });
-    } finally {
-      aws.destroy();
     }
   }
   return discovered;
@@ -77,13 +96,14 @@ function wanted(instance: DBInstance, request: Discovery): boolean {
   return tagged && (!request.names?.length || matchesAny(instance.DBInstanceIdentifier, request.names));
 }
 
-function targetOf(instance: DBInstance, region: string, request: Discovery, manyRegions: boolean): TargetInput & { instance: DBInstance } {
+function targetOf(instance: DBInstance, region: string, account: Account | undefined, request: Discovery, qualified: boolean): TargetInput & { instance: DBInstance } {
   const id = instance.DBInstanceIdentifier!;
   const fill: Record<string, string> = { endpoint: instance.Endpoint?.Address ?? '', port: String(instance.Endpoint?.Port ?? 5432), db: instance.DBName ?? 'postgres', id, region };
   return {
-    name: manyRegions ? `${region}/${id}` : id,
+    name: qualified ? `${account ? `${account.id}/` : ''}${region}/${id}` : id,
     rdsInstance: id,
     region,
+    ...(account ? { assumeRole: { roleArn: account.roleArn, ...(account.externalId ? { externalId: account.externalId } : {}) } } : {}),
     ...(request.databaseUrl ? { databaseUrl: request.databaseUrl.replace(/\{(\w+)\}/g, (_, key: string) => encodeURIComponent(fill[key]!)) } : {}),
     instance,
   };

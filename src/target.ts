@@ -23,6 +23,8 @@ export interface Target {
   logLinePrefix?: string;
   /** --all-instances: the instance as discovery described it. */
   instance?: DBInstance;
+  /** An instance of another account: the role its AWS calls assume. */
+  assumeRole?: { roleArn: string; externalId?: string };
 }
 
 export interface TargetInput {
@@ -36,6 +38,7 @@ export interface TargetInput {
   logFormat?: LogFormat | 'auto';
   logLinePrefix?: string;
   instance?: DBInstance;
+  assumeRole?: { roleArn: string; externalId?: string };
 }
 
 const LIBPQ_VARS = ['PGHOST', 'PGHOSTADDR', 'PGDATABASE', 'PGUSER', 'PGSERVICE', 'PGPORT'];
@@ -61,6 +64,7 @@ export function resolveTarget(input: TargetInput, env: NodeJS.ProcessEnv, index 
     logFormat: input.logFormat ?? 'auto',
     logLinePrefix: input.logLinePrefix,
     ...(input.instance ? { instance: input.instance } : {}),
+    ...(input.assumeRole ? { assumeRole: input.assumeRole } : {}),
   };
 }
 

@@ -97,6 +97,37 @@ describe('--all-instances', () => {
     expect(rows).toEqual(['  eu-west-1/prod-b   M     1 monitor', '  us-east-1             E  1 error']);
   });
 
+  it('assumes the role of each listed account, for the listing and for every call about its instances', async () => {
+    const endpoint = await useEndpoint({
+      instancesByRegion: { '111111111111:us-east-1': [fleetInstance('acct-a', 'us-east-1', 'postgres', { env: 'prod' })], '222222222222:us-east-1': [fleetInstance('acct-b', 'us-east-1')] },
+      refusedRoles: ['arn:aws:iam::222222222222:role/dbsec-audit'],
+    });
+    const config = join(mkdtempSync(join(tmpdir(), 'dbsec-accounts-')), 'dbsec.yaml');
+    writeFileSync(
+      config,
+      stringify({
+        discovery: {
+          regions: ['us-east-1'],
+          accounts: [
+            { id: '111111111111', roleArn: 'arn:aws:iam::111111111111:role/dbsec-audit', externalId: 'dbsec-ext-1' },
+            { id: '222222222222', roleArn: 'arn:aws:iam::222222222222:role/dbsec-audit' },
+          ],
+        },
+      }),
+    );
+    const { code, out } = await daily('--all-instances', '-c', config);
+    const report = JSON.parse(out) as Report;
+    expect(report.targets.map((t) => t.name)).toEqual(['111111111111/us-east-1/acct-a']);
+    expect(report.findings.find((f) => f.checkId === 'discovery')).toMatchObject({ status: 'error', target: '222222222222/us-east-1', summary: expect.stringMatching(/^Cannot assume arn:aws:iam::222222222222:role\/dbsec-audit \(sts:AssumeRole\): .*not authorized to perform: sts:AssumeRole.*; check that the role trusts this caller\. Its instances were not reviewed\.$/) });
+    expect(code).toBe(3);
+    const assumed = endpoint.requests.filter((r) => r.operation === 'AssumeRole');
+    expect(assumed[0]!.input).toMatchObject({ RoleArn: 'arn:aws:iam::111111111111:role/dbsec-audit', RoleSessionName: 'dbsec', ExternalId: 'dbsec-ext-1' });
+    // the instance's own checks run in its account too
+    const cpu = endpoint.requests.filter((r) => r.operation === 'GetMetricStatistics');
+    expect(cpu.length).toBeGreaterThan(0);
+    expect(cpu.every((r) => r.accessKeyId === 'ASIA111111111111')).toBe(true);
+  });
+
   it('refuses, in one sentence with exit 2, a fleet that is empty or a target named beside it', async () => {
     await useEndpoint({ instancesByRegion: FLEET });
     const none = await daily('--all-instances', '--regions', 'eu-west-1', '--tag', 'env=staging');

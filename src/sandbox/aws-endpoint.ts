@@ -18,6 +18,8 @@ export interface AwsRequest {
   input: Record<string, any>;
   /** The region the request was signed for (SigV4's credential scope): what a real regional endpoint serves. */
   region?: string;
+  /** The access key it was signed with: the sandbox's assumed-role keys name their account (ASIA + account id). */
+  accessKeyId?: string;
 }
 
 export interface AwsReply {
@@ -108,8 +110,8 @@ export class AwsEndpoint {
     const body = await readBody(req);
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
     const parsed = parseRequest(req, body);
-    const region = /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1];
-    const request = parsed && region ? { ...parsed, region } : parsed;
+    const scope = /Credential=([^/]+)\/\d{8}\/([^/]+)\//.exec(String(req.headers.authorization ?? ''));
+    const request = parsed && scope ? { ...parsed, accessKeyId: scope[1], region: scope[2] } : parsed;
     if (!request) return { status: 400, body: '{"__type":"UnknownOperationException","message":"sandbox cannot route this request"}' };
     this.requests.push(request);
     const fault = this.faults.find((f) => f.operation === request.operation && f.times > 0);

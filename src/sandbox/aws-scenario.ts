@@ -1,6 +1,6 @@
 import { pinnedClock, type Clock } from '../clock.js';
 import { CLOUDTRAIL_HISTORY_DAYS } from '../sources/cloudtrail-history.js';
-import { serveSecurityHub } from './security-hub.js';
+import { accountOf, serveAssumeRole, serveSecurityHub } from './security-hub.js';
 import { readFileSync } from 'node:fs';
 import { AwsEndpoint, jsonReply, page, errorReply, queryReply, xmlEscape, type AwsRequest } from './aws-endpoint.js';
 
@@ -81,9 +81,12 @@ export interface ScenarioOptions {
   pageSize?: number;
   /**
    * A fleet: each region's DBInstance elements (fleetInstance() makes them from the recorded one), served by the
-   * region a request is signed for and paged by Marker; a region not listed has none.
+   * region a request is signed for and paged by Marker; a region not listed has none. "ACCOUNT:region" keys are the
+   * regions of another account, reached through AssumeRole.
    */
   instancesByRegion?: Record<string, string[]>;
+  /** Role ARNs whose AssumeRole is denied (a member account whose trust policy leaves dbsec out). */
+  refusedRoles?: string[];
   /** DescribeDBClusters' answer instead of the recorded Aurora cluster. */
   clusterXml?: string;
   /** DescribeEventSubscriptions' answer instead of the recorded one. */
@@ -108,6 +111,7 @@ export interface SandboxSecret {
 export function sandboxEndpoint(options: ScenarioOptions): AwsEndpoint {
   const endpoint = new AwsEndpoint();
   serveSecurityHub(endpoint, options.securityHubFindings ?? [], options.securityHubRefuses ?? []);
+  serveAssumeRole(endpoint, options.refusedRoles ?? []);
   const pageSize = options.pageSize ?? 50;
   const now = options.now ?? AWS_RECORDED_AT;
   const nowSeconds = Math.floor(now.getTime() / 1000);
@@ -255,7 +259,7 @@ function serveNetwork(endpoint: AwsEndpoint, options: ScenarioOptions): void {
   const flowLogs = options.flowLogsXml ?? fixture('ec2-describe-flow-logs.xml');
   endpoint.on('ec2.DescribeRouteTables', () => ({ contentType: 'text/xml', body: routeTables }));
   // The account's enabled regions (EC2 query protocol): the fleet's regions, else the sandbox's one.
-  const regions = Object.keys(options.instancesByRegion ?? { [SANDBOX_REGION]: [] }).sort();
+  const regions = [...new Set(Object.keys(options.instancesByRegion ?? { [SANDBOX_REGION]: [] }).map((key) => key.split(':').pop()!))].sort();
   endpoint.on('ec2.DescribeRegions', () => ({
     contentType: 'text/xml',
     body: `<DescribeRegionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>sandbox</requestId><regionInfo>${regions.map((r) => `<item><regionName>${r}</regionName><regionEndpoint>ec2.${r}.amazonaws.com</regionEndpoint><optInStatus>opt-in-not-required</optInStatus></item>`).join('')}</regionInfo></DescribeRegionsResponse>`,
@@ -341,7 +345,9 @@ export function fleetInstance(id: string, region: string, engine = 'postgres', t
 
 function regionalInstances(request: AwsRequest, byRegion: Record<string, string[]>, pageSize: number) {
   const id = request.input.DBInstanceIdentifier;
-  const all = byRegion[request.region ?? SANDBOX_REGION] ?? [];
+  const region = request.region ?? SANDBOX_REGION;
+  const account = accountOf(request.accessKeyId);
+  const all = byRegion[`${account}:${region}`] ?? (account === accountOf(undefined) ? byRegion[region] : undefined) ?? [];
   const matching = id ? all.filter((xml) => xml.includes(`<DBInstanceIdentifier>${id}</DBInstanceIdentifier>`)) : all;
   if (id && matching.length === 0) return errorReply(request, 404, 'DBInstanceNotFound', `DBInstance ${id} not found.`);
   const { items, next } = page(matching, request.input.Marker, Math.min(pageSize, Number(request.input.MaxRecords ?? 100)));

@@ -1,4 +1,5 @@
 import { errorReply, jsonReply, queryReply, type AwsEndpoint } from './aws-endpoint.js';
+import { systemClock } from '../clock.js';
 
 export const SANDBOX_ACCOUNT = '123456789012';
 
@@ -9,7 +10,10 @@ export const SANDBOX_ACCOUNT = '123456789012';
  * InvalidInput, as Security Hub does, and the others are kept in `imported`.
  */
 export function serveSecurityHub(endpoint: AwsEndpoint, imported: Array<Record<string, any>>, refuses: readonly string[]): void {
-  endpoint.on('sts.GetCallerIdentity', () => queryReply('GetCallerIdentity', `<Arn>arn:aws:iam::${SANDBOX_ACCOUNT}:user/auditor</Arn><UserId>AIDASANDBOX</UserId><Account>${SANDBOX_ACCOUNT}</Account>`));
+  endpoint.on('sts.GetCallerIdentity', (request) => {
+    const account = accountOf(request.accessKeyId);
+    return queryReply('GetCallerIdentity', `<Arn>arn:aws:iam::${account}:user/auditor</Arn><UserId>AIDASANDBOX</UserId><Account>${account}</Account>`);
+  });
   endpoint.on('securityhub.BatchImportFindings', (request) => {
     const findings = (request.input.Findings ?? []) as Array<Record<string, any>>;
     if (findings.length === 0 || findings.length > 100) return errorReply(request, 400, 'InvalidInputException', 'Findings must hold 1 to 100 findings');
@@ -19,6 +23,29 @@ export function serveSecurityHub(endpoint: AwsEndpoint, imported: Array<Record<s
     });
     imported.push(...findings.filter((f) => !failed.some((x) => x.Id === f.Id)));
     return jsonReply(request, { FailedCount: failed.length, SuccessCount: findings.length - failed.length, FailedFindings: failed });
+  });
+}
+
+/** The account a request is signed for: the sandbox's assumed-role keys are ASIA + the account id. */
+export function accountOf(accessKeyId: string | undefined): string {
+  return /^ASIA(\d{12})$/.exec(accessKeyId ?? '')?.[1] ?? SANDBOX_ACCOUNT;
+}
+
+/**
+ * STS AssumeRole into another account of the fleet: temporary keys that name the account, valid an hour (the real
+ * clock, as STS's), unless the role is one the scenario refuses.
+ */
+export function serveAssumeRole(endpoint: AwsEndpoint, refused: readonly string[]): void {
+  endpoint.on('sts.AssumeRole', (request) => {
+    const roleArn = String(request.input.RoleArn ?? '');
+    if (refused.includes(roleArn)) return errorReply(request, 403, 'AccessDenied', `User: arn:aws:iam::${SANDBOX_ACCOUNT}:user/auditor is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
+    const account = /^arn:aws:iam::(\d{12}):role\//.exec(roleArn)?.[1] ?? SANDBOX_ACCOUNT;
+    const role = roleArn.split('/').pop();
+    const expires = new Date(systemClock().getTime() + 3600_000).toISOString();
+    return queryReply(
+      'AssumeRole',
+      `<Credentials><AccessKeyId>ASIA${account}</AccessKeyId><SecretAccessKey>sandbox-${account}</SecretAccessKey><SessionToken>token-${account}</SessionToken><Expiration>${expires}</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROASANDBOX:${request.input.RoleSessionName}</AssumedRoleId><Arn>arn:aws:sts::${account}:assumed-role/${role}/${request.input.RoleSessionName}</Arn></AssumedRoleUser>`,
+    );
   });
 }
 

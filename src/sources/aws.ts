@@ -1,4 +1,4 @@
-import { DbsecError } from '../errors.js';
+import { DbsecError, messageOf } from '../errors.js';
 import { describeAwsError } from './aws-errors.js';
 
 type CloudWatchSdk = typeof import('@aws-sdk/client-cloudwatch');
@@ -29,13 +29,15 @@ export interface AwsSettings {
   retryStrategy?: unknown;
   /** How long one HTTP request may take before the SDK gives up on it (and retries); awsTimeout in the config. */
   requestTimeoutMs?: number;
+  /** Another account: the role to assume there (with the caller's own credentials), and its external id. */
+  assumeRole?: { roleArn: string; externalId?: string };
 }
 
 /** One AWS request's bound, and how long a connection may take to open. */
 export const DEFAULT_AWS_REQUEST_TIMEOUT_MS = 30_000;
 const CONNECT_TIMEOUT_MS = 5_000;
 
-type ClientConfig = { region: string; profile?: string; retryStrategy?: any; retryMode?: string; requestHandler: any };
+type ClientConfig = { region: string; profile?: string; retryStrategy?: any; retryMode?: string; requestHandler: any; credentials?: any };
 
 /**
  * Creates each AWS client the first time a check asks for it, so a command that needs no AWS loads no SDK.
@@ -43,6 +45,8 @@ type ClientConfig = { region: string; profile?: string; retryStrategy?: any; ret
  */
 export class AwsClients {
   private readonly clients = new Map<string, Promise<unknown>>();
+  /** The assumed role's credentials, asked for once and shared by every client of these settings. */
+  private assumed?: Promise<unknown>;
 
   constructor(private readonly settings: AwsSettings) {}
 
@@ -77,10 +81,11 @@ export class AwsClients {
       process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
       const requestTimeout = this.settings.requestTimeoutMs ?? DEFAULT_AWS_REQUEST_TIMEOUT_MS;
       // An endpoint that accepts the connection and never answers (or trickles) is given up on, then retried.
-      client = import('@smithy/node-http-handler').then(({ NodeHttpHandler }) =>
+      client = Promise.all([import('@smithy/node-http-handler'), this.roleCredentials(region)]).then(([{ NodeHttpHandler }, credentials]) =>
         make({
           region,
           ...(this.settings.profile ? { profile: this.settings.profile } : {}),
+          ...(credentials ? { credentials } : {}),
           // Adaptive: on throttling the client also slows its own sending rate (APIs such as LookupEvents allow 2 calls a second).
           ...(this.settings.retryStrategy ? { retryStrategy: this.settings.retryStrategy } : { retryMode: 'adaptive' }),
           requestHandler: new NodeHttpHandler({ connectionTimeout: Math.min(CONNECT_TIMEOUT_MS, requestTimeout), requestTimeout, throwOnRequestTimeout: true }),
@@ -89,6 +94,24 @@ export class AwsClients {
       this.clients.set(name, client);
     }
     return client;
+  }
+
+  /**
+   * With assumeRole, a credential provider that calls STS AssumeRole (session name dbsec) once and hands the same
+   * temporary credentials to every client; a run is shorter than their hour.
+   */
+  private async roleCredentials(region: string): Promise<(() => Promise<unknown>) | undefined> {
+    const role = this.settings.assumeRole;
+    if (!role) return undefined;
+    const { fromTemporaryCredentials } = await import('@aws-sdk/credential-providers');
+    const provider = fromTemporaryCredentials({
+      params: { RoleArn: role.roleArn, RoleSessionName: 'dbsec', ...(role.externalId ? { ExternalId: role.externalId } : {}) },
+      clientConfig: { region, ...(this.settings.profile ? { profile: this.settings.profile } : {}), ...(this.settings.retryStrategy ? { retryStrategy: this.settings.retryStrategy as never } : {}) },
+    });
+    return () => (this.assumed ??= provider().catch((err: unknown) => {
+      this.assumed = undefined;
+      throw new DbsecError(`Cannot assume ${role.roleArn} (sts:AssumeRole): ${messageOf(err)}; check that the role trusts this caller${role.externalId ? ' and expects this external id' : ''}.`);
+    }));
   }
 }
 
