@@ -52,7 +52,6 @@ export interface Discovered {
   failures: Array<{ region: string; message: string }>;
 }
 
-type Account = NonNullable<Discovery['accounts']>[number];
 
 /** "env=prod" → ["env", "prod"]; a tag without "=" must merely exist… which RDS cannot filter on, so it is refused. */
 export function parseTag(text: string): [string, string] {
@@ -78,7 +77,7 @@ export async function discoverInstances(request: DiscoveryRequest, settings: Omi
         const pages = await allPages('rds:DescribeDBInstances', sdk.paginateDescribeDBInstances({ client }, { Filters: [{ Name: 'engine', Values: ENGINES }] }));
         for (const instance of pages.flatMap((page) => page.DBInstances ?? [])) {
           if (!ENGINES.includes(instance.Engine ?? '') || !wanted(instance, request)) continue;
-          discovered.targets.push(targetOf(instance, region, account, request, request.regions.length > 1 || account !== undefined));
+          discovered.targets.push({ ...targetOf(instance, region, account?.id, request, request.regions.length > 1 || account !== undefined), ...(assumeRole ? { assumeRole } : {}) });
         }
       } catch (err) {
         discovered.failures.push({ region: where, message: messageOf(err) });
@@ -96,14 +95,13 @@ function wanted(instance: DBInstance, request: Discovery): boolean {
   return tagged && (!request.names?.length || matchesAny(instance.DBInstanceIdentifier, request.names));
 }
 
-function targetOf(instance: DBInstance, region: string, account: Account | undefined, request: Discovery, qualified: boolean): TargetInput & { instance: DBInstance } {
+function targetOf(instance: DBInstance, region: string, account: string | undefined, request: Discovery, qualified: boolean): TargetInput & { instance: DBInstance } {
   const id = instance.DBInstanceIdentifier!;
   const fill: Record<string, string> = { endpoint: instance.Endpoint?.Address ?? '', port: String(instance.Endpoint?.Port ?? 5432), db: instance.DBName ?? 'postgres', id, region };
   return {
-    name: qualified ? `${account ? `${account.id}/` : ''}${region}/${id}` : id,
+    name: qualified ? `${account ? `${account}/` : ''}${region}/${id}` : id,
     rdsInstance: id,
     region,
-    ...(account ? { assumeRole: { roleArn: account.roleArn, ...(account.externalId ? { externalId: account.externalId } : {}) } } : {}),
     ...(request.databaseUrl ? { databaseUrl: request.databaseUrl.replace(/\{(\w+)\}/g, (_, key: string) => encodeURIComponent(fill[key]!)) } : {}),
     instance,
   };
