@@ -53,7 +53,7 @@ export interface Discovered {
 }
 
 
-/** "env=prod" → ["env", "prod"]; a tag without "=" must merely exist… which RDS cannot filter on, so it is refused. */
+/** "env=prod" → ["env", "prod"]; a tag without a value is refused. */
 export function parseTag(text: string): [string, string] {
   const at = text.indexOf('=');
   if (at <= 0) throw new DbsecError(`--tag "${text}" must be KEY=VALUE, e.g. --tag env=prod.`);

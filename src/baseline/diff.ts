@@ -1,4 +1,5 @@
 import type { FindingDraft } from '../checks/types.js';
+import { capitalize } from '../plural.js';
 import type { Level } from '../status.js';
 import type { BaselineContent, Section } from './capture.js';
 
@@ -87,6 +88,3 @@ function summarize(row: Row): string {
     .join(' ');
 }
 
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}

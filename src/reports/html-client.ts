@@ -94,7 +94,7 @@ export const HTML_CLIENT = String.raw`
       days.appendChild(figure);
     });
   });
-  if (!days.children.length) days.remove();
+  if (!days.querySelector('figure')) days.remove();
 
   // Activity incidents on one time axis: a row per incident, a mark per alert.
   var incidents = report.findings.filter(function (f) { return f.checkId === 'activity.incident'; });

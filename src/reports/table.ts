@@ -90,16 +90,16 @@ const MARK: Record<Status, string> = { investigate: 'I', monitor: 'M', error: 'E
  */
 function fleetSummary(report: Report, targets: readonly string[], chalk: ChalkInstance, columns: number): string[] {
   const checks = [...new Set(report.findings.map((f) => f.checkId))].sort();
-  const rank = (target: string) => {
-    const findings = report.findings.filter((f) => f.target === target && !f.suppressed);
-    return STATUSES.map((status) => findings.filter((f) => f.status === status).length);
-  };
+  // Grouped once: a fleet of hundreds of targets must not filter every finding for every cell and comparison.
+  const byTarget = new Map(targets.map((target) => [target, [] as Finding[]]));
+  for (const finding of report.findings) byTarget.get(finding.target)!.push(finding);
+  const rank = new Map(targets.map((target) => [target, STATUSES.map((status) => byTarget.get(target)!.filter((f) => f.status === status && !f.suppressed).length)]));
   const ordered = [...targets].sort((a, b) => {
-    const [ra, rb] = [rank(a), rank(b)];
+    const [ra, rb] = [rank.get(a)!, rank.get(b)!];
     return ra.reduce((d, n, i) => d || rb[i]! - n, 0) || a.localeCompare(b);
   });
   const cell = (target: string, check: string) => {
-    const found = report.findings.filter((f) => f.target === target && f.checkId === check);
+    const found = byTarget.get(target)!.filter((f) => f.checkId === check);
     if (found.length === 0) return ' ';
     const worst = worstStatus(found.filter((f) => !f.suppressed).length ? found.filter((f) => !f.suppressed) : found);
     return STATUS_STYLE[worst](chalk)(MARK[worst]);
@@ -110,7 +110,7 @@ function fleetSummary(report: Report, targets: readonly string[], chalk: ChalkIn
   const lines = [''];
   if (fits) lines.push(`${INDENT}${' '.repeat(width)}  ${chalk.dim(grid)}`);
   for (const target of ordered) {
-    const counts = countsOf(report.findings.filter((f) => f.target === target));
+    const counts = countsOf(byTarget.get(target)!);
     if (!fits) {
       lines.push(wrap(`${target}: ${counts}`, columns, INDENT, INDENT));
       continue;

@@ -6,6 +6,7 @@ import { CLOUDTRAIL_HISTORY_DAYS, cloudTrailReach } from '../../sources/cloudtra
 import type { TimeWindow } from '../../time.js';
 import { actsOf, type Act } from '../../sources/cloudtrail-acts.js';
 import { SEVERITIES, severityRank, type Severity } from '../../status.js';
+import { capitalize } from '../../plural.js';
 
 export type ChangeCategory = 'instance' | 'security-group' | 'parameter-group' | 'snapshot' | 'other';
 
@@ -161,7 +162,7 @@ function titleOf(event: TrailEvent): string {
   if (event.acts.length === 0) return `${event.name} by ${event.actor}${event.errorCode ? ` (failed: ${event.errorCode})` : ''}`;
   if (event.errorCode) return `${event.actor} tried to ${event.acts.map((a) => a.attempt).join('; ')} (failed: ${event.errorCode})`;
   const done = event.acts.map((a) => a.done).join('; ');
-  return `${done.charAt(0).toUpperCase()}${done.slice(1)} by ${event.actor}`;
+  return `${capitalize(done)} by ${event.actor}`;
 }
 
 function effectOf(event: TrailEvent): string {

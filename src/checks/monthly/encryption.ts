@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { capitalize } from '../../plural.js';
 import { defineCheck, type FindingDraft } from '../types.js';
 import { ifConfigured, SourceMissing } from '../../errors.js';
 import { describeKmsKeys, type KmsKey } from '../../sources/kms-keys.js';
@@ -192,6 +193,3 @@ function keyEvidence(key: KeyInfo) {
   return { key: key.id, uses: key.uses.join(', '), state: key.metadata.KeyState ?? '?', manager: key.metadata.KeyManager ?? '?', rotation: key.rotation ?? null };
 }
 
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineCheck, type FindingDraft } from '../types.js';
 import { awsCall } from '../../sources/aws.js';
-import { counted } from '../../plural.js';
+import { capitalize, counted } from '../../plural.js';
 
 interface Lifecycle {
   instance: string;
@@ -135,6 +135,3 @@ function certificateFinding(data: Lifecycle, warnDays: number, now: Date): Findi
   return { status: 'ok', resource, title: `${data.ca} and the server certificate are valid until ${day(validTill)}`, summary: `${counted(left, 'day')} left.`, value: left, evidence };
 }
 
-function capitalize(text: string): string {
-  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
-}

@@ -141,7 +141,7 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
     if (flags.format === 'jsonl') {
       io.stdout.write(`${JSON.stringify({ type: 'summary', ...summaryJson(monitor.summary, stats), problems, ...(report.interrupted ? { interrupted: true } : {}) })}\n`);
     } else {
-      emitted = await emitReport(report, { ...flags, format: flags.format }, io);
+      emitted = await emitReport(report, { ...flags, format: flags.format }, io, config);
     }
     await notifyIfAsked(emitted, flags, io);
     return report.interrupted ? interruptedExit(signal.reason) : reportExit(emitted, flags);

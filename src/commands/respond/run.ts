@@ -38,16 +38,16 @@ export async function respond(alert: AlertName, flags: RespondFlags, io: Io, ver
   const selector: Selector = { clientAddr: flags.clientAddr, user: flags.user, pids: flags.pid?.map(pidOf), includeSuperusers: flags.includeSuperusers };
   const selected = Boolean(selector.clientAddr || selector.user || selector.pids?.length);
   if (flags.execute && !selected) throw new DbsecError('--execute terminates the sessions you select: add --client-addr ADDR, --user ROLE or --pid PID.');
-  const { report } = await collectReview('respond', { ...flags, quiet: true }, io, version, { checkIds: [...spec.checks], label: `respond ${alert}` });
+  const { report, config } = await collectReview('respond', { ...flags, quiet: true }, io, version, { checkIds: [...spec.checks], label: `respond ${alert}` });
   if (report.interrupted) {
     // No containment, least of all --execute, on an investigation that did not finish.
-    await emitReport(report, flags, io);
+    await emitReport(report, flags, io, config);
     return interruptedExit(io.interruption?.().reason);
   }
   const containment = await contain(alert, flags, selector, selected, report, io);
   const findings = sortFindings([...report.findings, containment]);
   const full: Report = { ...report, findings, summary: summarize(findings) };
-  const emitted = await emitReport(full, flags, io);
+  const emitted = await emitReport(full, flags, io, config);
   await notifyIfAsked(emitted, flags, io);
   return reportExit(emitted, flags);
 }

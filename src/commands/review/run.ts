@@ -37,6 +37,8 @@ export const DEFAULT_SINCE: Record<Cadence, string> = { daily: '24h', weekly: '7
 
 export interface Review {
   report: Report;
+  /** The config the review ran with (the preset, or --config's). */
+  config: ConfigFile;
   actions: ActionResult[];
 }
 
@@ -80,7 +82,7 @@ export async function collectReview(command: Cadence, flags: ReviewFlags, io: Io
     progress: showProgress ? await terminalProgress(io.stderr as NodeJS.WriteStream, `dbsec ${command}`) : undefined,
     afterTarget: actions.length > 0 ? (ctx) => runActions(actions, ctx, actionResults) : undefined,
   });
-  return { report: fleet ? withFailedRegions(report, fleet.failures) : report, actions: actionResults };
+  return { report: fleet ? withFailedRegions(report, fleet.failures) : report, config, actions: actionResults };
 }
 
 /**
@@ -121,8 +123,8 @@ function withFailedRegions(report: Report, failures: ReadonlyArray<{ region: str
 }
 
 export async function runReview(command: Cadence, flags: ReviewFlags, io: Io, version: string, preset?: ConfigFile): Promise<number> {
-  const { report, actions } = await collectReview(command, flags, io, version, { preset });
-  const emitted = await emitReport(report, flags, io);
+  const { report, config, actions } = await collectReview(command, flags, io, version, { preset });
+  const emitted = await emitReport(report, flags, io, config);
   await notifyIfAsked(emitted, flags, io);
   for (const result of actions) io.stderr.write(`dbsec: ${result.target}: ${safeText(result.message)}\n`);
   if (report.interrupted) return interruptedExit(io.interruption?.().reason);

@@ -26,10 +26,11 @@ type EmitFlags = Pick<ReportFlags, 'format' | 'output'> & Partial<Pick<ReportFla
  * when the exit code will not be 0, so cron, which mails what a job prints, does not stay silent about a finding.
  * Then --security-hub sends it to Security Hub, and --state keeps it (a complete one only) for the next run.
  */
-export async function emitReport(given: Report, flags: EmitFlags, io: Io): Promise<Report> {
+export async function emitReport(given: Report, flags: EmitFlags, io: Io, loaded?: ConfigFile): Promise<Report> {
   if (flags.failOnNew && !flags.compare && !flags.state) throw new DbsecError('--fail-on-new needs --compare PREVIOUS.json or --state DIR: an earlier report to tell what is new.');
-  // Read here, not handed down by each command, so that every command taking --config honours its suppressions.
-  const config = await configOf(flags);
+  // A command that has read the config hands it in; for the others it is read here, so every command taking --config
+  // honours its suppressions.
+  const config = loaded ?? (await configOf(flags));
   const report = await tracked(applySuppressions(given, config.suppress ?? []), flags, io);
   const securityHub = flags.format === 'asff' || flags.securityHub ? await openSecurityHub(report, flags, config, io) : undefined;
   try {
