@@ -44,6 +44,8 @@ export const ConfigFileSchema = z
     connectTimeout: boundedDuration(1_000, 600_000).optional(),
     /** How long one AWS request may take; a call with its retries gets four times that. */
     awsTimeout: boundedDuration(1_000, 600_000).optional(),
+    /** The SDK's retry mode: adaptive also slows the client's own sending once an account and region throttles. */
+    awsRetryMode: z.enum(['adaptive', 'standard']).optional(),
     concurrency: z.number().int().min(1).max(32).optional(),
     /** dbsec activity: alert rules and what the classification needs to know (views, sensitive tables). */
     activity: ActivityConfigSchema.optional(),

@@ -3,9 +3,9 @@ import { whenAborted } from './abort.js';
 import type { DBInstance } from '@aws-sdk/client-rds';
 import { DbsecError, SourceMissing, ifConfigured } from './errors.js';
 import { KNOWN_LOG_LINE_PREFIXES, RDS_LOG_LINE_PREFIX } from './sources/logs/prefix.js';
-import { connectionRole, type Target } from './target.js';
+import { connectionRole, inFleet, type Target } from './target.js';
 import type { TimeWindow } from './time.js';
-import { AwsClients, type AwsSettings } from './sources/aws.js';
+import { AwsClients, type AwsPool, type AwsSettings } from './sources/aws.js';
 import { openPgSession, type PgLimits, type PgSession } from './sources/postgres.js';
 import { describeRdsInstance, NO_RDS_INSTANCE, requireInstanceId } from './sources/rds-instance.js';
 import { assertLogGroupExists } from './sources/logs/cloudwatch-reader.js';
@@ -45,6 +45,8 @@ export interface ContextDeps {
    * them and each check gets the records of its own phrases.
    */
   logPhrases?: readonly string[];
+  /** The run's clients per account and region, shared by its targets; without it each target has its own. */
+  awsPool?: AwsPool;
 }
 
 /** Records one shared read keeps for the checks; past this the read is dropped and each check reads on its own. */
@@ -89,7 +91,10 @@ export class TargetContext implements CheckContext {
     if (!this.target.rdsInstance && !this.target.logGroup) {
       throw new SourceMissing(NO_RDS_INSTANCE);
     }
-    this.awsClients ??= new AwsClients({ ...this.deps.aws, region: this.target.region, profile: this.target.profile, ...(this.target.assumeRole ? { assumeRole: this.target.assumeRole } : {}) });
+    if (!this.awsClients) {
+      const settings = { ...this.deps.aws, region: this.target.region, profile: this.target.profile, ...(this.target.assumeRole ? { assumeRole: this.target.assumeRole } : {}) };
+      this.awsClients = this.deps.awsPool?.clientsFor(settings) ?? new AwsClients(settings);
+    }
     return this.awsClients;
   }
 
@@ -156,7 +161,7 @@ export class TargetContext implements CheckContext {
         );
       }
     }
-    await assertLogGroupExists(this.aws(), target.logGroup!);
+    await assertLogGroupExists(this.aws(), target.logGroup!, inFleet(target));
   }
 
   /** The session if a check asked for one; cancel and close never open one. */
@@ -171,7 +176,8 @@ export class TargetContext implements CheckContext {
 
   async close(): Promise<void> {
     await this.openedSession()?.then((session) => session.close(), () => undefined);
-    this.awsClients?.destroy();
+    // Pooled clients belong to the run, which closes them after its last target.
+    if (!this.deps.awsPool) this.awsClients?.destroy();
   }
 }
 

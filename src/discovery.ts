@@ -2,7 +2,8 @@ import type { DBInstance } from '@aws-sdk/client-rds';
 import { z } from 'zod';
 import { matchesAny } from './checks/types.js';
 import { DbsecError, messageOf } from './errors.js';
-import { allPages, AwsClients, awsCall, type AwsSettings } from './sources/aws.js';
+import pLimit from 'p-limit';
+import { allPages, AwsClients, awsCall, type AwsPool, type AwsSettings } from './sources/aws.js';
 import type { TargetInput } from './target.js';
 
 /** The engines dbsec reviews: RDS for PostgreSQL and the instances of Aurora PostgreSQL clusters. */
@@ -16,10 +17,6 @@ export const DiscoverySchema = z
     tags: z.record(z.string(), z.string()).optional(),
     /** Instance identifier globs, any of them. */
     names: z.array(z.string().min(1)).optional(),
-    /**
-     * The connection of each instance found: {endpoint}, {port}, {db} (its DBName, else postgres), {id} and {region}
-     * are filled in. Without it only the AWS checks and the CloudWatch log run.
-     */
     /** Other accounts: the role dbsec assumes in each (from the caller's own credentials), with its external id. */
     accounts: z
       .array(
@@ -32,6 +29,10 @@ export const DiscoverySchema = z
           .strict(),
       )
       .optional(),
+    /**
+     * The connection of each instance found: {endpoint}, {port}, {db} (its DBName, else postgres), {id} and {region}
+     * are filled in. Without it only the AWS checks and the CloudWatch log run.
+     */
     databaseUrl: z
       .string()
       .min(1)
@@ -41,6 +42,7 @@ export const DiscoverySchema = z
   .strict();
 
 export type Discovery = z.infer<typeof DiscoverySchema>;
+type Account = NonNullable<Discovery['accounts']>[number];
 
 export interface DiscoveryRequest extends Discovery {
   regions: string[];
@@ -64,29 +66,28 @@ export function parseTag(text: string): [string, string] {
  * Every RDS for PostgreSQL and Aurora PostgreSQL instance in the regions that carries the tags and matches a name
  * glob, one region at a time (DescribeDBInstances, paginated). A region that fails is reported, not fatal.
  */
-export async function discoverInstances(request: DiscoveryRequest, settings: Omit<AwsSettings, 'region'>): Promise<Discovered> {
-  const discovered: Discovered = { targets: [], failures: [] };
+export async function discoverInstances(request: DiscoveryRequest, settings: Omit<AwsSettings, 'region'>, pool: AwsPool): Promise<Discovered> {
   // No accounts listed: the caller's own account only.
-  for (const account of request.accounts ?? [undefined]) {
-    const assumeRole = account && { roleArn: account.roleArn, ...(account.externalId ? { externalId: account.externalId } : {}) };
-    for (const region of request.regions) {
-      const where = account ? `${account.id}/${region}` : region;
-      const aws = new AwsClients({ ...settings, region, ...(assumeRole ? { assumeRole } : {}) });
-      try {
-        const { sdk, client } = await aws.rds();
-        const pages = await allPages('rds:DescribeDBInstances', sdk.paginateDescribeDBInstances({ client }, { Filters: [{ Name: 'engine', Values: ENGINES }] }));
-        for (const instance of pages.flatMap((page) => page.DBInstances ?? [])) {
-          if (!ENGINES.includes(instance.Engine ?? '') || !wanted(instance, request)) continue;
-          discovered.targets.push({ ...targetOf(instance, region, account?.id, request, request.regions.length > 1 || account !== undefined), ...(assumeRole ? { assumeRole } : {}) });
-        }
-      } catch (err) {
-        discovered.failures.push({ region: where, message: messageOf(err) });
-      } finally {
-        aws.destroy();
-      }
-    }
+  const places = (request.accounts ?? [undefined]).flatMap((account) => request.regions.map((region) => ({ account, region })));
+  const limit = pLimit(DISCOVERY_CONCURRENCY);
+  // Listed concurrently, reported in the order of the accounts and regions.
+  const listings = await Promise.all(places.map(({ account, region }) => limit(() => listRegion(account, region, request, settings, pool))));
+  return { targets: listings.flatMap((l) => l.targets), failures: listings.flatMap((l) => l.failures) };
+}
+
+/** Account-regions listed at once: DescribeDBInstances is cheap, but a fleet of 12 accounts × 17 regions is 204 listings. */
+const DISCOVERY_CONCURRENCY = 8;
+
+async function listRegion(account: Account | undefined, region: string, request: DiscoveryRequest, settings: Omit<AwsSettings, 'region'>, pool: AwsPool): Promise<Discovered> {
+  const assumeRole = account && { roleArn: account.roleArn, ...(account.externalId ? { externalId: account.externalId } : {}) };
+  try {
+    const { sdk, client } = await pool.clientsFor({ ...settings, region, ...(assumeRole ? { assumeRole } : {}) }).rds();
+    const pages = await allPages('rds:DescribeDBInstances', sdk.paginateDescribeDBInstances({ client }, { Filters: [{ Name: 'engine', Values: ENGINES }] }));
+    const found = pages.flatMap((page) => page.DBInstances ?? []).filter((instance) => ENGINES.includes(instance.Engine ?? '') && wanted(instance, request));
+    return { targets: found.map((instance) => ({ ...targetOf(instance, region, account?.id, request, request.regions.length > 1 || account !== undefined), ...(assumeRole ? { assumeRole } : {}) })), failures: [] };
+  } catch (err) {
+    return { targets: [], failures: [{ region: account ? `${account.id}/${region}` : region, message: messageOf(err) }] };
   }
-  return discovered;
 }
 
 function wanted(instance: DBInstance, request: Discovery): boolean {

@@ -6,22 +6,49 @@ export async function spinner(stream: NodeJS.WriteStream, text: string) {
   return ora({ text, stream, discardStdin: false }).start();
 }
 
-/** Counts finished checks on the spinner; never used in JSON mode, when piped, or with --quiet. */
+/** Counts finished checks, and targets for a fleet, on the spinner; never used in JSON mode, when piped, or with --quiet. */
 export async function terminalProgress(stream: NodeJS.WriteStream, label: string): Promise<Progress> {
   const active = await spinner(stream, `${label}: starting`);
-  let total = 0;
-  let finished = 0;
+  const counter = new ProgressCounter(label);
   return {
-    start(count) {
-      total = count;
-      active.text = `${label}: 0/${total} checks`;
+    start(checks, targets) {
+      active.text = counter.start(checks, targets);
     },
-    done(checkId) {
-      finished++;
-      active.text = `${label}: ${finished}/${total} checks (last: ${checkId})`;
+    done(checkId, target) {
+      active.text = counter.done(checkId, target);
     },
     stop() {
       active.stop();
     },
   };
+}
+
+/** The spinner's text: "dbsec daily: 37 of 200 targets, 262/1400 checks (last: daily.cpu)". */
+export class ProgressCounter {
+  private checks = 0;
+  private targets = 0;
+  private finished = 0;
+  private readonly finishedByTarget = new Map<string, number>();
+  private targetsDone = 0;
+
+  constructor(private readonly label: string) {}
+
+  start(checks: number, targets: number): string {
+    this.checks = checks;
+    this.targets = targets;
+    return this.text();
+  }
+
+  done(checkId: string, target: string): string {
+    this.finished++;
+    const ofTarget = (this.finishedByTarget.get(target) ?? 0) + 1;
+    this.finishedByTarget.set(target, ofTarget);
+    if (ofTarget === this.checks / Math.max(this.targets, 1)) this.targetsDone++;
+    return this.text(checkId);
+  }
+
+  private text(last?: string): string {
+    const targets = this.targets > 1 ? `${this.targetsDone} of ${this.targets} targets, ` : '';
+    return `${this.label}: ${targets}${this.finished}/${this.checks} checks${last ? ` (last: ${last})` : ''}`;
+  }
 }

@@ -4,6 +4,7 @@ import { remediationFor, type Check } from './checks/types.js';
 import { closeContexts, TargetContext, type CheckContext, type ContextDeps } from './context.js';
 import { DbsecError, SourceMissing, messageOf } from './errors.js';
 import { makeFinding } from './finding.js';
+import { AwsPool } from './sources/aws.js';
 import { makeReport, type Finding, type Report } from './report.js';
 import type { ResolvedCheckOptions } from './config.js';
 import { describeTarget, type Target } from './target.js';
@@ -12,7 +13,8 @@ import type { Clock } from './clock.js';
 import { worstStatus, type Status } from './status.js';
 
 export interface Progress {
-  start(total: number): void;
+  /** The checks to run in all, over this many targets. */
+  start(checks: number, targets: number): void;
   done(checkId: string, target: string, status: Status): void;
   stop(): void;
 }
@@ -45,8 +47,10 @@ export async function runChecks(plan: RunPlan): Promise<Report> {
   const limit = pLimit(plan.concurrency);
   const enabled = plan.checks.filter((check) => plan.options.get(check.meta.id)?.enabled !== false);
   const logPhrases = [...new Set(enabled.flatMap((check) => check.meta.logPhrases ?? []))];
-  const contexts = plan.targets.map((target) => new TargetContext(target, plan.window, startedAt, { ...plan.deps, logPhrases }));
-  plan.progress?.start(enabled.length * contexts.length);
+  // Targets in one account and region share their AWS clients: one AssumeRole, one rate limiter, answers asked once.
+  const awsPool = plan.deps.awsPool ?? new AwsPool();
+  const contexts = plan.targets.map((target) => new TargetContext(target, plan.window, startedAt, { ...plan.deps, logPhrases, awsPool }));
+  plan.progress?.start(enabled.length * contexts.length, contexts.length);
   const interrupted = whenAborted(plan.signal);
   void interrupted.then(() => Promise.all(contexts.map((ctx) => ctx.cancel())));
   const runAll = (checks: ReadonlyArray<Check<any, any>>) =>
@@ -75,6 +79,7 @@ export async function runChecks(plan: RunPlan): Promise<Report> {
   } finally {
     plan.progress?.stop();
     await closeContexts(contexts, plan.signal);
+    if (!plan.deps.awsPool) awsPool.destroy();
   }
 }
 

@@ -41,6 +41,14 @@ export interface TargetInput {
   assumeRole?: { roleArn: string; externalId?: string };
 }
 
+/**
+ * A target discovery found (--all-instances): its account's and region's alarms and log groups are listed once for all
+ * its instances, rather than asked for one instance at a time.
+ */
+export function inFleet(target: Target): boolean {
+  return target.instance !== undefined;
+}
+
 const LIBPQ_VARS = ['PGHOST', 'PGHOSTADDR', 'PGDATABASE', 'PGUSER', 'PGSERVICE', 'PGPORT'];
 
 export function hasPgEnv(env: NodeJS.ProcessEnv): boolean {

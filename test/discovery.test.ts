@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
 import { AWS_RECORDED_AT, fleetInstance } from '../src/sandbox/aws-scenario.js';
 import type { Report } from '../src/report.js';
-import { endpointLifecycle, useEndpoint } from './helpers/aws.js';
+import { endpointLifecycle, trailEvent, useEndpoint } from './helpers/aws.js';
 import { bufferIo } from './helpers/io.js';
 import { fastRetries } from './helpers/run-check.js';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,11 +43,11 @@ describe('--all-instances', () => {
     ]);
     expect(new Set(report.findings.map((f) => f.target))).toEqual(new Set(['us-east-1/prod-a', 'us-east-1/prod-c', 'eu-west-1/prod-b']));
     const listings = endpoint.requests.filter((r) => r.operation === 'DescribeDBInstances');
-    // us-east-1 in two pages of two, eu-west-1 in one; no target described again
-    expect(listings.map((r) => [r.region, r.input.DBInstanceIdentifier ?? null, r.input.Marker ?? null])).toEqual([
+    // us-east-1 in two pages of two, eu-west-1 in one (the regions listed concurrently); no target described again
+    expect(listings.map((r) => [r.region, r.input.DBInstanceIdentifier ?? null, r.input.Marker ?? null]).sort((a, b) => String(a).localeCompare(String(b)))).toEqual([
+      ['eu-west-1', null, null],
       ['us-east-1', null, null],
       ['us-east-1', null, 'page-2'],
-      ['eu-west-1', null, null],
     ]);
     expect(listings[0]!.input).toMatchObject({ 'Filters.Filter.1.Name': 'engine', 'Filters.Filter.1.Values.Value.1': 'postgres', 'Filters.Filter.1.Values.Value.2': 'aurora-postgresql' });
   });
@@ -126,6 +127,54 @@ describe('--all-instances', () => {
     const cpu = endpoint.requests.filter((r) => r.operation === 'GetMetricStatistics');
     expect(cpu.length).toBeGreaterThan(0);
     expect(cpu.every((r) => r.accessKeyId === 'ASIA111111111111')).toBe(true);
+  });
+
+  it("shares an account's role and each region's listings among its instances, and paces LookupEvents at 2 a second", async () => {
+    const at = (hours: number) => new Date(AWS_RECORDED_AT.getTime() - hours * 3600_000);
+    const endpoint = await useEndpoint({
+      instancesByRegion: {
+        '111111111111:us-east-1': ['fleet-a', 'fleet-b', 'fleet-c'].map((id) => fleetInstance(id, 'us-east-1')),
+        '111111111111:eu-west-1': ['fleet-d', 'fleet-e'].map((id) => fleetInstance(id, 'eu-west-1')),
+      },
+      // one page per event: each region's RDS events take several LookupEvents calls
+      pageSize: 1,
+      trailEvents: ['fleet-a', 'fleet-b', 'fleet-c', 'fleet-a', 'fleet-d', 'fleet-e'].map((id, i) => trailEvent(`ev-${i}`, 'ModifyDBInstance', 'mallory', 'rds.amazonaws.com', id, false, at(i + 1))),
+      alarms: { MetricAlarms: [{ AlarmName: 'fleet-a-cpu', StateValue: 'ALARM', StateReason: 'CPU above 80', MetricName: 'CPUUtilization' }, { AlarmName: 'fleet-d-cpu', StateValue: 'OK', StateReason: '', MetricName: 'CPUUtilization' }] },
+    });
+    const config = join(mkdtempSync(join(tmpdir(), 'dbsec-pool-')), 'dbsec.yaml');
+    writeFileSync(config, stringify({ discovery: { regions: ['us-east-1', 'eu-west-1'], accounts: [{ id: '111111111111', roleArn: 'arn:aws:iam::111111111111:role/dbsec-audit' }] } }));
+    const { out } = await daily('--all-instances', '-c', config, '--only', 'daily.cloudwatch-alarms,daily.cloudtrail-rds-changes');
+    const report = JSON.parse(out) as Report;
+    // each instance still sees only its own alarms and events
+    const mine = (target: string, checkId: string) => report.findings.filter((f) => f.target === `111111111111/${target}` && f.checkId === checkId);
+    expect(mine('us-east-1/fleet-a', 'daily.cloudwatch-alarms').map((f) => [f.status, f.resource])).toEqual([['investigate', 'fleet-a-cpu']]);
+    expect(mine('eu-west-1/fleet-d', 'daily.cloudwatch-alarms').map((f) => [f.status, f.title])).toEqual([['ok', 'None of 1 alarms is in ALARM']]);
+    expect(mine('us-east-1/fleet-a', 'daily.cloudtrail-rds-changes').map((f) => f.resource)).toEqual(['ev-3', 'ev-0']);
+    expect(mine('eu-west-1/fleet-e', 'daily.cloudtrail-rds-changes').map((f) => f.resource)).toEqual(['ev-5']);
+    // one AssumeRole for the account; per region one alarm listing (no prefix) and one read of its RDS events
+    expect(endpoint.count('AssumeRole')).toBe(1);
+    const asked = (operation: string) => endpoint.requests.filter((r) => r.operation === operation).map((r) => JSON.stringify([r.region, r.input]));
+    for (const operation of ['DescribeAlarms', 'LookupEvents', 'DescribeDBInstances']) expect(new Set(asked(operation)).size, operation).toBe(asked(operation).length);
+    expect(endpoint.requests.filter((r) => r.operation === 'DescribeAlarms').every((r) => r.input.AlarmNamePrefix === undefined)).toBe(true);
+    // LookupEvents, per account and region: no third call within a second of the one two before it
+    for (const region of ['us-east-1', 'eu-west-1']) {
+      const times = endpoint.requests.filter((r) => r.operation === 'LookupEvents' && r.region === region).map((r) => r.receivedAt!);
+      expect(times.length).toBeGreaterThan(3);
+      for (let i = 2; i < times.length; i++) expect(times[i]! - times[i - 2]!).toBeGreaterThan(900);
+    }
+  });
+
+  it('absorbs throttling across the fleet: every third request throttled, every target still reviewed', async () => {
+    const endpoint = await useEndpoint({ instancesByRegion: FLEET });
+    endpoint.throttleEvery = 3;
+    const io = bufferIo(AWS_RECORDED_AT, process.env);
+    // Enough attempts that a call whose every try lands on a throttled turn cannot run out of them (the turns are global).
+    io.awsRetryStrategy = new ConfiguredRetryStrategy(10, () => 0);
+    await main(['node', 'dbsec', 'daily', '--all-instances', '--regions', 'us-east-1,eu-west-1', '--only', 'daily.cpu,daily.cloudwatch-alarms', '--format', 'json'], io);
+    const report = JSON.parse(io.out()) as Report;
+    expect(report.targets).toHaveLength(4);
+    expect(report.findings.filter((f) => f.status === 'error')).toEqual([]);
+    expect(Math.floor(endpoint.requests.length / 3)).toBeGreaterThan(2);
   });
 
   it('refuses, in one sentence with exit 2, a fleet that is empty or a target named beside it', async () => {

@@ -1,3 +1,4 @@
+import { systemClock } from '../clock.js';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -20,6 +21,8 @@ export interface AwsRequest {
   region?: string;
   /** The access key it was signed with: the sandbox's assumed-role keys name their account (ASIA + account id). */
   accessKeyId?: string;
+  /** When it arrived (epoch ms, the real clock): tests of client-side rate limits look at the spacing. */
+  receivedAt?: number;
 }
 
 export interface AwsReply {
@@ -69,6 +72,8 @@ export class AwsEndpoint {
   private server?: Server;
   /** Added before every reply: the bench uses it to stand in for a real region's round trip. */
   latencyMs = 0;
+  /** Every this-many-th request is throttled (the service's own throttling error); 20 is the bench's 5 %. 0: none. */
+  throttleEvery = 0;
 
   /** Registers a handler for "service.Operation", e.g. "cloudtrail.LookupEvents". */
   on(key: string, handler: Handler): this {
@@ -111,9 +116,10 @@ export class AwsEndpoint {
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
     const parsed = parseRequest(req, body);
     const scope = /Credential=([^/]+)\/\d{8}\/([^/]+)\//.exec(String(req.headers.authorization ?? ''));
-    const request = parsed && scope ? { ...parsed, accessKeyId: scope[1], region: scope[2] } : parsed;
+    const request = parsed && scope ? { ...parsed, accessKeyId: scope[1], region: scope[2], receivedAt: systemClock().getTime() } : parsed;
     if (!request) return { status: 400, body: '{"__type":"UnknownOperationException","message":"sandbox cannot route this request"}' };
     this.requests.push(request);
+    if (this.throttleEvery > 0 && this.requests.length % this.throttleEvery === 0) return faultReply(request, 'throttle');
     const fault = this.faults.find((f) => f.operation === request.operation && f.times > 0);
     if (fault) {
       fault.times--;

@@ -195,13 +195,13 @@ export function sandboxEndpoint(options: ScenarioOptions): AwsEndpoint {
   endpoint.on('logs.DescribeLogGroups', (request) => {
     const prefix: string = request.input.logGroupNamePrefix ?? '';
     const retention = options.logRetentionDays === null ? {} : { retentionInDays: options.logRetentionDays ?? 30 };
-    const groups = options.logGroupExists === false ? [] : [{ logGroupName: SANDBOX_LOG_GROUP, arn: `arn:aws:logs:${SANDBOX_REGION}:123456789012:log-group:${SANDBOX_LOG_GROUP}:*`, creationTime: 1742000000000, ...retention, storedBytes: 1048576 }];
+    const groups = options.logGroupExists === false ? [] : logGroupsOf(request, options).map((name) => ({ logGroupName: name, arn: `arn:aws:logs:${request.region ?? SANDBOX_REGION}:${accountOf(request.accessKeyId)}:log-group:${name}:*`, creationTime: 1742000000000, ...retention, storedBytes: 1048576 }));
     return jsonReply(request, { logGroups: groups.filter((g) => g.logGroupName.startsWith(prefix)) });
   });
 
   // An empty first page with a token is what CloudWatch Logs really does at times; the paginator must follow it.
   endpoint.on('logs.FilterLogEvents', (request) => {
-    if (request.input.logGroupName !== SANDBOX_LOG_GROUP) return errorReply(request, 400, 'ResourceNotFoundException', 'The specified log group does not exist.');
+    if (!logGroupsOf(request, options).includes(request.input.logGroupName)) return errorReply(request, 400, 'ResourceNotFoundException', 'The specified log group does not exist.');
     if (!request.input.nextToken) return jsonReply(request, { events: [], searchedLogStreams: [], nextToken: 'page-0' });
     const events = (options.logFile ? logEventsOf(readFileSync(options.logFile, 'utf8')) : [])
       .filter((e) => e.timestamp >= (request.input.startTime ?? 0) && e.timestamp <= (request.input.endTime ?? Infinity))
@@ -332,6 +332,12 @@ function serveSecret(endpoint: AwsEndpoint, secret: SandboxSecret, clock: Clock)
   });
 }
 
+/** The log groups of the instances a request's account and region holds: the fleet's, else the sandbox's one. */
+function logGroupsOf(request: AwsRequest, options: ScenarioOptions): string[] {
+  if (!options.instancesByRegion) return [SANDBOX_LOG_GROUP];
+  return instancesOf(request, options.instancesByRegion).map((xml) => `/aws/rds/instance/${/<DBInstanceIdentifier>([^<]*)</.exec(xml)![1]}/postgresql`);
+}
+
 /** The recorded instance as another member of a fleet: its name, region, engine and tags changed. */
 export function fleetInstance(id: string, region: string, engine = 'postgres', tags: Record<string, string> = {}): string {
   const recorded = /<DBInstance>[\s\S]*<\/DBInstance>/.exec(fixture('rds-describe-db-instances.xml'))![0];
@@ -345,13 +351,18 @@ export function fleetInstance(id: string, region: string, engine = 'postgres', t
 
 function regionalInstances(request: AwsRequest, byRegion: Record<string, string[]>, pageSize: number) {
   const id = request.input.DBInstanceIdentifier;
-  const region = request.region ?? SANDBOX_REGION;
-  const account = accountOf(request.accessKeyId);
-  const all = byRegion[`${account}:${region}`] ?? (account === accountOf(undefined) ? byRegion[region] : undefined) ?? [];
+  const all = instancesOf(request, byRegion);
   const matching = id ? all.filter((xml) => xml.includes(`<DBInstanceIdentifier>${id}</DBInstanceIdentifier>`)) : all;
   if (id && matching.length === 0) return errorReply(request, 404, 'DBInstanceNotFound', `DBInstance ${id} not found.`);
   const { items, next } = page(matching, request.input.Marker, Math.min(pageSize, Number(request.input.MaxRecords ?? 100)));
   return queryReply('DescribeDBInstances', `<DBInstances>${items.join('')}</DBInstances>${next ? `<Marker>${next}</Marker>` : ''}`);
+}
+
+/** The fleet's instances in the account and region a request is signed for. */
+function instancesOf(request: AwsRequest, byRegion: Record<string, string[]>): string[] {
+  const region = request.region ?? SANDBOX_REGION;
+  const account = accountOf(request.accessKeyId);
+  return byRegion[`${account}:${region}`] ?? (account === accountOf(undefined) ? byRegion[region] : undefined) ?? [];
 }
 
 /** The XML with only the <tag> members that `keep` accepts. */

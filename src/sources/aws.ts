@@ -1,3 +1,4 @@
+import pThrottle from 'p-throttle';
 import { DbsecError, messageOf } from '../errors.js';
 import { describeAwsError } from './aws-errors.js';
 
@@ -27,6 +28,8 @@ export interface AwsSettings {
   profile?: string;
   /** Tests hand in a retry strategy without sleeps; users get the SDK's default (3 attempts, jittered backoff). */
   retryStrategy?: unknown;
+  /** adaptive (the default) or standard: see awsRetryMode in the config. */
+  retryMode?: 'adaptive' | 'standard';
   /** How long one HTTP request may take before the SDK gives up on it (and retries); awsTimeout in the config. */
   requestTimeoutMs?: number;
   /** Another account: the role to assume there (with the caller's own credentials), and its external id. */
@@ -40,18 +43,44 @@ const CONNECT_TIMEOUT_MS = 5_000;
 type ClientConfig = { region: string; profile?: string; retryStrategy?: any; retryMode?: string; requestHandler: any; credentials?: any };
 
 /**
+ * APIs whose documented rate is low, per account and region: each request (each page, each retry) waits its turn.
+ * CloudTrail LookupEvents: 2 per second.
+ */
+const RATE_LIMITS: Record<string, { limit: number; interval: number }> = {
+  LookupEventsCommand: { limit: 2, interval: 1000 },
+};
+
+/**
  * Creates each AWS client the first time a check asks for it, so a command that needs no AWS loads no SDK.
- * Endpoints come from the SDK's own AWS_ENDPOINT_URL* handling.
+ * Endpoints come from the SDK's own AWS_ENDPOINT_URL* handling. One instance serves one account and region: its
+ * rate limits and shared answers (`shared`) are that account's and region's.
  */
 export class AwsClients {
   private readonly clients = new Map<string, Promise<unknown>>();
-  /** The assumed role's credentials, asked for once and shared by every client of these settings. */
-  private assumed?: Promise<unknown>;
+  private readonly answers = new Map<string, Promise<unknown>>();
+  private readonly limiters = new Map<string, <T>(send: () => Promise<T>) => Promise<T>>();
 
-  constructor(private readonly settings: AwsSettings) {}
+  /**
+   * @param roleSessions assumed roles' credentials by role and external id: asked for once and shared by every client
+   * of these settings, and by a pool's every region.
+   */
+  constructor(
+    private readonly settings: AwsSettings,
+    private readonly roleSessions = new Map<string, Promise<unknown>>(),
+  ) {}
 
   get region(): string | undefined {
     return this.settings.region;
+  }
+
+  /**
+   * An answer about the account and region rather than one instance (CloudTrail's RDS events of the window), asked
+   * for once however many of its instances need it.
+   */
+  shared<T>(key: string, make: () => Promise<T>): Promise<T> {
+    let answer = this.answers.get(key) as Promise<T> | undefined;
+    if (!answer) this.answers.set(key, (answer = make()));
+    return answer;
   }
 
   // One line per service: the SDK module is imported the first time a check asks for its client.
@@ -82,18 +111,39 @@ export class AwsClients {
       const requestTimeout = this.settings.requestTimeoutMs ?? DEFAULT_AWS_REQUEST_TIMEOUT_MS;
       // An endpoint that accepts the connection and never answers (or trickles) is given up on, then retried.
       client = Promise.all([import('@smithy/node-http-handler'), this.roleCredentials(region)]).then(([{ NodeHttpHandler }, credentials]) =>
-        make({
+        this.rateLimited(make({
           region,
           ...(this.settings.profile ? { profile: this.settings.profile } : {}),
           ...(credentials ? { credentials } : {}),
-          // Adaptive: on throttling the client also slows its own sending rate (APIs such as LookupEvents allow 2 calls a second).
-          ...(this.settings.retryStrategy ? { retryStrategy: this.settings.retryStrategy } : { retryMode: 'adaptive' }),
+          // Adaptive: on throttling the client (one per account and region) also slows its own sending rate.
+          ...(this.settings.retryStrategy ? { retryStrategy: this.settings.retryStrategy } : { retryMode: this.settings.retryMode ?? 'adaptive' }),
           requestHandler: new NodeHttpHandler({ connectionTimeout: Math.min(CONNECT_TIMEOUT_MS, requestTimeout), requestTimeout, throwOnRequestTimeout: true }),
-        }),
+        })),
       );
       this.clients.set(name, client);
     }
     return client;
+  }
+
+  /** Every attempt of a rate-limited command waits for this account's and region's turn (after the retry step, so retries wait too). */
+  private async rateLimited<T>(made: Promise<T>): Promise<T> {
+    const service = await made;
+    const { middlewareStack } = (service as Service<unknown, { middlewareStack: { add(mw: unknown, options: object): void } }>).client;
+    middlewareStack.add(
+      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => {
+        const rate = RATE_LIMITS[context.commandName ?? ''];
+        if (!rate) return next(args);
+        let limiter = this.limiters.get(context.commandName!);
+        if (!limiter) {
+          const throttle = pThrottle({ ...rate, strict: true });
+          limiter = throttle(<R>(send: () => Promise<R>) => send()) as <R>(send: () => Promise<R>) => Promise<R>;
+          this.limiters.set(context.commandName!, limiter);
+        }
+        return limiter(() => next(args));
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'dbsecRateLimit' },
+    );
+    return service;
   }
 
   /**
@@ -108,10 +158,38 @@ export class AwsClients {
       params: { RoleArn: role.roleArn, RoleSessionName: 'dbsec', ...(role.externalId ? { ExternalId: role.externalId } : {}) },
       clientConfig: { region, ...(this.settings.profile ? { profile: this.settings.profile } : {}), ...(this.settings.retryStrategy ? { retryStrategy: this.settings.retryStrategy as never } : {}) },
     });
-    return () => (this.assumed ??= provider().catch((err: unknown) => {
-      this.assumed = undefined;
-      throw new DbsecError(`Cannot assume ${role.roleArn} (sts:AssumeRole): ${messageOf(err)}; check that the role trusts this caller${role.externalId ? ' and expects this external id' : ''}.`);
-    }));
+    const key = `${role.roleArn} ${role.externalId ?? ''}`;
+    return () => {
+      let session = this.roleSessions.get(key);
+      if (!session) {
+        session = provider().catch((err: unknown) => {
+          this.roleSessions.delete(key);
+          throw new DbsecError(`Cannot assume ${role.roleArn} (sts:AssumeRole): ${messageOf(err)}; check that the role trusts this caller${role.externalId ? ' and expects this external id' : ''}.`);
+        });
+        this.roleSessions.set(key, session);
+      }
+      return session;
+    };
+  }
+}
+
+/**
+ * The run's AWS clients, one set per account and region (settings), shared by every target there: one AssumeRole per
+ * account, one rate limiter per account and region, and answers about an account and region asked for once.
+ */
+export class AwsPool {
+  private readonly scopes = new Map<string, AwsClients>();
+  private readonly roleSessions = new Map<string, Promise<unknown>>();
+
+  clientsFor(settings: AwsSettings): AwsClients {
+    const key = JSON.stringify([settings.region, settings.profile, settings.assumeRole?.roleArn, settings.assumeRole?.externalId]);
+    let clients = this.scopes.get(key);
+    if (!clients) this.scopes.set(key, (clients = new AwsClients(settings, this.roleSessions)));
+    return clients;
+  }
+
+  destroy(): void {
+    for (const clients of this.scopes.values()) clients.destroy();
   }
 }
 

@@ -181,18 +181,23 @@ async function markAddressHistory(ctx: CheckContext, events: TrailEvent[], windo
   const oldest = new Date(ctx.now.getTime() - CLOUDTRAIL_HISTORY_DAYS * 86_400_000);
   const from = new Date(Math.max(windowFrom.getTime() - HISTORY_DAYS * 86_400_000, oldest.getTime()));
   if (from >= windowFrom) return;
-  const { sdk, client } = await ctx.aws().cloudtrail();
+  const aws = ctx.aws();
   for (const actor of new Set(events.filter((e) => e.sourceIp && e.actor !== 'unknown').map((e) => e.actor))) {
-    const addresses = new Set<string>();
-    await awsCall('cloudtrail:LookupEvents', async () => {
-      let pages = 0;
-      for await (const page of sdk.paginateLookupEvents({ client }, { LookupAttributes: [{ AttributeKey: 'Username', AttributeValue: actor }], StartTime: from, EndTime: windowFrom })) {
-        for (const event of page.Events ?? []) {
-          const ip = parseRecord(event.CloudTrailEvent ?? '').sourceIPAddress;
-          if (ip) addresses.add(ip);
+    // The same actor's history serves every instance of the account and region.
+    const addresses = await aws.shared(`cloudtrail:LookupEvents Username ${actor} ${from.toISOString()} ${windowFrom.toISOString()}`, async () => {
+      const { sdk, client } = await aws.cloudtrail();
+      const seen = new Set<string>();
+      await awsCall('cloudtrail:LookupEvents', async () => {
+        let pages = 0;
+        for await (const page of sdk.paginateLookupEvents({ client }, { LookupAttributes: [{ AttributeKey: 'Username', AttributeValue: actor }], StartTime: from, EndTime: windowFrom })) {
+          for (const event of page.Events ?? []) {
+            const ip = parseRecord(event.CloudTrailEvent ?? '').sourceIPAddress;
+            if (ip) seen.add(ip);
+          }
+          if (++pages >= HISTORY_PAGES) break;
         }
-        if (++pages >= HISTORY_PAGES) break;
-      }
+      });
+      return seen;
     });
     for (const event of events.filter((e) => e.actor === actor && e.sourceIp)) {
       event.history = addresses.size === 0 ? 'no-history' : addresses.has(event.sourceIp!) ? 'known' : 'new-address';
@@ -217,13 +222,14 @@ function labelOf(category: ChangeCategory): string {
 
 /** Mutating events for one lookup attribute in the window; CloudTrail allows one attribute per call. */
 async function lookup(ctx: CheckContext, window: TimeWindow, attribute: { AttributeKey: 'EventSource' | 'ResourceName'; AttributeValue: string }, port: number) {
-  const { sdk, client } = await ctx.aws().cloudtrail();
-  const pages = await allPages(
-    'cloudtrail:LookupEvents',
-    sdk.paginateLookupEvents({ client }, { LookupAttributes: [attribute], StartTime: window.from, EndTime: window.to }),
-  );
-  return pages
-    .flatMap((page) => page.Events ?? [])
+  const aws = ctx.aws();
+  // The region's RDS events (and a shared security group's) are read once for all the instances that need them.
+  const events = await aws.shared(`cloudtrail:LookupEvents ${attribute.AttributeKey} ${attribute.AttributeValue} ${window.from.toISOString()} ${window.to.toISOString()}`, async () => {
+    const { sdk, client } = await aws.cloudtrail();
+    const pages = await allPages('cloudtrail:LookupEvents', sdk.paginateLookupEvents({ client }, { LookupAttributes: [attribute], StartTime: window.from, EndTime: window.to }));
+    return pages.flatMap((page) => page.Events ?? []);
+  });
+  return events
     .filter((event) => event.ReadOnly !== 'true')
     .map((event) => {
       const text = event.CloudTrailEvent ?? '';

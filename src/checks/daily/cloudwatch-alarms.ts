@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { defineCheck, type FindingDraft } from '../types.js';
 import { allPages } from '../../sources/aws.js';
 import { requireInstanceId } from '../../sources/rds-instance.js';
+import { inFleet } from '../../target.js';
+import type { DescribeAlarmsOutput } from '@aws-sdk/client-cloudwatch';
 import { safeText } from '../../redact.js';
 
 interface Alarm {
@@ -30,21 +32,14 @@ export default defineCheck({
   }),
   async collect(ctx, options): Promise<{ prefix: string; alarms: Alarm[] }> {
     const prefix = options.alarmNamePrefix ?? requireInstanceId(ctx.target);
-    const { sdk, client } = await ctx.aws().cloudwatch();
-    const pages = await allPages(
-      'cloudwatch:DescribeAlarms',
-      sdk.paginateDescribeAlarms({ client }, { AlarmNamePrefix: prefix, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }),
-    );
-    const alarms: Alarm[] = [];
-    for (const page of pages) {
-      for (const a of page.MetricAlarms ?? []) {
-        alarms.push({ name: a.AlarmName ?? '?', type: 'metric', state: a.StateValue ?? '?', reason: a.StateReason ?? '', since: a.StateUpdatedTimestamp, metric: a.MetricName });
-      }
-      for (const a of page.CompositeAlarms ?? []) {
-        alarms.push({ name: a.AlarmName ?? '?', type: 'composite', state: a.StateValue ?? '?', reason: a.StateReason ?? '', since: a.StateUpdatedTimestamp });
-      }
-    }
-    return { prefix, alarms };
+    // A fleet's instances share one listing of their account's and region's alarms; one instance asks by its prefix.
+    const asked = inFleet(ctx.target) ? '' : prefix;
+    const aws = ctx.aws();
+    const alarms = await aws.shared(`cloudwatch:DescribeAlarms ${asked}`, async () => {
+      const { sdk, client } = await aws.cloudwatch();
+      return alarmsOf(await allPages('cloudwatch:DescribeAlarms', sdk.paginateDescribeAlarms({ client }, { ...(asked ? { AlarmNamePrefix: asked } : {}), AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] })));
+    });
+    return { prefix, alarms: alarms.filter((alarm) => alarm.name.startsWith(prefix)) };
   },
   evaluate({ prefix, alarms }): FindingDraft[] {
     if (alarms.length === 0) {
@@ -82,6 +77,19 @@ export default defineCheck({
     }));
   },
 });
+
+function alarmsOf(pages: ReadonlyArray<DescribeAlarmsOutput>): Alarm[] {
+  const alarms: Alarm[] = [];
+  for (const page of pages) {
+    for (const a of page.MetricAlarms ?? []) {
+      alarms.push({ name: a.AlarmName ?? '?', type: 'metric', state: a.StateValue ?? '?', reason: a.StateReason ?? '', since: a.StateUpdatedTimestamp, metric: a.MetricName });
+    }
+    for (const a of page.CompositeAlarms ?? []) {
+      alarms.push({ name: a.AlarmName ?? '?', type: 'composite', state: a.StateValue ?? '?', reason: a.StateReason ?? '', since: a.StateUpdatedTimestamp });
+    }
+  }
+  return alarms;
+}
 
 function countStates(alarms: readonly Alarm[]): string {
   const counts = new Map<string, number>();

@@ -4,6 +4,7 @@ import { SourceMissing } from '../../errors.js';
 import type { Level } from '../../status.js';
 import { governingSettings, normalizeSetting, type SettingsView } from '../../sources/parameters.js';
 import { describeLogGroup } from '../../sources/logs/cloudwatch-reader.js';
+import { inFleet } from '../../target.js';
 
 interface LogExport {
   instance: string;
@@ -55,7 +56,7 @@ export default defineCheck({
     if (!ctx.target.rdsInstance) return { settings };
     const instance = await ctx.rdsInstance();
     const logGroup = ctx.target.logGroup!;
-    const group = await describeLogGroup(ctx.aws(), logGroup);
+    const group = await describeLogGroup(ctx.aws(), logGroup, inFleet(ctx.target));
     return {
       settings,
       export: {

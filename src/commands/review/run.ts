@@ -15,6 +15,8 @@ import type { Report } from '../../report.js';
 import { pinnedClock } from '../../clock.js';
 import type { DiscoveryFlags, NotifyFlags, ReportFlags, TargetFlags, TerminalFlags, WindowFlags } from '../shared/flags.js';
 import { configOf, contextDeps, targetsOf } from '../shared/targets.js';
+import { AwsPool } from '../../sources/aws.js';
+import type { ContextDeps } from '../../context.js';
 import { resolveTarget } from '../../target.js';
 import { makeFinding } from '../../finding.js';
 import { sortFindings, summarize } from '../../report.js';
@@ -57,51 +59,57 @@ export async function collectReview(command: Cadence, flags: ReviewFlags, io: Io
   const config = overrides.preset ?? (await configOf(flags));
   const checks = selectChecks([command, ...(overrides.alsoCadences ?? [])].flatMap(checksFor).filter((check) => !overrides.checkIds || overrides.checkIds.includes(check.meta.id)), flags, command);
   const options = resolveCheckOptions(CHECKS, config, flags.config ?? 'config');
-  const fleet = flags.allInstances ? await fleetOf(flags, config, io) : undefined;
-  const targets = fleet?.targets ?? targetsOf(flags, config, io.env);
-  const now = io.now();
-  const window = overrides.window ?? reviewWindow(flags, DEFAULT_SINCE[command], now);
-  const concurrency = flags.concurrency ? Number(flags.concurrency) : config.concurrency ?? 4;
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
-    throw new DbsecError(`--concurrency "${flags.concurrency}" must be a whole number from 1 to 32.`);
+  // One set of AWS clients per account and region for the whole run, discovery included.
+  const deps = { ...contextDeps(config, io), awsPool: new AwsPool() };
+  try {
+    const fleet = flags.allInstances ? await fleetOf(flags, config, io, deps) : undefined;
+    const targets = fleet?.targets ?? targetsOf(flags, config, io.env);
+    const now = io.now();
+    const window = overrides.window ?? reviewWindow(flags, DEFAULT_SINCE[command], now);
+    const concurrency = flags.concurrency ? Number(flags.concurrency) : config.concurrency ?? 4;
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
+      throw new DbsecError(`--concurrency "${flags.concurrency}" must be a whole number from 1 to 32.`);
+    }
+    const showProgress = !flags.quiet && !forMachines(flags.format) && Boolean(io.stderr.isTTY);
+    const actions = reviewActions(flags, now);
+    const actionResults: ActionResult[] = [];
+    const report = await runChecks({
+      command: overrides.label ?? command,
+      version,
+      checks,
+      options,
+      targets,
+      window,
+      clock: pinnedClock(now, io.now),
+      concurrency,
+      deps,
+      signal: io.interruption?.(),
+      progress: showProgress ? await terminalProgress(io.stderr as NodeJS.WriteStream, `dbsec ${command}`) : undefined,
+      afterTarget: actions.length > 0 ? (ctx) => runActions(actions, ctx, actionResults) : undefined,
+    });
+    return { report: fleet ? withFailedRegions(report, fleet.failures) : report, config, actions: actionResults };
+  } finally {
+    deps.awsPool.destroy();
   }
-  const showProgress = !flags.quiet && !forMachines(flags.format) && Boolean(io.stderr.isTTY);
-  const actions = reviewActions(flags, now);
-  const actionResults: ActionResult[] = [];
-  const report = await runChecks({
-    command: overrides.label ?? command,
-    version,
-    checks,
-    options,
-    targets,
-    window,
-    clock: pinnedClock(now, io.now),
-    concurrency,
-    deps: contextDeps(config, io),
-    signal: io.interruption?.(),
-    progress: showProgress ? await terminalProgress(io.stderr as NodeJS.WriteStream, `dbsec ${command}`) : undefined,
-    afterTarget: actions.length > 0 ? (ctx) => runActions(actions, ctx, actionResults) : undefined,
-  });
-  return { report: fleet ? withFailedRegions(report, fleet.failures) : report, config, actions: actionResults };
 }
 
 /**
  * --all-instances: the instances discovery finds become the targets, each reached through discovery.databaseUrl when
  * the config gives one. Finding none is a usage error (exit 2), never an empty and so clean report.
  */
-async function fleetOf(flags: ReviewFlags, config: ConfigFile, io: Io) {
+async function fleetOf(flags: ReviewFlags, config: ConfigFile, io: Io, deps: ContextDeps & { awsPool: AwsPool }) {
   if (flags.rdsInstance || flags.databaseUrl || flags.logFile || flags.logGroup) {
     throw new DbsecError('--all-instances finds its own targets: drop --rds-instance, --database-url, --log-file and --log-group.');
   }
   const { discoverInstances, enabledRegions, parseTag } = await import('../../discovery.js');
-  const settings = { profile: flags.profile, ...contextDeps(config, io).aws };
+  const settings = { profile: flags.profile, ...deps.aws };
   const home = flags.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
   const listed = flags.regions?.split(',').map((r) => r.trim()).filter(Boolean) ?? config.discovery?.regions ?? (home ? [home] : []);
   if (listed.length === 0) throw new DbsecError('--all-instances needs regions: pass --regions us-east-1,eu-west-1 (or all), --region, or set AWS_REGION.');
   const regions = listed.includes('all') ? await enabledRegions({ ...settings, region: home ?? 'us-east-1' }) : listed;
   const tags = flags.tag ? Object.fromEntries(flags.tag.map(parseTag)) : config.discovery?.tags;
   const names = flags.name ?? config.discovery?.names;
-  const found = await discoverInstances({ ...config.discovery, regions, tags, names }, settings);
+  const found = await discoverInstances({ ...config.discovery, regions, tags, names }, settings, deps.awsPool);
   if (found.targets.length === 0) {
     const why = found.failures.length ? ` (${found.failures.map((f) => `${f.region}: ${f.message}`).join('; ')})` : '';
     throw new DbsecError(`--all-instances found no RDS for PostgreSQL or Aurora PostgreSQL instance in ${regions.join(', ')}${tags ? ` tagged ${Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''}${names ? ` named ${names.join(' or ')}` : ''}${why}.`);

@@ -50,6 +50,6 @@ export function contextDeps(config: ConfigFile, io: Io): ContextDeps {
       lockTimeoutMs: parseDuration(config.lockTimeout ?? '5s', 'lockTimeout'),
       connectTimeoutMs: durationMs(config.connectTimeout ?? '10s')!,
     },
-    aws: { retryStrategy: io.awsRetryStrategy, requestTimeoutMs },
+    aws: { retryStrategy: io.awsRetryStrategy, requestTimeoutMs, ...(config.awsRetryMode ? { retryMode: config.awsRetryMode } : {}) },
   };
 }

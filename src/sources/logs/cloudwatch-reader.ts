@@ -12,17 +12,39 @@ export function filterPatternFor(terms: readonly string[]): string | undefined {
   return quoted.length === 1 ? quoted[0] : quoted.map((q) => `?${q}`).join(' ');
 }
 
-/** The log group as DescribeLogGroups lists it (retention, size), or undefined when it does not exist. */
-export async function describeLogGroup(aws: AwsClients, logGroup: string) {
+/** RDS's log groups, listed once per account and region for a fleet. */
+const RDS_LOG_GROUPS = '/aws/rds/';
+/** Pages of 50 groups listed at most: a region with more RDS log groups is asked one group at a time. */
+const MAX_LOG_GROUP_PAGES = 40;
+
+/**
+ * The log group as DescribeLogGroups lists it (retention, size), or undefined when it does not exist. In a fleet
+ * (`listAll`) an RDS group is found in the account's and region's one listing of RDS groups.
+ */
+export async function describeLogGroup(aws: AwsClients, logGroup: string, listAll = false) {
   const { sdk, client } = await aws.logs();
+  if (listAll && logGroup.startsWith(RDS_LOG_GROUPS)) {
+    const listed = await aws.shared('logs:DescribeLogGroups /aws/rds/', () =>
+      awsCall('logs:DescribeLogGroups', async () => {
+        const groups = [];
+        let pages = 0;
+        for await (const page of sdk.paginateDescribeLogGroups({ client }, { logGroupNamePrefix: RDS_LOG_GROUPS, limit: 50 })) {
+          groups.push(...(page.logGroups ?? []));
+          if (++pages >= MAX_LOG_GROUP_PAGES) return undefined;
+        }
+        return groups;
+      }),
+    );
+    if (listed) return listed.find((group) => group.logGroupName === logGroup);
+  }
   const reply = await awsCall('logs:DescribeLogGroups', () =>
     client.send(new sdk.DescribeLogGroupsCommand({ logGroupNamePrefix: logGroup, limit: 5 })),
   );
   return reply.logGroups?.find((group) => group.logGroupName === logGroup);
 }
 
-export async function assertLogGroupExists(aws: AwsClients, logGroup: string): Promise<void> {
-  if (!(await describeLogGroup(aws, logGroup))) {
+export async function assertLogGroupExists(aws: AwsClients, logGroup: string, listAll = false): Promise<void> {
+  if (!(await describeLogGroup(aws, logGroup, listAll))) {
     throw new DbsecError(`The log group ${logGroup} does not exist in ${aws.region}: no log line can be checked; enable the postgresql log export or pass --log-group.`);
   }
 }
