@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { whenAborted } from './abort.js';
 import type { DBInstance } from '@aws-sdk/client-rds';
-import { DbsecError, SourceMissing, ifConfigured } from './errors.js';
+import { DbsecError, SourceMissing, ifConfigured, messageOf } from './errors.js';
 import { KNOWN_LOG_LINE_PREFIXES, RDS_LOG_LINE_PREFIX } from './sources/logs/prefix.js';
 import { connectionRole, inFleet, type Target } from './target.js';
 import type { TimeWindow } from './time.js';
@@ -84,7 +84,24 @@ export class TargetContext implements CheckContext {
     if (!this.target.databaseUrl && !this.target.usePgEnv) {
       return Promise.reject(new SourceMissing('no database configured: pass --database-url or set PGHOST/PGDATABASE'));
     }
-    return this.memo('pg', () => openPgSession(this.target, this.deps.limits));
+    return this.memo('pg', async () => openPgSession(this.target.iamAuth ? { ...this.target, pgConfig: { ...this.target.pgConfig, password: await this.iamAuthToken() } } : this.target, this.deps.limits));
+  }
+
+  /**
+   * An RDS IAM auth token for the target's host, port and user (valid 15 minutes, longer than a run's session needs),
+   * signed locally by @aws-sdk/rds-signer with the target's credentials (the assumed role in another account).
+   */
+  private async iamAuthToken(): Promise<string> {
+    const { host, port, user } = this.target.pgConfig ?? {};
+    if (!host || !user) throw new DbsecError(`${this.target.name}: an IAM auth token needs the database URL's host and user (discovery.databaseUrl: postgres://dbsec_auditor@{endpoint}:{port}/{db}).`);
+    const aws = this.aws();
+    try {
+      const { Signer } = await import('@aws-sdk/rds-signer');
+      const credentials = await aws.credentials();
+      return await new Signer({ hostname: host, port: Number(port ?? 5432), username: user, region: aws.region, ...(aws.profile ? { profile: aws.profile } : {}), ...(credentials ? { credentials: credentials as never } : {}) }).getAuthToken();
+    } catch (err) {
+      throw new DbsecError(`Cannot make an IAM auth token for ${user}@${host}: ${messageOf(err)}; check the AWS credentials (and region) dbsec runs with.`);
+    }
   }
 
   aws(): AwsClients {

@@ -30,9 +30,24 @@ export const DiscoverySchema = z
       )
       .optional(),
     /**
+     * Every active account of the AWS Organization (ListAccounts, with the caller's credentials: the management or a
+     * delegated administrator account), each through the role of this name in it; added to `accounts`.
+     */
+    organization: z
+      .object({
+        roleName: z.string().regex(/^[\w+=,.@/-]{1,512}$/, 'expected an IAM role name, e.g. dbsec-audit'),
+        externalId: z.string().min(1).optional(),
+        /** Account ids to leave out (the management account, a sandbox account). */
+        exclude: z.array(z.string().regex(/^\d{12}$/, 'expected a 12-digit account id')).optional(),
+      })
+      .strict()
+      .optional(),
+    /**
      * The connection of each instance found: {endpoint}, {port}, {db} (its DBName, else postgres), {id} and {region}
      * are filled in. Without it only the AWS checks and the CloudWatch log run.
      */
+    /** Connect to each instance with an IAM auth token (@aws-sdk/rds-signer) for the template's user, not a password. */
+    iamAuth: z.boolean().optional(),
     databaseUrl: z
       .string()
       .min(1)
@@ -51,7 +66,7 @@ export interface DiscoveryRequest extends Discovery {
 export interface Discovered {
   targets: Array<TargetInput & { instance: DBInstance }>;
   /** Regions (of an account) that could not be read, each with one sentence: the others' instances are still reviewed. */
-  failures: Array<{ region: string; message: string }>;
+  failures: Array<{ region: string; message: string; remediation?: string }>;
 }
 
 
@@ -67,12 +82,33 @@ export function parseTag(text: string): [string, string] {
  * glob, one region at a time (DescribeDBInstances, paginated). A region that fails is reported, not fatal.
  */
 export async function discoverInstances(request: DiscoveryRequest, settings: Omit<AwsSettings, 'region'>, pool: AwsPool): Promise<Discovered> {
+  const organization = request.organization ? await organizationAccounts(request.organization, request.accounts ?? [], { ...settings, region: request.regions[0]! }, pool) : { accounts: [], failures: [] };
+  const accounts = [...(request.accounts ?? []), ...organization.accounts];
   // No accounts listed: the caller's own account only.
-  const places = (request.accounts ?? [undefined]).flatMap((account) => request.regions.map((region) => ({ account, region })));
+  const places = (accounts.length > 0 ? accounts : [undefined]).flatMap((account) => request.regions.map((region) => ({ account, region })));
   const limit = pLimit(DISCOVERY_CONCURRENCY);
   // Listed concurrently, reported in the order of the accounts and regions.
   const listings = await Promise.all(places.map(({ account, region }) => limit(() => listRegion(account, region, request, settings, pool))));
-  return { targets: listings.flatMap((l) => l.targets), failures: listings.flatMap((l) => l.failures) };
+  return { targets: listings.flatMap((l) => l.targets), failures: [...organization.failures, ...listings.flatMap((l) => l.failures)] };
+}
+
+/**
+ * The organization's active accounts (Organizations ListAccounts, paginated) less those excluded or listed in
+ * `accounts` already, each with its role ARN. A failed listing is one failure: the listed accounts are still reviewed.
+ */
+async function organizationAccounts(organization: NonNullable<Discovery['organization']>, listed: readonly Account[], settings: AwsSettings, pool: AwsPool): Promise<{ accounts: Account[]; failures: Discovered['failures'] }> {
+  try {
+    const { sdk, client } = await pool.clientsFor(settings).organizations();
+    const pages = await allPages('organizations:ListAccounts', sdk.paginateListAccounts({ client }, {}));
+    const skip = new Set([...(organization.exclude ?? []), ...listed.map((a) => a.id)]);
+    const accounts = pages
+      .flatMap((page) => page.Accounts ?? [])
+      .filter((account) => (account.State ?? account.Status) === 'ACTIVE' && account.Id && !skip.has(account.Id))
+      .map((account) => ({ id: account.Id!, roleArn: `${account.Arn?.split(':').slice(0, 2).join(':') ?? 'arn:aws'}:iam::${account.Id}:role/${organization.roleName}`, ...(organization.externalId ? { externalId: organization.externalId } : {}) }));
+    return { accounts, failures: [] };
+  } catch (err) {
+    return { accounts: [], failures: [{ region: 'organization', message: messageOf(err), remediation: 'Run from the management account or a delegated administrator with organizations:ListAccounts, or list the accounts under discovery.accounts.' }] };
+  }
 }
 
 /** Account-regions listed at once: DescribeDBInstances is cheap, but a fleet of 12 accounts × 17 regions is 204 listings. */
@@ -103,7 +139,7 @@ function targetOf(instance: DBInstance, region: string, account: string | undefi
     name: qualified ? `${account ? `${account}/` : ''}${region}/${id}` : id,
     rdsInstance: id,
     region,
-    ...(request.databaseUrl ? { databaseUrl: request.databaseUrl.replace(/\{(\w+)\}/g, (_, key: string) => encodeURIComponent(fill[key]!)) } : {}),
+    ...(request.databaseUrl ? { databaseUrl: request.databaseUrl.replace(/\{(\w+)\}/g, (_, key: string) => encodeURIComponent(fill[key]!)), ...(request.iamAuth ? { iamAuth: true } : {}) } : {}),
     instance,
   };
 }

@@ -25,6 +25,8 @@ export interface Target {
   instance?: DBInstance;
   /** An instance of another account: the role its AWS calls assume. */
   assumeRole?: { roleArn: string; externalId?: string };
+  /** Connect with an IAM auth token (rds-db:connect) made for the URL's host, port and user, not a password. */
+  iamAuth?: boolean;
 }
 
 export interface TargetInput {
@@ -39,6 +41,7 @@ export interface TargetInput {
   logLinePrefix?: string;
   instance?: DBInstance;
   assumeRole?: { roleArn: string; externalId?: string };
+  iamAuth?: boolean;
 }
 
 /**
@@ -73,6 +76,7 @@ export function resolveTarget(input: TargetInput, env: NodeJS.ProcessEnv, index 
     logLinePrefix: input.logLinePrefix,
     ...(input.instance ? { instance: input.instance } : {}),
     ...(input.assumeRole ? { assumeRole: input.assumeRole } : {}),
+    ...(input.iamAuth ? { iamAuth: true } : {}),
   };
 }
 

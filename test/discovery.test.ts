@@ -6,6 +6,7 @@ import { endpointLifecycle, trailEvent, useEndpoint } from './helpers/aws.js';
 import { bufferIo } from './helpers/io.js';
 import { fastRetries } from './helpers/run-check.js';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import { passwordCatcher } from './helpers/pg-wire.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -175,6 +176,60 @@ describe('--all-instances', () => {
     expect(report.targets).toHaveLength(4);
     expect(report.findings.filter((f) => f.status === 'error')).toEqual([]);
     expect(Math.floor(endpoint.requests.length / 3)).toBeGreaterThan(2);
+  });
+
+  it("reviews the organization's active accounts through the named role, and says so when it cannot list them", async () => {
+    const endpoint = await useEndpoint({
+      instancesByRegion: { '111111111111:us-east-1': [fleetInstance('org-a', 'us-east-1')], '222222222222:us-east-1': [fleetInstance('org-suspended', 'us-east-1')], '333333333333:us-east-1': [fleetInstance('org-c', 'us-east-1')] },
+      organizationAccounts: [
+        { Id: '123456789012', State: 'ACTIVE' },
+        { Id: '111111111111', State: 'ACTIVE' },
+        { Id: '222222222222', State: 'SUSPENDED' },
+        { Id: '333333333333', State: 'ACTIVE' },
+      ],
+      pageSize: 1,
+      refusedRoles: ['arn:aws:iam::333333333333:role/dbsec-audit'],
+    });
+    const config = join(mkdtempSync(join(tmpdir(), 'dbsec-org-')), 'dbsec.yaml');
+    writeFileSync(config, stringify({ discovery: { regions: ['us-east-1'], organization: { roleName: 'dbsec-audit', externalId: 'org-ext', exclude: ['123456789012'] } } }));
+    const { code, out } = await daily('--all-instances', '-c', config);
+    const report = JSON.parse(out) as Report;
+    expect(code).toBe(3);
+    expect(report.targets.map((t) => t.name)).toEqual(['111111111111/us-east-1/org-a']);
+    expect(report.findings.filter((f) => f.checkId === 'discovery').map((f) => f.target)).toEqual(['333333333333/us-east-1']);
+    // four accounts in four pages; roles assumed in the two active ones left
+    expect(endpoint.count('ListAccounts')).toBe(4);
+    expect(endpoint.requests.filter((r) => r.operation === 'AssumeRole').map((r) => [r.input.RoleArn, r.input.ExternalId]).sort()).toEqual([
+      ['arn:aws:iam::111111111111:role/dbsec-audit', 'org-ext'],
+      ['arn:aws:iam::333333333333:role/dbsec-audit', 'org-ext'],
+    ]);
+
+    // Not the management account: one error finding, and the accounts listed by hand are still reviewed.
+    endpoint.inject('ListAccounts', 'access-denied', 1);
+    writeFileSync(config, stringify({ discovery: { regions: ['us-east-1'], organization: { roleName: 'dbsec-audit' }, accounts: [{ id: '111111111111', roleArn: 'arn:aws:iam::111111111111:role/dbsec-audit' }] } }));
+    const denied = JSON.parse((await daily('--all-instances', '-c', config)).out) as Report;
+    expect(denied.targets.map((t) => t.name)).toEqual(['111111111111/us-east-1/org-a']);
+    expect(denied.findings.find((f) => f.checkId === 'discovery')).toMatchObject({ target: 'organization', summary: expect.stringMatching(/^AWS denied organizations:ListAccounts/), remediation: expect.stringMatching(/^Run from the management account/) });
+  });
+
+  it("connects to each instance with an IAM auth token signed by its account's role, never a password", async () => {
+    await useEndpoint({ instancesByRegion: { '111111111111:eu-west-1': [fleetInstance('iam-a', 'eu-west-1')] } });
+    const rds = await passwordCatcher();
+    try {
+      const config = join(mkdtempSync(join(tmpdir(), 'dbsec-iam-')), 'dbsec.yaml');
+      writeFileSync(config, stringify({ discovery: { regions: ['eu-west-1'], iamAuth: true, accounts: [{ id: '111111111111', roleArn: 'arn:aws:iam::111111111111:role/dbsec-audit' }], databaseUrl: `postgres://dbsec_auditor@127.0.0.1:${rds.port}/{db}` } }));
+      const { out } = await daily('--all-instances', '-c', config, '--only', 'daily.connections');
+      const report = JSON.parse(out) as Report;
+      expect(report.findings.map((f) => [f.status, f.summary])).toEqual([['error', `PostgreSQL at dbsec_auditor@127.0.0.1:${rds.port}/appdb refused the IAM auth token; grant rds_iam to the user and allow rds-db:connect on its dbuser ARN to the credentials dbsec runs with.`]]);
+      // the token RDS would check: a SigV4 presigned connect for this host, port and user, in the instance's region and account
+      const token = new URL(`https://${rds.passwords[0]}`);
+      expect(`${token.host}${token.pathname}`).toBe(`127.0.0.1:${rds.port}/`);
+      expect(Object.fromEntries(token.searchParams)).toMatchObject({ Action: 'connect', DBUser: 'dbsec_auditor', 'X-Amz-Algorithm': 'AWS4-HMAC-SHA256', 'X-Amz-Expires': '900', 'X-Amz-Security-Token': 'token-111111111111', 'X-Amz-Signature': expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(token.searchParams.get('X-Amz-Credential')).toMatch(/^ASIA111111111111\/\d{8}\/eu-west-1\/rds-db\/aws4_request$/);
+      expect(out).not.toContain(rds.passwords[0]!.split('X-Amz-Signature=')[1]);
+    } finally {
+      await rds.stop();
+    }
   });
 
   it('refuses, in one sentence with exit 2, a fleet that is empty or a target named beside it', async () => {

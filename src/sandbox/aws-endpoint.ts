@@ -51,6 +51,7 @@ const JSON_TARGETS: Record<string, { service: string; protocol: Protocol }> = {
   secretsmanager: { service: 'secretsmanager', protocol: 'json1.1' },
   GraniteServiceVersion20100801: { service: 'cloudwatch', protocol: 'json1.0' },
   StarlingDoveService: { service: 'config', protocol: 'json1.1' },
+  AWSOrganizationsV20161128: { service: 'organizations', protocol: 'json1.1' },
 };
 
 const QUERY_VERSIONS: Record<string, { service: string; protocol: Protocol }> = {

@@ -1,6 +1,6 @@
 import { pinnedClock, type Clock } from '../clock.js';
 import { CLOUDTRAIL_HISTORY_DAYS } from '../sources/cloudtrail-history.js';
-import { accountOf, serveAssumeRole, serveSecurityHub } from './security-hub.js';
+import { accountOf, SANDBOX_ACCOUNT, serveAssumeRole, serveSecurityHub } from './security-hub.js';
 import { readFileSync } from 'node:fs';
 import { AwsEndpoint, jsonReply, page, errorReply, queryReply, xmlEscape, type AwsRequest } from './aws-endpoint.js';
 
@@ -85,6 +85,11 @@ export interface ScenarioOptions {
    * regions of another account, reached through AssumeRole.
    */
   instancesByRegion?: Record<string, string[]>;
+  /**
+   * The organization's accounts (ListAccounts), as Organizations lists them; by default the sandbox's own and those of
+   * instancesByRegion, all ACTIVE. Any other caller than the management (sandbox) account is refused.
+   */
+  organizationAccounts?: Array<{ Id: string; State: string }>;
   /** Role ARNs whose AssumeRole is denied (a member account whose trust policy leaves dbsec out). */
   refusedRoles?: string[];
   /** DescribeDBClusters' answer instead of the recorded Aurora cluster. */
@@ -165,6 +170,7 @@ export function sandboxEndpoint(options: ScenarioOptions): AwsEndpoint {
   endpoint.on('rds.DescribeCertificates', (request) => ({ contentType: 'text/xml', body: keepMembers(options.certificatesXml ?? fixture('rds-describe-certificates.xml'), 'Certificate', (m) => !request.input.CertificateIdentifier || m.includes(`<CertificateIdentifier>${request.input.CertificateIdentifier}</CertificateIdentifier>`)) }));
 
   serveParameters(endpoint, options, pageSize);
+  serveOrganizations(endpoint, options, pageSize);
   serveNetwork(endpoint, options);
   serveKms(endpoint, options, nowSeconds);
   serveAwsConfig(endpoint, options);
@@ -356,6 +362,19 @@ function regionalInstances(request: AwsRequest, byRegion: Record<string, string[
   if (id && matching.length === 0) return errorReply(request, 404, 'DBInstanceNotFound', `DBInstance ${id} not found.`);
   const { items, next } = page(matching, request.input.Marker, Math.min(pageSize, Number(request.input.MaxRecords ?? 100)));
   return queryReply('DescribeDBInstances', `<DBInstances>${items.join('')}</DBInstances>${next ? `<Marker>${next}</Marker>` : ''}`);
+}
+
+/** Organizations ListAccounts for the management account (JSON 1.1, paged by NextToken). */
+function serveOrganizations(endpoint: AwsEndpoint, options: ScenarioOptions, pageSize: number): void {
+  const ids = [...new Set([SANDBOX_ACCOUNT, ...Object.keys(options.instancesByRegion ?? {}).filter((key) => key.includes(':')).map((key) => key.split(':')[0]!)])];
+  const accounts = options.organizationAccounts ?? ids.map((Id) => ({ Id, State: 'ACTIVE' }));
+  endpoint.on('organizations.ListAccounts', (request) => {
+    const caller = accountOf(request.accessKeyId);
+    if (caller !== SANDBOX_ACCOUNT) return errorReply(request, 400, 'AccessDeniedException', `You don't have permissions to access this resource. (account ${caller} is not the organization's management account)`);
+    const listed = accounts.map((a) => ({ ...a, Arn: `arn:aws:organizations::${SANDBOX_ACCOUNT}:account/o-sandbox/${a.Id}`, Name: `account-${a.Id}`, Email: `aws+${a.Id}@example.com`, JoinedMethod: 'CREATED', JoinedTimestamp: 1700000000 }));
+    const { items, next } = page(listed, request.input.NextToken, Math.min(pageSize, request.input.MaxResults ?? 20));
+    return jsonReply(request, { Accounts: items, ...(next ? { NextToken: next } : {}) });
+  });
 }
 
 /** The fleet's instances in the account and region a request is signed for. */

@@ -12,6 +12,7 @@ type ConfigSdk = typeof import('@aws-sdk/client-config-service');
 type SecretsSdk = typeof import('@aws-sdk/client-secrets-manager');
 type SecurityHubSdk = typeof import('@aws-sdk/client-securityhub');
 type StsSdk = typeof import('@aws-sdk/client-sts');
+type OrganizationsSdk = typeof import('@aws-sdk/client-organizations');
 
 /** A client with its SDK module, so callers build commands without importing the SDK at start-up. */
 export interface Service<Sdk, Client> {
@@ -94,6 +95,7 @@ export class AwsClients {
   secretsManager = () => this.lazy('secretsmanager', async (c) => withClient(await import('@aws-sdk/client-secrets-manager'), (sdk: SecretsSdk) => new sdk.SecretsManagerClient(c)));
   securityHub = () => this.lazy('securityhub', async (c) => withClient(await import('@aws-sdk/client-securityhub'), (sdk: SecurityHubSdk) => new sdk.SecurityHubClient(c)));
   sts = () => this.lazy('sts', async (c) => withClient(await import('@aws-sdk/client-sts'), (sdk: StsSdk) => new sdk.STSClient(c)));
+  organizations = () => this.lazy('organizations', async (c) => withClient(await import('@aws-sdk/client-organizations'), (sdk: OrganizationsSdk) => new sdk.OrganizationsClient(c)));
 
   destroy(): void {
     for (const service of this.clients.values()) {
@@ -123,6 +125,17 @@ export class AwsClients {
       this.clients.set(name, client);
     }
     return client;
+  }
+
+  /** The credentials these clients sign with: the assumed role's, or undefined for the SDK's default chain. */
+  async credentials(): Promise<(() => Promise<unknown>) | undefined> {
+    const region = this.settings.region;
+    if (!region) throw new DbsecError('No AWS region: pass --region or set AWS_REGION.');
+    return this.roleCredentials(region);
+  }
+
+  get profile(): string | undefined {
+    return this.settings.profile;
   }
 
   /** Every attempt of a rate-limited command waits for this account's and region's turn (after the retry step, so retries wait too). */

@@ -133,6 +133,8 @@ export function describePgError(err: unknown, where: string): string {
     case '28P01':
       return `PostgreSQL at ${where} rejected the password; check PGPASSWORD, ~/.pgpass or the password in --database-url.`;
     case '28000':
+      // RDS answers a refused IAM auth token so.
+      if (/PAM authentication failed/.test(message)) return `PostgreSQL at ${where} refused the IAM auth token; grant rds_iam to the user and allow rds-db:connect on its dbuser ARN to the credentials dbsec runs with.`;
       return `PostgreSQL at ${where} refused the connection (${message}); add a pg_hba.conf rule for this client or connect with PGSSLMODE=require.`;
     case '3D000':
       return `PostgreSQL at ${where}: ${message}; check PGDATABASE or the database in --database-url.`;

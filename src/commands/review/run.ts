@@ -17,6 +17,7 @@ import type { DiscoveryFlags, NotifyFlags, ReportFlags, TargetFlags, TerminalFla
 import { configOf, contextDeps, targetsOf } from '../shared/targets.js';
 import { AwsPool } from '../../sources/aws.js';
 import type { ContextDeps } from '../../context.js';
+import type { Discovered } from '../../discovery.js';
 import { resolveTarget } from '../../target.js';
 import { makeFinding } from '../../finding.js';
 import { sortFindings, summarize } from '../../report.js';
@@ -118,12 +119,12 @@ async function fleetOf(flags: ReviewFlags, config: ConfigFile, io: Io, deps: Con
 }
 
 /** A region discovery could not read is an error of its own in the report: its instances were not reviewed. */
-function withFailedRegions(report: Report, failures: ReadonlyArray<{ region: string; message: string }>): Report {
+function withFailedRegions(report: Report, failures: Discovered['failures']): Report {
   if (failures.length === 0) return report;
-  const errors = failures.map(({ region, message }) =>
+  const errors = failures.map(({ region, message, remediation }) =>
     makeFinding(
       { status: 'error', resource: region, title: `Instances in ${region} could not be listed`, summary: `${message} Its instances were not reviewed.` },
-      { checkId: 'discovery', target: region, remediation: 'Allow rds:DescribeDBInstances in that region, or leave it out of --regions.', runbook: 'Fleet discovery (--all-instances)' },
+      { checkId: 'discovery', target: region, remediation: remediation ?? 'Allow rds:DescribeDBInstances in that region, or leave it out of --regions.', runbook: 'Fleet discovery (--all-instances)' },
     ),
   );
   const findings = sortFindings([...report.findings, ...errors]);
