@@ -5,10 +5,10 @@ import { DbsecError, SourceMissing, ifConfigured, messageOf } from './errors.js'
 import { KNOWN_LOG_LINE_PREFIXES, RDS_LOG_LINE_PREFIX } from './sources/logs/prefix.js';
 import { connectionRole, inFleet, type Target } from './target.js';
 import type { TimeWindow } from './time.js';
-import { AwsClients, type AwsPool, type AwsSettings } from './sources/aws.js';
+import { AwsClients, awsScope, type AwsPool, type AwsSettings } from './sources/aws.js';
 import { openPgSession, type PgLimits, type PgSession } from './sources/postgres.js';
 import { describeRdsInstance, NO_RDS_INSTANCE, requireInstanceId } from './sources/rds-instance.js';
-import { assertLogGroupExists } from './sources/logs/cloudwatch-reader.js';
+import { assertLogGroupExists, describeLogGroup } from './sources/logs/cloudwatch-reader.js';
 import { assertReadable, logInputs, type LogInput } from './sources/logs/pipeline.js';
 import { phrasePattern } from './sources/logs/phrases.js';
 import { newLogStats, type LogRecord, type LogStats } from './sources/logs/record.js';
@@ -35,6 +35,15 @@ export interface CheckContext {
   memo<T>(key: string, make: () => Promise<T>): Promise<T>;
   /** For roll-up checks: the findings of the checks that ran before on this target. */
   priorFindings: readonly Finding[];
+  /**
+   * This target's CloudWatch log group, after making sure its lines reach it (export enabled, group present), and the
+   * groups of the run's other targets in its account and region that exist: one Logs Insights query serves them all.
+   */
+  cloudWatchGroups(): Promise<{ own: string; peers: string[] }>;
+  /** The log_line_prefix (or candidates) to read this target's stderr lines with. */
+  logLinePrefixes(): Promise<string | string[]>;
+  /** Ctrl-C: long work (a Logs Insights query) stops on the service too. */
+  signal?: AbortSignal;
 }
 
 export interface ContextDeps {
@@ -47,6 +56,9 @@ export interface ContextDeps {
   logPhrases?: readonly string[];
   /** The run's clients per account and region, shared by its targets; without it each target has its own. */
   awsPool?: AwsPool;
+  /** Every target of the run, for queries that serve the targets of one account and region at once. */
+  targets?: readonly Target[];
+  signal?: AbortSignal;
 }
 
 /** Records one shared read keeps for the checks; past this the read is dropped and each check reads on its own. */
@@ -78,6 +90,21 @@ export class TargetContext implements CheckContext {
       this.cache.set(key, value);
     }
     return value;
+  }
+
+  get signal(): AbortSignal | undefined {
+    return this.deps.signal;
+  }
+
+  async cloudWatchGroups(): Promise<{ own: string; peers: string[] }> {
+    const { target } = this;
+    if (target.logFiles.length > 0 || !target.logGroup) throw new SourceMissing('no CloudWatch log group: pass --rds-instance ID or --log-group NAME');
+    await this.memo('log-group-ready', () => this.assertLogGroupReady());
+    const scope = awsScope(target);
+    const nearby = (this.deps.targets ?? []).filter((t) => t !== target && t.logFiles.length === 0 && t.logGroup && awsScope(t) === scope).map((t) => t.logGroup!);
+    // In a fleet the region's RDS groups are listed once; a peer whose group is missing would fail the whole query.
+    const present = await Promise.all(nearby.map(async (group) => ((await describeLogGroup(this.aws(), group, inFleet(target))) ? group : undefined)));
+    return { own: target.logGroup, peers: present.filter((g) => g !== undefined) };
   }
 
   pg(): Promise<PgSession> {

@@ -21,6 +21,8 @@ export interface FindingDraft {
   identity?: ReadonlyArray<string | number>;
   /** What to do about this finding when it is more precise than the check's remediation (a CloudTrail act's fix). */
   remediation?: string;
+  /** The Logs Insights queries its counts came from. */
+  queries?: string[];
 }
 
 /** Who says it: the check (or command) id, the target, and what to do about it. */
@@ -49,6 +51,7 @@ export function makeFinding(draft: Omit<FindingDraft, 'status' | 'resource'> & {
     ...(draft.value !== undefined ? { value: typeof draft.value === 'string' ? safeText(draft.value) : draft.value } : {}),
     ...(draft.expected !== undefined ? { expected: safeText(draft.expected) } : {}),
     ...(thresholds ? { thresholds } : {}),
+    ...(draft.queries?.length ? { queries: draft.queries } : {}),
     evidence: (draft.evidence ?? []).map(safeRow),
   };
 }

@@ -20,6 +20,8 @@ export interface Finding {
   value?: number | string;
   expected?: string;
   thresholds?: Record<string, unknown>;
+  /** The CloudWatch Logs Insights queries the counts came from, to run again in the console (--verbose prints them). */
+  queries?: string[];
   evidence: Array<Record<string, string | number | boolean | null>>;
   remediation: string;
   runbook: string;

@@ -49,7 +49,7 @@ export async function runChecks(plan: RunPlan): Promise<Report> {
   const logPhrases = [...new Set(enabled.flatMap((check) => check.meta.logPhrases ?? []))];
   // Targets in one account and region share their AWS clients: one AssumeRole, one rate limiter, answers asked once.
   const awsPool = plan.deps.awsPool ?? new AwsPool();
-  const contexts = plan.targets.map((target) => new TargetContext(target, plan.window, startedAt, { ...plan.deps, logPhrases, awsPool }));
+  const contexts = plan.targets.map((target) => new TargetContext(target, plan.window, startedAt, { ...plan.deps, logPhrases, awsPool, targets: plan.targets, signal: plan.signal }));
   plan.progress?.start(enabled.length * contexts.length, contexts.length);
   const interrupted = whenAborted(plan.signal);
   void interrupted.then(() => Promise.all(contexts.map((ctx) => ctx.cancel())));

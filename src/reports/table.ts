@@ -149,6 +149,8 @@ function block(finding: Finding, chalk: ChalkInstance, columns: number, verbose:
   else if (finding.status !== 'ok' && finding.status !== 'skipped' && finding.remediation && finding.remediation !== '-') lines.push(wrap(`→ ${firstSentence(finding.remediation)}`, columns, `${INDENT}  `, INDENT));
   // The first 12 digits are enough for a suppress entry to match it.
   if (verbose) lines.push(chalk.dim(`${INDENT}fingerprint ${finding.fingerprint.slice(0, 12)}`));
+  // Logs Insights queries as written, one command a line, to paste into the console.
+  if (verbose) for (const query of finding.queries ?? []) lines.push(chalk.dim(`${INDENT}Logs Insights query:`), ...query.split('\n').map((line) => chalk.dim(`${INDENT}  ${line}`)));
   const rows = verbose ? EVIDENCE_ROWS : finding.status === 'investigate' ? TOP_ROWS : 0;
   if (rows > 0 && finding.evidence.length > 0) lines.push(...evidence(finding.evidence, rows, chalk, columns - INDENT.length).map((line) => `${INDENT}${line}`));
   return lines;

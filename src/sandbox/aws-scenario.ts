@@ -2,6 +2,7 @@ import { pinnedClock, type Clock } from '../clock.js';
 import { CLOUDTRAIL_HISTORY_DAYS } from '../sources/cloudtrail-history.js';
 import { accountOf, SANDBOX_ACCOUNT, serveAssumeRole, serveSecurityHub } from './security-hub.js';
 import { readFileSync } from 'node:fs';
+import { serveLogsInsights } from './logs-insights.js';
 import { AwsEndpoint, jsonReply, page, errorReply, queryReply, xmlEscape, type AwsRequest } from './aws-endpoint.js';
 
 /**
@@ -48,6 +49,8 @@ export interface ScenarioOptions {
   now?: Date;
   /** Where the log events come from: a live server's log file, read on every request. */
   logFile?: string;
+  /** Or the events themselves (the bench's million), served by FilterLogEvents and Logs Insights alike. */
+  logEvents?: LogEvent[];
   /** Override fixture data (tests use these to make ok / monitor / investigate cases). */
   alarms?: { MetricAlarms: object[]; CompositeAlarms?: object[] };
   /** CPUUtilization averages of consecutive 5-minute periods, the last ending at cpuEndsAt (default: now). */
@@ -206,10 +209,13 @@ export function sandboxEndpoint(options: ScenarioOptions): AwsEndpoint {
   });
 
   // An empty first page with a token is what CloudWatch Logs really does at times; the paginator must follow it.
+  const logEvents = () => options.logEvents ?? (options.logFile ? logEventsOf(readFileSync(options.logFile, 'utf8')) : []);
+  // Every group of the account and region holds the scenario's log.
+  serveLogsInsights(endpoint, (request, group) => (options.logGroupExists !== false && logGroupsOf(request, options).includes(group) ? logEvents() : undefined), (request) => accountOf(request.accessKeyId));
   endpoint.on('logs.FilterLogEvents', (request) => {
     if (!logGroupsOf(request, options).includes(request.input.logGroupName)) return errorReply(request, 400, 'ResourceNotFoundException', 'The specified log group does not exist.');
     if (!request.input.nextToken) return jsonReply(request, { events: [], searchedLogStreams: [], nextToken: 'page-0' });
-    const events = (options.logFile ? logEventsOf(readFileSync(options.logFile, 'utf8')) : [])
+    const events = logEvents()
       .filter((e) => e.timestamp >= (request.input.startTime ?? 0) && e.timestamp <= (request.input.endTime ?? Infinity))
       .filter(filterPatternMatcher(request.input.filterPattern))
       .map((e, i) => ({ logStreamName: SANDBOX_INSTANCE, timestamp: e.timestamp, message: e.message, ingestionTime: e.timestamp + 1000, eventId: String(i) }));

@@ -186,6 +186,11 @@ export class AwsClients {
   }
 }
 
+/** Settings that reach the same account and region the same way share one scope. */
+export function awsScope(settings: Pick<AwsSettings, 'region' | 'profile' | 'assumeRole'>): string {
+  return JSON.stringify([settings.region, settings.profile, settings.assumeRole?.roleArn, settings.assumeRole?.externalId]);
+}
+
 /**
  * The run's AWS clients, one set per account and region (settings), shared by every target there: one AssumeRole per
  * account, one rate limiter per account and region, and answers about an account and region asked for once.
@@ -195,7 +200,7 @@ export class AwsPool {
   private readonly roleSessions = new Map<string, Promise<unknown>>();
 
   clientsFor(settings: AwsSettings): AwsClients {
-    const key = JSON.stringify([settings.region, settings.profile, settings.assumeRole?.roleArn, settings.assumeRole?.externalId]);
+    const key = awsScope(settings);
     let clients = this.scopes.get(key);
     if (!clients) this.scopes.set(key, (clients = new AwsClients(settings, this.roleSessions)));
     return clients;

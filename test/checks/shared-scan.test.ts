@@ -25,10 +25,31 @@ describe('one read of the log per run and target', () => {
 
   it('a check that reads another window (the log summary compares with the window before) reads on its own', async () => {
     const endpoint = await useEndpoint({ logFile: log, pageSize: 5 });
-    const findings = await runChecksOn([ddl, logSummary], { rdsInstance: SANDBOX_INSTANCE }, { since: 7 * 86_400_000 });
+    const findings = await runChecksOn([ddl, logSummary], { rdsInstance: SANDBOX_INSTANCE }, { since: 7 * 86_400_000 }, { 'monthly.log-summary': { insights: false } });
     const reads = endpoint.requests.filter((r) => r.operation === 'FilterLogEvents' && !r.input.nextToken);
     expect(reads.map((r) => r.input.endTime - r.input.startTime)).toEqual(expect.arrayContaining([7 * 86_400_000, 14 * 86_400_000]));
     expect(reads).toHaveLength(2);
     expect(findings.filter((f) => f.checkId === 'weekly.ddl-statements')).toHaveLength(7);
+  });
+
+  it('the log summary counts with Logs Insights where the log lives, and agrees with the count from the events', async () => {
+    const window = { since: 7 * 86_400_000 };
+    const endpoint = await useEndpoint({ logFile: log, pageSize: 5 });
+    const [fromEvents] = await runChecksOn([logSummary], { rdsInstance: SANDBOX_INSTANCE }, window, { 'monthly.log-summary': { insights: false, minCount: 0 } });
+    endpoint.requests.length = 0;
+    const [fromInsights] = await runChecksOn([logSummary], { rdsInstance: SANDBOX_INSTANCE }, window, { 'monthly.log-summary': { minCount: 0 } });
+    expect(endpoint.count('FilterLogEvents')).toBe(0);
+    // the window by day, the previous window, the DDL candidates; each polled until Complete
+    expect(endpoint.requests.filter((r) => r.operation === 'StartQuery').map((r) => [r.input.logGroupNames, r.input.endTime - r.input.startTime])).toEqual([
+      [[`/aws/rds/instance/${SANDBOX_INSTANCE}/postgresql`], 7 * 86_400],
+      [[`/aws/rds/instance/${SANDBOX_INSTANCE}/postgresql`], 7 * 86_400],
+      [[`/aws/rds/instance/${SANDBOX_INSTANCE}/postgresql`], 14 * 86_400],
+    ]);
+    expect(endpoint.count('GetQueryResults')).toBe(6);
+    expect(fromInsights!.evidence).toEqual(fromEvents!.evidence);
+    expect(fromInsights!.evidence.reduce((sum, day) => sum + Number(day.drop) + Number(day.alter) + Number(day.connections), 0)).toBeGreaterThan(5);
+    expect(fromInsights!.title).toBe(fromEvents!.title);
+    expect(fromInsights!.summary).toMatch(/Counted by CloudWatch Logs Insights/);
+    expect(fromInsights!.queries![0]).toMatch(/^fields @log\n\| filter @message like .*\n\| stats count\(\*\) as n by @log, level, kind, bin\(1d\) as day$/s);
   });
 });

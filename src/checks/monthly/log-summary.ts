@@ -2,14 +2,11 @@ import { counted } from '../../plural.js';
 import { z } from 'zod';
 import { boundsOptions, defineCheck, type FindingDraft } from '../types.js';
 import { AUTH_FAILURE_PHRASES, authFailureOf } from '../../sources/logs/auth-failures.js';
-import { forEachLoggedStatement, keywordPhrases } from '../../sql/logged-statements.js';
+import { keywordPhrases } from '../../sql/logged-statements.js';
+import { insightsTally, METRICS, Tallier, type Metric, type Tally } from './log-counts.js';
 import type { LogRecord } from '../../sources/logs/record.js';
 import { skippedInput } from '../../sources/logs/pipeline.js';
 import type { Level } from '../../status.js';
-
-const METRICS = ['failedAuth', 'drop', 'alter', 'connections'] as const;
-type Metric = (typeof METRICS)[number];
-type Counts = Record<Metric, number>;
 
 /** Each metric's noun, singular and plural. */
 const LABELS: Record<Metric, [string, string]> = {
@@ -22,13 +19,10 @@ const LABELS: Record<Metric, [string, string]> = {
 /** Candidates for the server-side filter; PostgreSQL's parser decides which lines hold a DROP or an ALTER. */
 const PHRASES = [...AUTH_FAILURE_PHRASES, 'connection authorized', ...keywordPhrases(['DROP', 'ALTER'])];
 
-interface SummaryData {
+interface SummaryData extends Tally {
   origin: string;
-  current: Counts;
-  previous: Counts;
-  byDay: Array<{ day: string } & Counts>;
-  /** What the read left out, as a sentence (or ''). */
-  skipped: string;
+  /** A sentence about the read: what it left out, or that Logs Insights counted (or ''). */
+  note: string;
 }
 
 export default defineCheck({
@@ -48,35 +42,27 @@ export default defineCheck({
     ...boundsOptions(100, 900),
     /** A metric below this count in the window is never a finding, whatever its growth. */
     minCount: z.number().int().nonnegative().default(10),
+    /** false: count a CloudWatch log from its events (FilterLogEvents) rather than with Logs Insights queries. */
+    insights: z.boolean().default(true),
   }),
-  async collect(ctx): Promise<SummaryData> {
+  async collect(ctx, options): Promise<SummaryData> {
     const length = ctx.window.to.getTime() - ctx.window.from.getTime();
     const previousFrom = new Date(ctx.window.from.getTime() - length);
+    // A CloudWatch log is counted where it lives (Logs Insights), unless the config asks for the events themselves.
+    if (options.insights && ctx.target.logFiles.length === 0 && ctx.target.logGroup) {
+      const counted = await insightsTally(ctx, previousFrom);
+      if (counted) return { origin: ctx.target.logGroup, ...counted, note: ' Counted by CloudWatch Logs Insights, where the log lives (--verbose shows the queries).' };
+    }
     const scan = await ctx.scanLogs(PHRASES, { from: previousFrom, to: ctx.window.to });
-    const current = zero();
-    const previous = zero();
-    const days = new Map<string, Counts>();
-    const count = (record: LogRecord, metric: Metric) => {
-      if (!record.time) return;
-      const inCurrent = record.time >= ctx.window.from;
-      (inCurrent ? current : previous)[metric]++;
-      if (inCurrent) {
-        const day = record.time.toISOString().slice(0, 10);
-        (days.get(day) ?? days.set(day, zero()).get(day)!)[metric]++;
-      }
-    };
+    const tallier = new Tallier(ctx.window.from);
     const sessions = tap(scan.records, (record) => {
-      if (authFailureOf(record)) count(record, 'failedAuth');
-      else if (record.message.startsWith('connection authorized')) count(record, 'connections');
+      if (authFailureOf(record)) tallier.add(record.time, 'failedAuth');
+      else if (record.message.startsWith('connection authorized')) tallier.add(record.time, 'connections');
     });
-    await forEachLoggedStatement(sessions, (record, { command }) => {
-      if (command.startsWith('DROP ')) count(record, 'drop');
-      else if (command.startsWith('ALTER ')) count(record, 'alter');
-    });
-    const byDay = [...days].sort(([a], [b]) => a.localeCompare(b)).map(([day, counts]) => ({ day, ...counts }));
-    return { origin: scan.origin, current, previous, byDay, skipped: skippedInput(scan.stats) };
+    await tallier.addStatements(sessions);
+    return { origin: scan.origin, ...tallier.tally(), note: skippedInput(scan.stats) };
   },
-  evaluate({ origin, current, previous, byDay, skipped }, options): FindingDraft[] {
+  evaluate({ origin, current, previous, byDay, note, queries }, options): FindingDraft[] {
     const rows = METRICS.map((metric) => {
       const growth = ((current[metric] - previous[metric]) / Math.max(previous[metric], 1)) * 100;
       const level: Level =
@@ -90,13 +76,14 @@ export default defineCheck({
         status: r.level,
         resource: `${origin} ${r.metric}`,
         title: `${counted(r.current, ...LABELS[r.metric])}, ${change(r)} on the previous window`,
-        summary: `The previous window of the same length had ${r.previous}. Window totals: ${totals}.${skipped}`,
+        summary: `The previous window of the same length had ${r.previous}. Window totals: ${totals}.${note}`,
         value: r.current,
         expected: `growth at most ${options.monitorAbove}%`,
         evidence: byDay.map((d) => ({ ...d })),
+        ...(queries ? { queries } : {}),
       }));
     }
-    return [{ status: 'ok', resource: origin, title: 'No log metric rose beyond its bound', summary: `${totals}.${skipped}`, value: current.failedAuth, evidence: byDay.map((d) => ({ ...d })) }];
+    return [{ status: 'ok', resource: origin, title: 'No log metric rose beyond its bound', summary: `${totals}.${note}`, value: current.failedAuth, evidence: byDay.map((d) => ({ ...d })), ...(queries ? { queries } : {}) }];
   },
 });
 
@@ -106,10 +93,6 @@ async function* tap(records: AsyncIterable<LogRecord>, see: (record: LogRecord) 
     see(record);
     yield record;
   }
-}
-
-function zero(): Counts {
-  return { failedAuth: 0, drop: 0, alter: 0, connections: 0 };
 }
 
 function change(row: { current: number; previous: number; growth: number }): string {

@@ -49,6 +49,11 @@ export async function assertLogGroupExists(aws: AwsClients, logGroup: string, li
   }
 }
 
+/** An event's message as a file holds it: continuation lines get the TAB PostgreSQL writes in its own file. */
+export function eventText(message: string): string {
+  return message.replace(/\n(?!\t)/g, '\n\t');
+}
+
 export interface CloudWatchReadOptions {
   /** Server-side filter: only events holding one of these phrases (none: every event). */
   phrases: readonly string[];
@@ -82,7 +87,7 @@ export async function* cloudWatchText(aws: AwsClients, logGroup: string, window:
         if (event.eventId && seen.has(event.eventId)) continue;
         if (event.eventId && follow) seen.add(event.eventId);
         newest = Math.max(newest, event.timestamp ?? 0);
-        lines.push((event.message ?? '').replace(/\n(?!\t)/g, '\n\t'));
+        lines.push(eventText(event.message ?? ''));
       }
       if (lines.length > 0) yield Buffer.from(`${lines.join('\n')}\n`);
     }

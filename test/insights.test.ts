@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { main } from '../src/cli.js';
+import { AwsClients } from '../src/sources/aws.js';
+import { runInsightsQuery } from '../src/sources/logs/insights.js';
+import { sessionCountsQuery } from '../src/checks/monthly/log-counts.js';
+import { fleetInstance, SANDBOX_LOG_GROUP } from '../src/sandbox/aws-scenario.js';
+import type { Report } from '../src/report.js';
+import { endpointLifecycle, useEndpoint } from './helpers/aws.js';
+import { bufferIo } from './helpers/io.js';
+import { fastRetries } from './helpers/run-check.js';
+
+/**
+ * CloudWatch Logs Insights through the real CloudWatch Logs client against the sandbox, which runs the queries dbsec
+ * writes over the activity scenario's recorded log (recorded 2026-11-22 23:13 UTC; the clock is pinned after it).
+ */
+endpointLifecycle();
+const log = fileURLToPath(new URL('../fixtures/logs/activity/activity-stderr-pg18.log', import.meta.url));
+const AT = new Date('2026-11-22T23:30:00Z');
+const WEEK = { from: new Date(AT.getTime() - 7 * 86_400_000), to: AT };
+
+describe('Logs Insights queries', () => {
+  it('run to Complete, polled with backoff, and come back as rows', async () => {
+    const endpoint = await useEndpoint({ logFile: log });
+    const aws = new AwsClients({ region: 'us-east-1', retryStrategy: fastRetries });
+    try {
+      const rows = await runInsightsQuery(aws, { logGroups: [SANDBOX_LOG_GROUP], window: WEEK, query: sessionCountsQuery(false) });
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.every((row) => row['@log'] === `123456789012:${SANDBOX_LOG_GROUP}` && Number(row.n) > 0 && ['FATAL', 'LOG'].includes(row.level!))).toBe(true);
+      expect(endpoint.requests.map((r) => r.operation)).toEqual(['StartQuery', 'GetQueryResults', 'GetQueryResults']);
+    } finally {
+      aws.destroy();
+    }
+  });
+
+  it('are stopped on the service (StopQuery) when dbsec is interrupted', async () => {
+    const endpoint = await useEndpoint({ logFile: log });
+    const aws = new AwsClients({ region: 'us-east-1', retryStrategy: fastRetries });
+    const interrupt = new AbortController();
+    try {
+      const running = runInsightsQuery(aws, { logGroups: [SANDBOX_LOG_GROUP], window: WEEK, query: sessionCountsQuery(true) }, interrupt.signal);
+      while (endpoint.count('GetQueryResults') === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      interrupt.abort();
+      await expect(running).rejects.toThrow('The Logs Insights query was stopped: dbsec was interrupted.');
+      expect(endpoint.requests.find((r) => r.operation === 'StopQuery')?.input).toEqual({ queryId: 'q-1' });
+    } finally {
+      aws.destroy();
+    }
+  });
+
+  it('say in one sentence when a group does not exist or the query fails', async () => {
+    await useEndpoint({ logFile: log });
+    const aws = new AwsClients({ region: 'us-east-1', retryStrategy: fastRetries });
+    try {
+      await expect(runInsightsQuery(aws, { logGroups: ['/aws/rds/instance/gone/postgresql'], window: WEEK, query: sessionCountsQuery(false) })).rejects.toThrow(/^AWS .*logs:StartQuery.*Log group '\/aws\/rds\/instance\/gone\/postgresql' does not exist/);
+    } finally {
+      aws.destroy();
+    }
+  });
+
+  it("count a region's instances in one query each and give every instance its own counts", async () => {
+    const endpoint = await useEndpoint({ logFile: log, instancesByRegion: { 'us-east-1': ['ins-a', 'ins-b', 'ins-c'].map((id) => fleetInstance(id, 'us-east-1')) } });
+    const config = join(mkdtempSync(join(tmpdir(), 'dbsec-insights-')), 'dbsec.yaml');
+    writeFileSync(config, stringify({ checks: { 'monthly.log-summary': { minCount: 0 } } }));
+    const io = bufferIo(AT, { ...process.env, COLUMNS: '120' });
+    io.awsRetryStrategy = fastRetries;
+    await main(['node', 'dbsec', 'monthly', '--all-instances', '--regions', 'us-east-1', '--only', 'monthly.log-summary', '--since', '7d', '-c', config, '--format', 'json'], io);
+    const report = JSON.parse(io.out()) as Report;
+    const starts = endpoint.requests.filter((r) => r.operation === 'StartQuery');
+    expect(starts).toHaveLength(3);
+    expect(starts.every((r) => r.input.logGroupNames.length === 3)).toBe(true);
+    expect(endpoint.count('FilterLogEvents')).toBe(0);
+    // the three groups hold the same log: each instance gets the same counts, from its own rows
+    const of = (target: string) => report.findings.filter((f) => f.target === target).map((f) => [f.status, f.title, f.evidence]);
+    expect(of('ins-a').length).toBeGreaterThan(0);
+    expect(of('ins-a')[0]![2]).not.toEqual([]);
+    expect(of('ins-b')).toEqual(of('ins-a'));
+    expect(of('ins-c')).toEqual(of('ins-a'));
+
+    // --verbose prints the queries, one command a line, to run again in the console
+    const verbose = bufferIo(AT, { ...process.env, COLUMNS: '200' });
+    verbose.awsRetryStrategy = fastRetries;
+    await main(['node', 'dbsec', 'monthly', '--all-instances', '--regions', 'us-east-1', '--only', 'monthly.log-summary', '--since', '7d', '-c', config, '--verbose', '--no-color'], verbose);
+    expect(verbose.out()).toContain('  Logs Insights query:\n    fields @log\n    | filter @message like /(FATAL|LOG)');
+  });
+});
