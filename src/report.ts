@@ -1,4 +1,4 @@
-import { STATUSES, severityRank, type Severity, type Status } from './status.js';
+import { STATUSES, severityRank, worstStatus, type Severity, type Status } from './status.js';
 import type { Comparison } from './compare.js';
 
 export interface Finding {
@@ -50,7 +50,36 @@ export interface Report {
   interrupted?: true;
   /** With --compare: what changed since the previous report. */
   comparison?: Comparison;
+  /** Several targets (--format json): one row per target, worst first, before the findings. */
+  fleet?: FleetRow[];
 }
+
+/** A target at a glance: its counts by status (suppressed findings too) and each check's worst status (suppressed ones aside). */
+export interface FleetRow {
+  target: string;
+  worst: Status;
+  counts: Record<Status, number>;
+  checks: Record<string, Status>;
+}
+
+/**
+ * One row per target, worst first (by its count of investigate, then monitor, … findings not suppressed), then by
+ * name; the findings are grouped once, so a fleet of hundreds of targets costs one pass.
+ */
+export function fleetRows(report: Pick<Report, 'findings'>): FleetRow[] {
+  const byTarget = new Map<string, Finding[]>();
+  for (const finding of report.findings) (byTarget.get(finding.target) ?? byTarget.set(finding.target, []).get(finding.target)!).push(finding);
+  const rows = [...byTarget].map(([target, findings]) => {
+    const open = findings.filter((f) => !f.suppressed);
+    const byCheck = new Map<string, Finding[]>();
+    for (const finding of findings) (byCheck.get(finding.checkId) ?? byCheck.set(finding.checkId, []).get(finding.checkId)!).push(finding);
+    const checks = Object.fromEntries([...byCheck].sort(([a], [b]) => a.localeCompare(b)).map(([check, found]) => [check, worstStatus(found.some((f) => !f.suppressed) ? found.filter((f) => !f.suppressed) : found)]));
+    return { target, worst: worstStatus(open.length ? open : findings), counts: summarize(findings), checks, rank: STATUSES.map((status) => open.filter((f) => f.status === status).length) };
+  });
+  rows.sort((a, b) => a.rank.reduce((d, n, i) => d || b.rank[i]! - n, 0) || a.target.localeCompare(b.target));
+  return rows.map(({ rank: _rank, ...row }) => row);
+}
+
 
 /**
  * How much a finding matters on the formats' severity scales (SARIF, ASFF, OCSF): its own severity (activity's

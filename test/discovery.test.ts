@@ -7,10 +7,14 @@ import { bufferIo } from './helpers/io.js';
 import { fastRetries } from './helpers/run-check.js';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { passwordCatcher } from './helpers/pg-wire.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+
+const SCHEMA = JSON.parse(readFileSync(fileURLToPath(new URL('../schema/report.schema.json', import.meta.url)), 'utf8'));
 
 /**
  * --all-instances through the real RDS and EC2 clients against the local endpoint, which serves each region its own
@@ -79,6 +83,16 @@ describe('--all-instances', () => {
     expect(summary).toMatch(/^ {2}eu-west-1\/prod-b {3}M {2}M {2}2 monitor$/m);
     expect(summary).toMatch(/^ {2}1 daily\.cloudwatch-alarms · 2 daily\.cpu \(I investigate, M monitor, E error, -\n {2}skipped, ✓ ok\)$/m);
     expect(summary.split('\n').every((line) => line.length <= 80)).toBe(true);
+
+    // the JSON report heads its findings with the same rows, for jq and CI
+    const json = bufferIo(AWS_RECORDED_AT, process.env);
+    json.awsRetryStrategy = fastRetries;
+    await main(['node', 'dbsec', 'daily', '--all-instances', '--regions', 'us-east-1,eu-west-1', '--tag', 'env=prod', '--only', 'daily.cpu,daily.cloudwatch-alarms', '--format', 'json'], json);
+    const report = JSON.parse(json.out()) as Report;
+    expect(Object.keys(report).indexOf('fleet')).toBe(Object.keys(report).indexOf('findings') - 1);
+    expect(report.fleet![0]).toEqual({ target: 'eu-west-1/prod-b', worst: 'monitor', counts: { ok: 0, monitor: 2, investigate: 0, skipped: 0, error: 0 }, checks: { 'daily.cloudwatch-alarms': 'monitor', 'daily.cpu': 'monitor' } });
+    expect(report.fleet!.map((row) => row.target).sort()).toEqual(report.targets.map((t) => t.name).sort());
+    expect(new Ajv({ strict: false }).validate(SCHEMA, report)).toBe(true);
   });
 
   it('reports a region it cannot list as an error of its own and reviews the others', async () => {

@@ -2,8 +2,8 @@ import Table from 'cli-table3';
 import { Chalk, type ChalkInstance } from 'chalk';
 import stringWidth from 'string-width';
 import wrapAnsi from 'wrap-ansi';
-import type { Finding, Report } from '../report.js';
-import { STATUSES, worstStatus, type FailOn, type Status } from '../status.js';
+import { fleetRows, type Finding, type Report } from '../report.js';
+import { STATUSES, type FailOn, type Status } from '../status.js';
 import { EVIDENCE_ROWS, cellText, evidenceColumns } from './evidence.js';
 import { counted } from '../plural.js';
 import type { AwsIdentity } from './asff.js';
@@ -48,7 +48,7 @@ export function formatTable(report: Report, { color, width = DEFAULT_WIDTH, verb
   const columns = Math.max(MIN_WIDTH, width);
   const lines = [wrap(chalk.bold(totalsLine(report)), columns, INDENT)];
   const targets = [...new Set(report.findings.map((f) => f.target))];
-  if (targets.length > 1) lines.push(...fleetSummary(report, targets, chalk, columns));
+  if (targets.length > 1) lines.push(...fleetSummary(report, chalk, columns));
   const quiet = (f: Finding) => f.status === 'ok' || f.status === 'skipped' || f.suppressed !== undefined;
   for (const target of targets) {
     const findings = report.findings.filter((f) => f.target === target && shownAt(minStatus, f));
@@ -88,34 +88,25 @@ const MARK: Record<Status, string> = { investigate: 'I', monitor: 'M', error: 'E
  * letter, numbered checks named in a legend), so a fleet reads at a glance before the details. When the columns do not
  * fit the terminal, the rows keep only the counts.
  */
-function fleetSummary(report: Report, targets: readonly string[], chalk: ChalkInstance, columns: number): string[] {
+function fleetSummary(report: Report, chalk: ChalkInstance, columns: number): string[] {
+  const rows = fleetRows(report);
   const checks = [...new Set(report.findings.map((f) => f.checkId))].sort();
-  // Grouped once: a fleet of hundreds of targets must not filter every finding for every cell and comparison.
-  const byTarget = new Map(targets.map((target) => [target, [] as Finding[]]));
-  for (const finding of report.findings) byTarget.get(finding.target)!.push(finding);
-  const rank = new Map(targets.map((target) => [target, STATUSES.map((status) => byTarget.get(target)!.filter((f) => f.status === status && !f.suppressed).length)]));
-  const ordered = [...targets].sort((a, b) => {
-    const [ra, rb] = [rank.get(a)!, rank.get(b)!];
-    return ra.reduce((d, n, i) => d || rb[i]! - n, 0) || a.localeCompare(b);
-  });
-  const cell = (target: string, check: string) => {
-    const found = byTarget.get(target)!.filter((f) => f.checkId === check);
-    if (found.length === 0) return ' ';
-    const worst = worstStatus(found.filter((f) => !f.suppressed).length ? found.filter((f) => !f.suppressed) : found);
-    return STATUS_STYLE[worst](chalk)(MARK[worst]);
-  };
-  const width = Math.max(...ordered.map((t) => stringWidth(t)));
+  const width = Math.max(...rows.map((row) => stringWidth(row.target)));
   const grid = checks.map((_, i) => String(i + 1).padStart(2)).join(' ');
   const fits = width + 2 + grid.length <= columns - INDENT.length;
   const lines = [''];
   if (fits) lines.push(`${INDENT}${' '.repeat(width)}  ${chalk.dim(grid)}`);
-  for (const target of ordered) {
-    const counts = countsOf(byTarget.get(target)!);
+  for (const { target, checks: worst, counts: byStatus } of rows) {
+    const counts = countsOf(byStatus);
     if (!fits) {
       lines.push(wrap(`${target}: ${counts}`, columns, INDENT, INDENT));
       continue;
     }
-    const row = `${INDENT}${target.padEnd(width)}  ${checks.map((check) => ` ${cell(target, check)}`).join(' ')}`;
+    const cell = (check: string) => {
+      const status = worst[check];
+      return status ? STATUS_STYLE[status](chalk)(MARK[status]) : ' ';
+    };
+    const row = `${INDENT}${target.padEnd(width)}  ${checks.map((check) => ` ${cell(check)}`).join(' ')}`;
     // The counts follow the row when they fit beside it, else on a line of their own under it.
     lines.push(stringWidth(`${row}  ${counts}`) <= columns ? `${row}  ${chalk.dim(counts)}` : `${row}\n${INDENT}${' '.repeat(width + 2)}${chalk.dim(counts)}`);
   }
@@ -127,10 +118,9 @@ function suppressedCount(report: Report): number {
   return report.findings.filter((f) => f.suppressed).length;
 }
 
-function countsOf(findings: readonly Finding[]): string {
-  return STATUSES.map((status) => [status, findings.filter((f) => f.status === status).length] as const)
-    .filter(([, count]) => count > 0)
-    .map(([status, count]) => `${count} ${status}`)
+function countsOf(counts: Record<Status, number>): string {
+  return STATUSES.filter((status) => counts[status] > 0)
+    .map((status) => `${counts[status]} ${status}`)
     .join(' · ');
 }
 

@@ -73,6 +73,8 @@ export class AwsEndpoint {
   private server?: Server;
   /** Added before every reply: the bench uses it to stand in for a real region's round trip. */
   latencyMs = 0;
+  /** Bytes of every reply body sent: the bench compares what two ways of counting bring over the wire. */
+  bytesSent = 0;
   /** Every this-many-th request is throttled (the service's own throttling error); 20 is the bench's 5 %. 0: none. */
   throttleEvery = 0;
 
@@ -95,6 +97,7 @@ export class AwsEndpoint {
       this.handle(req)
         .then((reply) => {
           res.writeHead(reply.status ?? 200, { 'content-type': reply.contentType ?? 'application/json', 'x-amzn-requestid': 'sandbox', ...reply.headers });
+          this.bytesSent += Buffer.byteLength(reply.body);
           res.end(reply.body);
         })
         .catch((err) => {
