@@ -335,7 +335,7 @@ describe('other commands', () => {
   it('dbsec checks --format json lists every check with its defaults', async () => {
     const run = await dbsec(['checks', '--format', 'json']);
     const checks = JSON.parse(run.stdout);
-    expect(checks.find((c: { id: string }) => c.id === 'daily.failed-auth').defaults).toEqual({ monitorAbove: 5, investigateAbove: 20, top: 10 });
+    expect(checks.find((c: { id: string }) => c.id === 'daily.failed-auth').defaults).toEqual({ monitorAbove: 5, investigateAbove: 20, top: 10, insights: true });
   });
 
   it('--help shows examples and exit codes; --version the version', async () => {

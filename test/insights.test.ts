@@ -62,6 +62,29 @@ describe('Logs Insights queries', () => {
     }
   });
 
+  it("count a fleet's failed logins with one query per region, each instance with its own users and addresses", async () => {
+    // eight failed logins recorded from PostgreSQL 18 with RDS's prefix (2026-11-22 21:43 UTC)
+    const recorded = fileURLToPath(new URL('../fixtures/logs/rds-prefix-pg18.log', import.meta.url));
+    const endpoint = await useEndpoint({ logFile: recorded, instancesByRegion: { 'us-east-1': ['ins-a', 'ins-b'].map((id) => fleetInstance(id, 'us-east-1')) } });
+    const daily = async (config: object) => {
+      const file = join(mkdtempSync(join(tmpdir(), 'dbsec-insights-')), 'dbsec.yaml');
+      writeFileSync(file, stringify(config));
+      const io = bufferIo(AT, process.env);
+      io.awsRetryStrategy = fastRetries;
+      await main(['node', 'dbsec', 'daily', '--all-instances', '--regions', 'us-east-1', '--only', 'daily.failed-auth', '-c', file, '--format', 'json'], io);
+      return JSON.parse(io.out()) as Report;
+    };
+    const report = await daily({});
+    expect(endpoint.requests.filter((r) => r.operation === 'StartQuery').map((r) => r.input.logGroupNames)).toEqual([['/aws/rds/instance/ins-a/postgresql', '/aws/rds/instance/ins-b/postgresql']]);
+    expect(endpoint.count('FilterLogEvents')).toBe(0);
+    const [a, b] = ['ins-a', 'ins-b'].map((target) => report.findings.find((f) => f.target === target)!);
+    expect(a!.value).toBe(8);
+    expect([b!.value, b!.evidence]).toEqual([a!.value, a!.evidence]);
+    // the same users, addresses and times as reading the events
+    const fromEvents = await daily({ checks: { 'daily.failed-auth': { insights: false } } });
+    expect(fromEvents.findings.find((f) => f.target === 'ins-a')).toMatchObject({ value: 8, summary: a!.summary, evidence: a!.evidence });
+  });
+
   it("count a region's instances in one query each and give every instance its own counts", async () => {
     const endpoint = await useEndpoint({ logFile: log, instancesByRegion: { 'us-east-1': ['ins-a', 'ins-b', 'ins-c'].map((id) => fleetInstance(id, 'us-east-1')) } });
     const config = join(mkdtempSync(join(tmpdir(), 'dbsec-insights-')), 'dbsec.yaml');

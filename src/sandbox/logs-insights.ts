@@ -5,9 +5,10 @@ import type { LogEvent } from './aws-scenario.js';
  * CloudWatch Logs Insights on the sandbox endpoint (JSON 1.1, Logs_20140328.StartQuery / GetQueryResults / StopQuery):
  * a query is Running when first asked about and Complete the next time, as a real one goes Scheduled → Running →
  * Complete. It runs the subset of the query language dbsec writes (fields, filter … like /re/, parse @message /re/
- * with named groups, stats count(*) … by fields and bin(), sort, limit); anything else is a MalformedQueryException,
+ * with named groups, stats count(*)/min()/max() … by fields and bin(), sort, limit); anything else is a MalformedQueryException,
  * so a query the sandbox cannot run fails the test that sent it. Shapes: the CloudWatch Logs API reference
- * (StartQuery, GetQueryResults: results as lists of {field, value}, statistics, status).
+ * (StartQuery, GetQueryResults: results as lists of {field, value}, statistics, status); @log is
+ * "account-id:log-group-name" (CloudWatch Logs User Guide, "Supported logs and discovered fields").
  */
 
 type Row = Record<string, string>;
@@ -40,7 +41,7 @@ export function serveLogsInsights(endpoint: AwsEndpoint, eventsOf: EventsOfGroup
       return errorReply(request, 400, 'MalformedQueryException', (err as Error).message);
     }
     const from = Number(request.input.startTime) * 1000;
-    const to = Number(request.input.endTime) * 1000 + 999;
+    const to = Number(request.input.endTime) * 1000;
     let rows: Row[] = [];
     let bytes = 0;
     for (const [group, events] of sources) {
@@ -106,7 +107,8 @@ function compile(query: string): Stage[] {
         const parse = /^@message\s+(\/.*\/)$/s.exec(rest.trim());
         if (!parse) throw new Error(`unsupported parse: ${rest}`);
         const pattern = regex(parse[1]!);
-        return (rows) => rows.map((row) => ({ ...row, ...(pattern.exec(row['@message'] ?? '')?.groups ?? {}) }));
+        // A group that took no part in the match gives no field, as in Insights.
+        return (rows) => rows.map((row) => ({ ...row, ...Object.fromEntries(Object.entries(pattern.exec(row['@message'] ?? '')?.groups ?? {}).filter(([, v]) => v !== undefined)) }));
       }
       case 'stats':
         return stats(rest);
@@ -122,12 +124,16 @@ function compile(query: string): Stage[] {
   });
 }
 
-/** stats count(*) as NAME by FIELD, …, bin(1d) as NAME */
+/** stats count(*) as NAME[, min(FIELD) as NAME, max(FIELD) as NAME…] by FIELD, …, bin(1d) as NAME */
 function stats(text: string): Stage {
-  const match = /^count\(\*\)\s+as\s+(\w+)\s+by\s+(.+)$/s.exec(text.trim());
+  const match = /^(.+?)\s+by\s+(.+)$/s.exec(text.trim());
   if (!match) throw new Error(`unsupported stats: ${text}`);
-  const [, countName, byText] = match;
-  const keys = byText!.split(',').map((part) => {
+  const aggregates = match[1]!.split(',').map((part) => {
+    const aggregate = /^(count|min|max)\((\*|@?\w+)\)\s+as\s+(\w+)$/.exec(part.trim());
+    if (!aggregate || (aggregate[1] === 'count') !== (aggregate[2] === '*')) throw new Error(`unsupported aggregate: ${part.trim()}`);
+    return { fn: aggregate[1] as 'count' | 'min' | 'max', field: aggregate[2]!, name: aggregate[3]! };
+  });
+  const keys = match[2]!.split(',').map((part) => {
     const bin = /^bin\((\d+)([dhm])\)\s+as\s+(\w+)$/.exec(part.trim());
     if (bin) {
       const size = Number(bin[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[bin[2] as 'd' | 'h' | 'm'];
@@ -142,8 +148,13 @@ function stats(text: string): Stage {
     for (const row of rows) {
       const values = keys.map((key) => [key.name, key.of(row)] as const);
       const id = JSON.stringify(values);
-      const group = groups.get(id) ?? groups.set(id, { ...Object.fromEntries(values), [countName!]: '0' }).get(id)!;
-      group[countName!] = String(Number(group[countName!]) + 1);
+      let group = groups.get(id);
+      if (!group) groups.set(id, (group = Object.fromEntries(values)));
+      for (const { fn, field, name } of aggregates) {
+        const value = fn === 'count' ? '' : (row[field] ?? '');
+        if (fn === 'count') group[name] = String(Number(group[name] ?? 0) + 1);
+        else if (group[name] === undefined || (fn === 'min' ? value < group[name]! : value > group[name]!)) group[name] = value;
+      }
     }
     return [...groups.values()];
   };

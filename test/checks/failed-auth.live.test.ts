@@ -44,10 +44,15 @@ describe.each(servers().map((server) => [server.flavor, server] as const))('dail
     const mark = await size();
     await failLogins(server, 12);
     const endpoint = await useEndpoint({ logFile: await logSince(server, mark, join(dir, `${flavor}-cw.log`)), pageSize: 4 });
-    const findings = await runCheck(failedAuth, { rdsInstance: SANDBOX_INSTANCE });
+    const findings = await runCheck(failedAuth, { rdsInstance: SANDBOX_INSTANCE }, { insights: false });
     expect(findings[0]).toMatchObject({ status: 'monitor', value: 12, resource: `/aws/rds/instance/${SANDBOX_INSTANCE}/postgresql` });
     // one empty first page, then 12 events four to a page
     expect(endpoint.count('FilterLogEvents')).toBe(4);
+    // counted by Logs Insights where the log lives, with the same users, addresses and times
+    endpoint.requests.length = 0;
+    const counted = await runCheck(failedAuth, { rdsInstance: SANDBOX_INSTANCE });
+    expect(endpoint.requests.map((r) => r.operation).filter((op) => op !== 'DescribeLogGroups' && op !== 'DescribeDBInstances')).toEqual(['StartQuery', 'GetQueryResults', 'GetQueryResults']);
+    expect(counted[0]).toMatchObject({ status: 'monitor', value: 12, title: findings[0]!.title, summary: findings[0]!.summary, evidence: findings[0]!.evidence });
   });
 });
 
@@ -100,7 +105,7 @@ describe('daily.failed-auth errors', () => {
   it('retries a throttled FilterLogEvents and still counts every event', async () => {
     const endpoint = await useEndpoint({ logFile: join(dir, 'other-prefix.log') });
     endpoint.inject('FilterLogEvents', 'throttle', 2);
-    const findings = await runCheck(failedAuth, { rdsInstance: SANDBOX_INSTANCE });
+    const findings = await runCheck(failedAuth, { rdsInstance: SANDBOX_INSTANCE }, { insights: false });
     expect(findings[0]!.status).toBe('ok');
     expect(endpoint.count('FilterLogEvents')).toBeGreaterThanOrEqual(4);
   });

@@ -29,7 +29,7 @@ describe('config', () => {
   it('accepts targets and per-check thresholds, filling defaults', () => {
     const config = parseConfigText('targets:\n  - name: prod\n    rdsInstance: prod-db\nchecks:\n  daily.failed-auth:\n    monitorAbove: 2\n', 'c.yaml');
     const options = resolveCheckOptions(CHECKS, config, 'c.yaml');
-    expect(options.get('daily.failed-auth')!.options).toEqual({ monitorAbove: 2, investigateAbove: 20, top: 10 });
+    expect(options.get('daily.failed-auth')!.options).toEqual({ monitorAbove: 2, investigateAbove: 20, top: 10, insights: true });
     expect(options.get('daily.cpu')!.options).toMatchObject({ monitorAbove: 70, investigateAbove: 85 });
   });
 

@@ -2,9 +2,8 @@ import type { CheckContext } from '../../context.js';
 import { forEachLoggedStatement } from '../../sql/logged-statements.js';
 import { readRecords } from '../../sources/logs/formats.js';
 import { eventText } from '../../sources/logs/cloudwatch-reader.js';
-import { groupOf, MAX_QUERY_ROWS, queryBatches, runInsightsQuery, type InsightsRow } from '../../sources/logs/insights.js';
+import { queriesForRegion, type InsightsRow } from '../../sources/logs/insights.js';
 import { newLogStats, type LogRecord } from '../../sources/logs/record.js';
-import type { TimeWindow } from '../../time.js';
 
 /** What the monthly log summary counts, in the window and in the previous window of the same length. */
 export const METRICS = ['failedAuth', 'drop', 'alter', 'connections'] as const;
@@ -67,55 +66,31 @@ export function sessionCountsQuery(byDay: boolean): string {
 
 export const DDL_CANDIDATES_QUERY = ['fields @log, @timestamp, @message', `| filter @message like ${DDL_CANDIDATES}`, '| sort @timestamp asc'].join('\n');
 
-interface RegionCounts {
-  /** Rows by log group, for each of the three queries. */
-  current: Map<string, InsightsRow[]>;
-  previous: Map<string, InsightsRow[]>;
-  ddl: Map<string, InsightsRow[]>;
-  /** Groups whose DDL candidates filled a query's rows: counting them here would undercount. */
-  overflowing: Set<string>;
-}
-
 /**
- * The log summary's counts from CloudWatch Logs Insights: the target's group and those of the run's other targets in
- * its account and region, 50 groups a query, asked once for all of them. Undefined when the DDL candidates of its
- * batch filled a query (the caller then reads the events themselves).
+ * The log summary's counts from CloudWatch Logs Insights, asked once for the run's targets in the account and region
+ * (queriesForRegion). Undefined when the DDL candidates of its batch filled a query (the caller then reads the
+ * events themselves).
  */
 export async function insightsTally(ctx: CheckContext, previousFrom: Date): Promise<Tally | undefined> {
-  const { own, peers } = await ctx.cloudWatchGroups();
-  const groups = [...new Set([own, ...peers])].sort();
   const window = ctx.window;
-  const aws = ctx.aws();
-  const region = await aws.shared(`insights:log-summary ${groups.join(',')} ${previousFrom.toISOString()} ${window.to.toISOString()}`, async () => {
-    const counts: RegionCounts = { current: new Map(), previous: new Map(), ddl: new Map(), overflowing: new Set() };
-    for (const batch of queryBatches(groups)) {
-      const run = (query: string, span: TimeWindow) => runInsightsQuery(aws, { logGroups: batch, window: span, query }, ctx.signal);
-      const [current, previous, ddl] = await Promise.all([run(sessionCountsQuery(true), window), run(sessionCountsQuery(false), { from: previousFrom, to: new Date(window.from.getTime() - 1) }), run(DDL_CANDIDATES_QUERY, { from: previousFrom, to: window.to })]);
-      byGroup(current, counts.current);
-      byGroup(previous, counts.previous);
-      byGroup(ddl, counts.ddl);
-      if (ddl.length >= MAX_QUERY_ROWS) for (const group of batch) counts.overflowing.add(group);
-    }
-    return counts;
-  });
-  if (region.overflowing.has(own)) return undefined;
+  const previous = { from: previousFrom, to: new Date(window.from.getTime() - 1) };
+  const answer = await queriesForRegion(ctx, 'log-summary', [
+    { query: sessionCountsQuery(true), window },
+    { query: sessionCountsQuery(false), window: previous },
+    { query: DDL_CANDIDATES_QUERY, window: { from: previousFrom, to: window.to } },
+  ]);
+  if (answer.full[2]) return undefined;
+  const [current, before, ddl] = answer.rows as [InsightsRow[], InsightsRow[], InsightsRow[]];
   const tallier = new Tallier(window.from);
-  for (const row of region.current.get(own) ?? []) tallier.count(true, metricOf(row), Number(row.n), row.day?.slice(0, 10));
-  for (const row of region.previous.get(own) ?? []) tallier.count(false, metricOf(row), Number(row.n));
-  const candidates = (region.ddl.get(own) ?? []).map((row) => eventText(row['@message'] ?? ''));
+  for (const row of current) tallier.count(true, metricOf(row), Number(row.n), row.day?.slice(0, 10));
+  for (const row of before) tallier.count(false, metricOf(row), Number(row.n));
+  const candidates = ddl.map((row) => eventText(row['@message'] ?? ''));
   if (candidates.length > 0) await tallier.addStatements(recordsOf(candidates, await ctx.logLinePrefixes()));
-  return { ...tallier.tally(), queries: [sessionCountsQuery(true), sessionCountsQuery(false), DDL_CANDIDATES_QUERY] };
+  return { ...tallier.tally(), queries: answer.queries };
 }
 
 function metricOf(row: InsightsRow): Metric {
   return row.level === 'LOG' ? 'connections' : 'failedAuth';
-}
-
-function byGroup(rows: InsightsRow[], into: Map<string, InsightsRow[]>): void {
-  for (const row of rows) {
-    const group = groupOf(row);
-    (into.get(group) ?? into.set(group, []).get(group)!).push(row);
-  }
 }
 
 /** The candidate lines as records, through the same reader as a file's. */

@@ -2,6 +2,7 @@ import pRetry, { AbortError } from 'p-retry';
 import { awsCall, type AwsClients } from '../aws.js';
 import { DbsecError } from '../../errors.js';
 import type { TimeWindow } from '../../time.js';
+import type { CheckContext } from '../../context.js';
 
 /**
  * CloudWatch Logs Insights: counts computed where the logs live, over up to 50 log groups per query (a region's
@@ -43,9 +44,10 @@ export async function runInsightsQuery(aws: AwsClients, request: InsightsQuery, 
     client.send(
       new sdk.StartQueryCommand({
         logGroupNames: [...request.logGroups],
-        // Insights takes whole seconds; the end is widened so the window's last second is in.
-        startTime: Math.floor(request.window.from.getTime() / 1000),
-        endTime: Math.ceil(request.window.to.getTime() / 1000),
+        // Insights takes whole seconds, both ends included: the seconds inside the window, never one outside it (an
+        // event in the fraction of a second at either edge is left out).
+        startTime: Math.ceil(request.window.from.getTime() / 1000),
+        endTime: Math.floor(request.window.to.getTime() / 1000),
         queryString: request.query,
         limit: request.limit ?? MAX_QUERY_ROWS,
       }),
@@ -83,4 +85,40 @@ export function queryBatches(groups: readonly string[]): string[][] {
   const batches: string[][] = [];
   for (let i = 0; i < groups.length; i += MAX_GROUPS_PER_QUERY) batches.push(groups.slice(i, i + MAX_GROUPS_PER_QUERY));
   return batches;
+}
+
+export interface OwnRows {
+  /** Per query, the rows of this target's log group. */
+  rows: InsightsRow[][];
+  /** Per query, whether its batch filled the rows a query may return: its counts would be short. */
+  full: boolean[];
+  /** The queries as sent, to run again in the console. */
+  queries: string[];
+}
+
+/**
+ * Runs the queries over this target's CloudWatch log group and those of the run's other targets in its account and
+ * region, 50 groups a query, once for all of them (the first target to ask runs them; the others share the answer);
+ * each target gets the rows of its own group.
+ */
+export async function queriesForRegion(ctx: CheckContext, name: string, queries: ReadonlyArray<{ query: string; window: TimeWindow }>): Promise<OwnRows> {
+  const { own, peers } = await ctx.cloudWatchGroups();
+  const groups = [...new Set([own, ...peers])].sort();
+  const aws = ctx.aws();
+  const key = `insights:${name} ${groups.join(',')} ${queries.map((q) => `${q.window.from.toISOString()}/${q.window.to.toISOString()}`).join(' ')}`;
+  const region = await aws.shared(key, async () => {
+    const byQuery = queries.map(() => ({ rows: new Map<string, InsightsRow[]>(), full: new Set<string>() }));
+    for (const batch of queryBatches(groups)) {
+      const answers = await Promise.all(queries.map((q) => runInsightsQuery(aws, { logGroups: batch, window: q.window, query: q.query }, ctx.signal)));
+      answers.forEach((rows, i) => {
+        for (const row of rows) {
+          const group = groupOf(row);
+          (byQuery[i]!.rows.get(group) ?? byQuery[i]!.rows.set(group, []).get(group)!).push(row);
+        }
+        if (rows.length >= MAX_QUERY_ROWS) for (const group of batch) byQuery[i]!.full.add(group);
+      });
+    }
+    return byQuery;
+  });
+  return { rows: region.map((q) => q.rows.get(own) ?? []), full: region.map((q) => q.full.has(own)), queries: queries.map((q) => q.query) };
 }
