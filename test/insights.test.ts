@@ -62,6 +62,18 @@ describe('Logs Insights queries', () => {
     }
   });
 
+  it('give way to the events when the policy refuses them, and say so', async () => {
+    const recorded = fileURLToPath(new URL('../fixtures/logs/rds-prefix-pg18.log', import.meta.url));
+    const endpoint = await useEndpoint({ logFile: recorded });
+    endpoint.inject('StartQuery', 'access-denied', 1);
+    const io = bufferIo(AT, process.env);
+    io.awsRetryStrategy = fastRetries;
+    await main(['node', 'dbsec', 'daily', '--rds-instance', 'dbsec-demo-db', '--only', 'daily.failed-auth', '--format', 'json'], io);
+    const [finding] = (JSON.parse(io.out()) as Report).findings;
+    expect(finding).toMatchObject({ status: 'monitor', value: 8, summary: expect.stringMatching(/ Logs Insights was refused \(logs:StartQuery\), so the events were read instead; allow logs:StartQuery, logs:GetQueryResults and logs:StopQuery to count where the log lives\.$/) });
+    expect(endpoint.count('FilterLogEvents')).toBeGreaterThan(0);
+  });
+
   it("count a fleet's failed logins with one query per region, each instance with its own users and addresses", async () => {
     // eight failed logins recorded from PostgreSQL 18 with RDS's prefix (2026-11-22 21:43 UTC)
     const recorded = fileURLToPath(new URL('../fixtures/logs/rds-prefix-pg18.log', import.meta.url));

@@ -14,6 +14,12 @@ const EXPIRED = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpire
 const DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnauthorizedAccess', 'AuthorizationError']);
 const BAD_KEY = new Set(['UnrecognizedClientException', 'InvalidClientTokenId', 'InvalidSignatureException', 'SignatureDoesNotMatch', 'AuthFailure']);
 
+/** The caller's policy does not allow the call. */
+export function isAccessDenied(err: unknown): boolean {
+  const e = err as SdkError;
+  return DENIED.has(e.name ?? e.Code ?? e.code ?? '');
+}
+
 /** One sentence for an AWS failure: what happened to which call, and the fix. */
 export function describeAwsError(err: unknown, call: string): string {
   const e = err as SdkError;

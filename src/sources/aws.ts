@@ -1,6 +1,9 @@
 import pThrottle from 'p-throttle';
 import { DbsecError, messageOf } from '../errors.js';
-import { describeAwsError } from './aws-errors.js';
+import { describeAwsError, isAccessDenied } from './aws-errors.js';
+
+/** An AWS call the caller's policy does not allow: a caller with another way to look may take it. */
+export class AwsDenied extends DbsecError {}
 
 type CloudWatchSdk = typeof import('@aws-sdk/client-cloudwatch');
 type LogsSdk = typeof import('@aws-sdk/client-cloudwatch-logs');
@@ -229,7 +232,7 @@ export async function awsCall<T>(call: string, run: () => Promise<T>): Promise<T
     return await Promise.race([run(), deadline]);
   } catch (err) {
     if (err instanceof DbsecError) throw err;
-    throw new DbsecError(describeAwsError(err, call));
+    throw new (isAccessDenied(err) ? AwsDenied : DbsecError)(describeAwsError(err, call));
   } finally {
     clearTimeout(timer);
   }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { boundsOptions, defineCheck, type FindingDraft } from '../types.js';
 import { AUTH_FAILURE_PHRASES, authFailureOf } from '../../sources/logs/auth-failures.js';
 import { levelAbove } from '../../status.js';
-import { queriesForRegion, type InsightsRow } from '../../sources/logs/insights.js';
+import { queriesForRegion, unlessRefused, type InsightsRow } from '../../sources/logs/insights.js';
 import { RDS_LOG_LINE_PREFIX } from '../../sources/logs/prefix.js';
 import { skippedInput } from '../../sources/logs/pipeline.js';
 
@@ -56,11 +56,10 @@ export default defineCheck({
   async collect(ctx, options): Promise<FailedAuthData> {
     // An RDS log group has RDS's fixed prefix, which the query parses: counted where the log lives.
     const rdsPrefix = !ctx.target.logLinePrefix || ctx.target.logLinePrefix === RDS_LOG_LINE_PREFIX;
-    if (options.insights && rdsPrefix && ctx.target.rdsInstance && ctx.target.logFiles.length === 0 && ctx.target.logGroup) {
-      const answer = await queriesForRegion(ctx, 'failed-auth', [{ query: FAILED_LOGINS_QUERY, window: ctx.window }]);
-      if (!answer.full[0]) {
-        return { origin: ctx.target.logGroup, attempts: answer.rows[0]!.map(attemptsOf), read: 'in the window (counted by CloudWatch Logs Insights; --verbose shows the query)', skipped: '', queries: answer.queries };
-      }
+    const useInsights = options.insights && rdsPrefix && ctx.target.rdsInstance && ctx.target.logFiles.length === 0 && ctx.target.logGroup;
+    const tried = useInsights ? await unlessRefused(() => queriesForRegion(ctx, 'failed-auth', [{ query: FAILED_LOGINS_QUERY, window: ctx.window }])) : { refused: '' };
+    if (tried.answer && !tried.answer.full[0]) {
+      return { origin: ctx.target.logGroup!, attempts: tried.answer.rows[0]!.map(attemptsOf), read: 'in the window (counted by CloudWatch Logs Insights; --verbose shows the query)', skipped: '', queries: tried.answer.queries };
     }
     const scan = await ctx.scanLogs(AUTH_FAILURE_PHRASES);
     const byPair = new Map<string, Attempts>();
@@ -71,7 +70,7 @@ export default defineCheck({
       const attempts = byPair.get(key) ?? byPair.set(key, { user: failure.user, client: failure.client, count: 0 }).get(key)!;
       merge(attempts, { count: 1, firstSeen: failure.time, lastSeen: failure.time });
     }
-    return { origin: scan.origin, attempts: [...byPair.values()], read: `among ${scan.stats.lines} log lines read`, skipped: skippedInput(scan.stats) };
+    return { origin: scan.origin, attempts: [...byPair.values()], read: `among ${scan.stats.lines} log lines read`, skipped: `${skippedInput(scan.stats)}${tried.refused}` };
   },
   evaluate(data: FailedAuthData, options): FindingDraft[] {
     const count = data.attempts.reduce((sum, a) => sum + a.count, 0);

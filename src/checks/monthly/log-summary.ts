@@ -4,6 +4,7 @@ import { boundsOptions, defineCheck, type FindingDraft } from '../types.js';
 import { AUTH_FAILURE_PHRASES, authFailureOf } from '../../sources/logs/auth-failures.js';
 import { keywordPhrases } from '../../sql/logged-statements.js';
 import { insightsTally, METRICS, Tallier, type Metric, type Tally } from './log-counts.js';
+import { unlessRefused } from '../../sources/logs/insights.js';
 import type { LogRecord } from '../../sources/logs/record.js';
 import { skippedInput } from '../../sources/logs/pipeline.js';
 import type { Level } from '../../status.js';
@@ -49,10 +50,8 @@ export default defineCheck({
     const length = ctx.window.to.getTime() - ctx.window.from.getTime();
     const previousFrom = new Date(ctx.window.from.getTime() - length);
     // A CloudWatch log is counted where it lives (Logs Insights), unless the config asks for the events themselves.
-    if (options.insights && ctx.target.logFiles.length === 0 && ctx.target.logGroup) {
-      const counted = await insightsTally(ctx, previousFrom);
-      if (counted) return { origin: ctx.target.logGroup, ...counted, note: ' Counted by CloudWatch Logs Insights, where the log lives (--verbose shows the queries).' };
-    }
+    const tried = options.insights && ctx.target.logFiles.length === 0 && ctx.target.logGroup ? await unlessRefused(() => insightsTally(ctx, previousFrom)) : { refused: '' };
+    if (tried.answer) return { origin: ctx.target.logGroup!, ...tried.answer, note: ' Counted by CloudWatch Logs Insights, where the log lives (--verbose shows the queries).' };
     const scan = await ctx.scanLogs(PHRASES, { from: previousFrom, to: ctx.window.to });
     const tallier = new Tallier(ctx.window.from);
     const sessions = tap(scan.records, (record) => {
@@ -60,7 +59,7 @@ export default defineCheck({
       else if (record.message.startsWith('connection authorized')) tallier.add(record.time, 'connections');
     });
     await tallier.addStatements(sessions);
-    return { origin: scan.origin, ...tallier.tally(), note: skippedInput(scan.stats) };
+    return { origin: scan.origin, ...tallier.tally(), note: `${skippedInput(scan.stats)}${tried.refused}` };
   },
   evaluate({ origin, current, previous, byDay, note, queries }, options): FindingDraft[] {
     const rows = METRICS.map((metric) => {

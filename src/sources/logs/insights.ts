@@ -1,5 +1,5 @@
 import pRetry, { AbortError } from 'p-retry';
-import { awsCall, type AwsClients } from '../aws.js';
+import { AwsDenied, awsCall, type AwsClients } from '../aws.js';
 import { DbsecError } from '../../errors.js';
 import type { TimeWindow } from '../../time.js';
 import type { CheckContext } from '../../context.js';
@@ -121,4 +121,17 @@ export async function queriesForRegion(ctx: CheckContext, name: string, queries:
     return byQuery;
   });
   return { rows: region.map((q) => q.rows.get(own) ?? []), full: region.map((q) => q.full.has(own)), queries: queries.map((q) => q.query) };
+}
+
+/**
+ * The answer, or the sentence saying Logs Insights was refused (a policy without logs:StartQuery): the check then reads
+ * the events instead, as before, and says so.
+ */
+export async function unlessRefused<T>(run: () => Promise<T>): Promise<{ answer?: T; refused: string }> {
+  try {
+    return { answer: await run(), refused: '' };
+  } catch (err) {
+    if (!(err instanceof AwsDenied)) throw err;
+    return { refused: ' Logs Insights was refused (logs:StartQuery), so the events were read instead; allow logs:StartQuery, logs:GetQueryResults and logs:StopQuery to count where the log lives.' };
+  }
 }
