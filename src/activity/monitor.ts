@@ -365,6 +365,26 @@ export class ActivityMonitor {
     return result;
   }
 
+  /**
+   * Plain reads and writes counted elsewhere (Logs Insights dropped them where the log lives): they count as
+   * statements of no use case, as if read here.
+   */
+  countPlain(command: string, count: number): void {
+    this.summary.statements += count;
+    this.summary.other += count;
+    this.summary.commands.set(command, (this.summary.commands.get(command) ?? 0) + count);
+  }
+
+  /**
+   * The tables and views a plain read or write must name to be a use case (views, sensitive and large tables); undefined
+   * when a sensitive table is given as a glob, which no list of names covers.
+   */
+  watchedNames(): string[] | undefined {
+    const { views, sensitiveTables, largeTables } = this.classifyOptions;
+    if (sensitiveTables.some((name) => /[*?[]/.test(name))) return undefined;
+    return [...views, ...sensitiveTables, ...(largeTables?.keys() ?? [])];
+  }
+
   /** A read or write with no call, no INTO and no second statement can be a use case only through views or sensitive tables. */
   private plainDml(sql: string): boolean {
     // A call needs "(", a second statement a ";" before the end (one closing ";" is harmless).

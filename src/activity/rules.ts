@@ -64,6 +64,11 @@ export const ActivityConfigSchema = z
     views: z.array(z.string()).optional(),
     viewWrites: z.boolean().optional(),
     allowedLanguages: z.array(z.string()).optional(),
+    /**
+     * false: read every event of a CloudWatch log group with FilterLogEvents. By default, with a database configured
+     * (so its views and large tables are known), Logs Insights drops plain reads and writes where the log lives.
+     */
+    insights: z.boolean().optional(),
     /** With pgaudit.log_rows: a read returning more rows than this is a bulk read (data-exfiltration). */
     bulkRows: z.number().int().nonnegative().optional(),
     /** A statement whose logged duration (log_min_duration_statement, log_duration) reaches this is long-running. */

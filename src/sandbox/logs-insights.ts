@@ -4,7 +4,7 @@ import type { LogEvent } from './aws-scenario.js';
 /**
  * CloudWatch Logs Insights on the sandbox endpoint (JSON 1.1, Logs_20140328.StartQuery / GetQueryResults / StopQuery):
  * a query is Running when first asked about and Complete the next time, as a real one goes Scheduled → Running →
- * Complete. It runs the subset of the query language dbsec writes (fields, filter … like /re/, parse @message /re/
+ * Complete. It runs the subset of the query language dbsec writes (fields, filter @message [not] like /re/ joined by and/or, parse @message /re/
  * with named groups, stats count(*)/min()/max() … by fields and bin(), sort, limit); anything else is a MalformedQueryException,
  * so a query the sandbox cannot run fails the test that sent it. Shapes: the CloudWatch Logs API reference
  * (StartQuery, GetQueryResults: results as lists of {field, value}, statistics, status); @log is
@@ -98,10 +98,8 @@ function compile(query: string): Stage[] {
       case 'fields':
         return (rows) => rows;
       case 'filter': {
-        const like = /^@message\s+like\s+(\/.*\/)$/s.exec(rest.trim());
-        if (!like) throw new Error(`unsupported filter: ${rest}`);
-        const pattern = regex(like[1]!);
-        return (rows) => rows.filter((row) => pattern.test(row['@message'] ?? ''));
+        const test = condition(rest.trim());
+        return (rows) => rows.filter((row) => test(row['@message'] ?? ''));
       }
       case 'parse': {
         const parse = /^@message\s+(\/.*\/)$/s.exec(rest.trim());
@@ -122,6 +120,24 @@ function compile(query: string): Stage[] {
         throw new Error(`unsupported command: ${command.trim().split(/\s+/)[0]}`);
     }
   });
+}
+
+/** @message [not] like /re/, joined by and (binding first) and or. */
+function condition(text: string): (message: string) => boolean {
+  const term = /(?:\s+(and|or)\s+)?@message\s+(not\s+)?like\s+(\/(?:\\.|[^/])*\/)/y;
+  const alternatives: Array<Array<(message: string) => boolean>> = [[]];
+  let at = 0;
+  for (let first = true; at < text.length; first = false) {
+    term.lastIndex = at;
+    const match = term.exec(text);
+    if (!match || (first === (match[1] !== undefined))) throw new Error(`unsupported filter: ${text}`);
+    if (match[1] === 'or') alternatives.push([]);
+    const pattern = regex(match[3]!);
+    const negated = match[2] !== undefined;
+    alternatives[alternatives.length - 1]!.push((message) => pattern.test(message) !== negated);
+    at = term.lastIndex;
+  }
+  return (message) => alternatives.some((all) => all.every((test) => test(message)));
 }
 
 /** stats count(*) as NAME[, min(FIELD) as NAME, max(FIELD) as NAME…] by FIELD, …, bin(1d) as NAME */

@@ -240,6 +240,54 @@ describe('dbsec activity over CloudWatch Logs', () => {
   });
 });
 
+describe('dbsec activity over CloudWatch Logs with Logs Insights', () => {
+  it("leaves plain reads and writes on the server, counts them there, and agrees with reading every event", async () => {
+    // The catalog (views, large tables) must be known before anything is left out: a database with a view and a table.
+    const url = await freshDatabase('act_insights', 'CREATE TABLE pgbench_accounts (aid int); CREATE VIEW act_customer_emails AS SELECT 1 AS x;');
+    const log = join(dir, 'insights.log');
+    const line = (second: number, sql: string) => `2026-11-22 10:00:${String(second).padStart(2, '0')} UTC:10.0.0.9(4000):app@app:[91]:LOG:  statement: ${sql}`;
+    writeFileSync(log, `${[
+      line(1, 'SELECT abalance FROM pgbench_accounts WHERE aid = 1;'),
+      line(2, 'UPDATE pgbench_accounts SET abalance = abalance + 5 WHERE aid = 2;'),
+      line(3, 'select * from pgbench_accounts where aid = 3'),
+      line(4, 'DELETE FROM act_customer_emails'),
+      line(5, 'SELECT pg_read_file(\'/etc/passwd\')'),
+      line(6, 'INSERT INTO pgbench_history SELECT * FROM pgbench_accounts'),
+      line(7, 'DROP TABLE pgbench_history'),
+      line(8, 'UPDATE pgbench_accounts SET abalance = 0 WHERE aid = 4'),
+    ].join('\n')}\n`);
+    const endpoint = sandboxEndpoint({ now: new Date('2026-11-22T10:30:00Z'), logFile: log });
+    const aws = await endpoint.start();
+    try {
+      const env = { ...sandboxAwsEnv(aws), AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' };
+      const args = ['activity', '--rds-instance', SANDBOX_INSTANCE, '--database-url', url, '--since', '2026-11-22T09:00:00Z', '--until', '2026-11-22T10:10:00Z', '--format', 'jsonl', '--events'];
+      const lines = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l));
+      const viaInsights = lines((await dbsecEnv(args, env)).stdout);
+      const starts = endpoint.requests.filter((r) => r.operation === 'StartQuery');
+      expect(endpoint.count('FilterLogEvents')).toBe(0);
+      expect(starts).toHaveLength(2);
+      const everyEvent = join(dir, 'insights-off.yaml');
+      writeFileSync(everyEvent, 'activity:\n  insights: false\n');
+      const viaEvents = lines((await dbsecEnv([...args, '-c', everyEvent], env)).stdout);
+      expect(endpoint.count('FilterLogEvents')).toBeGreaterThan(0);
+      // the same events, and a summary with the same counts of statements and commands
+      const events = (all: Array<Record<string, unknown>>) => all.filter((l) => l.type === 'event').map((e) => [e.useCase, e.command, e.objects]);
+      expect(events(viaInsights)).toEqual(events(viaEvents));
+      expect(events(viaInsights)).toEqual([
+        ['data-exfiltration', 'SELECT', ['pg_read_file']],
+        ['drop-table', 'DROP TABLE', ['pgbench_history']],
+      ]);
+      const summary = (all: Array<Record<string, unknown>>) => all.find((l) => l.type === 'summary');
+      // four plain reads and writes stayed on the server (counted there); the DELETE names a view, so it came over
+      expect(summary(viaInsights)).toMatchObject({ statements: 8, otherStatements: 6, input: { lines: 4 } });
+      expect(summary(viaEvents)).toMatchObject({ input: { lines: 8 } });
+      expect({ ...summary(viaInsights), input: undefined }).toEqual({ ...summary(viaEvents), input: undefined });
+    } finally {
+      await endpoint.stop();
+    }
+  });
+});
+
 describe('dbsec activity --follow over CloudWatch Logs', () => {
   it('polls for new events and alerts on them', async () => {
     const path = join(dir, 'cloudwatch-follow.log');

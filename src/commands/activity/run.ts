@@ -20,6 +20,7 @@ import { reviewWindow, windowEnd, type TimeWindow } from '../../time.js';
 import { assertLogGroupExists } from '../../sources/logs/cloudwatch-reader.js';
 import { readFailure } from '../../sources/logs/file-reader.js';
 import { addLogStats, newLogStats, type LogStats } from '../../sources/logs/record.js';
+import { plainDmlQueries } from '../../sources/logs/insights.js';
 import { assertReadable, logInputs, skippedInput } from '../../sources/logs/pipeline.js';
 import { ActivityMonitor, DEFAULT_BULK_ROWS, type ActivityEvent, type ActivitySummary } from '../../activity/monitor.js';
 import type { ActivityConfig } from '../../activity/rules.js';
@@ -99,6 +100,9 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
         else if (flags.follow && event.alert) io.stdout.write(`${alertLine(event)}\n`);
       },
     });
+    // Known views and large tables (the catalog answered): plain reads and writes naming none of them stay on the server.
+    const watched = server && activityConfig.insights !== false && target.logFiles.length === 0 ? monitor.watchedNames() : undefined;
+    const plainQueries = watched && plainDmlQueries(watched);
     const inputs = logInputs({
       files: target.logFiles,
       logGroup: target.logGroup,
@@ -111,6 +115,7 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
       dense: true,
       ownRole: connectionRole(target),
       follow: flags.follow ? { clock: io.now, signal } : undefined,
+      ...(plainQueries ? { plainDmlOnServer: { queries: plainQueries, onPlain: (command: string, count: number) => monitor.countPlain(command, count), signal } } : {}),
     });
     for (const { name, batches } of inputs) {
       const read = newLogStats();

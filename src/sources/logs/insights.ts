@@ -2,6 +2,7 @@ import pRetry, { AbortError } from 'p-retry';
 import { AwsDenied, awsCall, type AwsClients } from '../aws.js';
 import { DbsecError } from '../../errors.js';
 import type { TimeWindow } from '../../time.js';
+import { eventText } from './cloudwatch-reader.js';
 import type { CheckContext } from '../../context.js';
 
 /**
@@ -133,5 +134,55 @@ export async function unlessRefused<T>(run: () => Promise<T>): Promise<{ answer?
   } catch (err) {
     if (!(err instanceof AwsDenied)) throw err;
     return { refused: ' Logs Insights was refused (logs:StartQuery), so the events were read instead; allow logs:StartQuery, logs:GetQueryResults and logs:StopQuery to count where the log lives.' };
+  }
+}
+
+/**
+ * Logged statements (log_statement's own lines, not "duration: … statement:") that are plain application reads and
+ * writes: SELECT, INSERT, UPDATE or DELETE with no call (no "("), no second statement and no INTO. They can be no use case (unless views, sensitive or large tables are
+ * configured), and a busy server logs millions of them.
+ */
+const PLAIN_DML = '/(?i)LOG: +(statement|execute [^:]*): +(select|insert|update|delete)\\b[^(;]*;?\\s*$/';
+const HAS_INTO = '/(?i)\\binto\\b/';
+const PLAIN_COMMAND = '/(?i)LOG: +(statement|execute [^:]*): +(?<command>select|insert|update|delete)\\b/';
+
+/** Names a query may list: past this, or with a name no regular expression should hold, nothing is dropped. */
+const MAX_KEPT_NAMES = 200;
+
+/**
+ * The queries that drop plain reads and writes where the log lives, keeping those that name a table or view to
+ * watch (views, sensitive and large tables, as bare names); undefined when the names cannot go in a query.
+ */
+export function plainDmlQueries(watched: readonly string[]): { without: string; count: string } | undefined {
+  const names = [...new Set(watched.map((name) => name.toLowerCase().split('.').pop()!))];
+  if (names.length > MAX_KEPT_NAMES || names.some((name) => !/^[a-z_][a-z0-9_$]*$/.test(name))) return undefined;
+  const mentions = names.length > 0 ? `/(?i)\\b(${names.join('|')})\\b/` : undefined;
+  return {
+    without: ['fields @timestamp, @message', `| filter @message not like ${PLAIN_DML} or @message like ${HAS_INTO}${mentions ? ` or @message like ${mentions}` : ''}`, '| sort @timestamp asc'].join('\n'),
+    count: ['fields @message', `| filter @message like ${PLAIN_DML} and @message not like ${HAS_INTO}${mentions ? ` and @message not like ${mentions}` : ''}`, `| parse @message ${PLAIN_COMMAND}`, '| stats count(*) as n by command'].join('\n'),
+  };
+}
+
+/**
+ * A log group's events in the window less the plain reads and writes, which Logs Insights drops where the log lives
+ * and only counts (onPlain: by command word): as log text for the same readers as a file. A slice of the window
+ * whose rows fill a query is split in two until each fits, so nothing is cut off (a single second that holds more
+ * than a query returns is the one limit).
+ */
+export async function* insightsText(aws: AwsClients, logGroup: string, window: TimeWindow, queries: { without: string; count: string }, onPlain: (command: string, count: number) => void, signal?: AbortSignal): AsyncGenerator<Buffer> {
+  const query = (text: string, slice: TimeWindow) => runInsightsQuery(aws, { logGroups: [logGroup], window: slice, query: text }, signal);
+  for (const row of await query(queries.count, window)) onPlain((row.command ?? '?').toUpperCase(), Number(row.n));
+  const slices: TimeWindow[] = [window];
+  while (slices.length > 0) {
+    const slice = slices.shift()!;
+    const rows = await query(queries.without, slice);
+    const seconds = Math.floor(slice.to.getTime() / 1000) - Math.ceil(slice.from.getTime() / 1000);
+    if (rows.length >= MAX_QUERY_ROWS && seconds >= 1) {
+      // Halves that meet on a whole second: each second is read once.
+      const middle = new Date(Math.ceil(slice.from.getTime() / 1000) * 1000 + Math.ceil(seconds / 2) * 1000);
+      slices.unshift({ from: slice.from, to: new Date(middle.getTime() - 1) }, { from: middle, to: slice.to });
+      continue;
+    }
+    if (rows.length > 0) yield Buffer.from(`${rows.map((row) => eventText(row['@message'] ?? '')).join('\n')}\n`);
   }
 }

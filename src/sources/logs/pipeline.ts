@@ -5,6 +5,7 @@ import { DbsecError } from '../../errors.js';
 import type { TimeWindow } from '../../time.js';
 import type { AwsClients } from '../aws.js';
 import { cloudWatchText } from './cloudwatch-reader.js';
+import { insightsText } from './insights.js';
 import { DENSE_READ_BYTES, SPARSE_READ_BYTES, openLog, readFailure } from './file-reader.js';
 import { followFile } from './follow.js';
 import { readRecords } from './formats.js';
@@ -37,6 +38,11 @@ export interface LogPlan {
   follow?: { clock: Clock; signal: AbortSignal };
   /** The role dbsec connects as: records of sessions named dbsec under this role are dbsec's own, left out. */
   ownRole?: string;
+  /**
+   * A CloudWatch log read once (not followed): Logs Insights drops the plain reads and writes where the log lives and
+   * hands over their counts (activity; see insightsText).
+   */
+  plainDmlOnServer?: { queries: { without: string; count: string }; onPlain(command: string, count: number): void; signal?: AbortSignal };
 }
 
 /** One input of a plan: a file, stdin or the log group, read when iterated, in batches of records. */
@@ -64,12 +70,9 @@ export function logInputs(plan: LogPlan): LogInput[] {
   if (!plan.logGroup || !plan.aws || !plan.window) throw new DbsecError('No log to read: pass --log-file FILE (or - for stdin), or --rds-instance ID for its CloudWatch log group.');
   const { logGroup, aws, window } = plan;
   const phrases = plan.phrases.length > 0 ? [...new Set([...plan.phrases, ...sessionPhrases(plan.prefix)])] : [];
-  return [
-    {
-      name: logGroup,
-      batches: (stats) => inWindow(readRecords(cloudWatchText(aws(), logGroup, window, { phrases, follow: plan.follow?.clock, signal: plan.follow?.signal }), plan.format, plan.prefix, stats), plan, stats),
-    },
-  ];
+  const server = plan.follow ? undefined : plan.plainDmlOnServer;
+  const text = () => (server ? insightsText(aws(), logGroup, window, server.queries, server.onPlain, server.signal) : cloudWatchText(aws(), logGroup, window, { phrases, follow: plan.follow?.clock, signal: plan.follow?.signal }));
+  return [{ name: logGroup, batches: (stats) => inWindow(readRecords(text(), plan.format, plan.prefix, stats), plan, stats) }];
 }
 
 /** A file, stdin, or each file a glob pattern matches in rotation order; with follow, the newest is followed. */
