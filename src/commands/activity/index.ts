@@ -9,6 +9,8 @@ export function define(program: Command, { io, setExit, version }: CommandContex
     .option('--events', 'list every classified event, not only alerts')
     .addOption(new Option('--min-severity <level>', 'raise alerts only at this severity or above; the rest are recorded as events (config: activity.minSeverity)').choices(SEVERITIES))
     .option('--follow', 'keep reading: new lines of the files (rotation too) or new CloudWatch events; Ctrl-C prints the summary (not with --until)')
+    .option('--alert-log <file>', 'append every alert to FILE as hash-chained JSON lines (each holds the SHA-256 of the line before; dbsec verify-log checks them)')
+    .option('--sign-key-env <var>', 'with --alert-log: also sign each line with an HMAC-SHA-256, the key read from environment variable VAR')
     .addHelpText(
       'after',
       examples(
@@ -19,6 +21,7 @@ export function define(program: Command, { io, setExit, version }: CommandContex
           'dbsec activity --log-file /var/log/postgresql/postgresql.csv --follow --format jsonl | your-siem-shipper',
           'zcat postgresql.log.1.gz | dbsec activity --log-file - --events',
           'dbsec activity --log-file postgresql.log --since 2026-11-20T22:00:00Z --until 2026-11-21T02:00:00Z',
+          'dbsec activity --log-file postgresql.csv --follow --alert-log alerts.jsonl --sign-key-env DBSEC_ALERT_KEY',
         ],
         '  (--format jsonl is one event per line for a SIEM)',
         WINDOW_HELP,

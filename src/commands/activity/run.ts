@@ -21,6 +21,8 @@ import { assertLogGroupExists } from '../../sources/logs/cloudwatch-reader.js';
 import { readFailure } from '../../sources/logs/file-reader.js';
 import { addLogStats, newLogStats, type LogStats } from '../../sources/logs/record.js';
 import { plainDmlQueries } from '../../sources/logs/insights.js';
+import { AlertLog } from '../../alert-log.js';
+import { keyFromEnv } from '../shared/keys.js';
 import { assertReadable, logInputs, skippedInput } from '../../sources/logs/pipeline.js';
 import { ActivityMonitor, DEFAULT_BULK_ROWS, type ActivityEvent, type ActivitySummary } from '../../activity/monitor.js';
 import type { ActivityConfig } from '../../activity/rules.js';
@@ -36,6 +38,9 @@ export interface ActivityFlags extends TargetFlags, WindowFlags, Omit<ReportFlag
   events?: boolean;
   minSeverity?: Severity;
   follow?: boolean;
+  /** Append every alert to this hash-chained file (dbsec verify-log). */
+  alertLog?: string;
+  signKeyEnv?: string;
 }
 
 /** Only what activity monitoring reads from CloudWatch: statements, pgaudit, connections, the DETAIL with parameters. */
@@ -62,6 +67,7 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
   if (flags.follow && target.logFiles.includes('-')) throw new DbsecError('--follow needs a file or a log group; stdin is already read as it arrives.');
   const tracking = flags.compare ? '--compare' : flags.state ? '--state' : undefined;
   if (tracking && flags.format === 'jsonl') throw new DbsecError(`${tracking} marks the findings of a report (json, markdown or table); --format jsonl streams events: drop one of them.`);
+  if (flags.signKeyEnv && !flags.alertLog) throw new DbsecError('--sign-key-env signs the alert log: add --alert-log FILE, or drop it.');
   if (flags.follow && flags.until !== undefined) throw new DbsecError('--follow reads what is logged from now on, so it takes no --until: drop one of them.');
   const now = io.now();
   const window = activityWindow(flags, target, now);
@@ -76,6 +82,14 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
   const events: ActivityEvent[] = [];
   const progress = !flags.quiet && !streaming && !forMachines(flags.format) && io.stderr.isTTY ? await spinner(io.stderr as NodeJS.WriteStream, 'reading logs') : undefined;
   const problems: SourceProblem[] = [];
+  const alertLog = flags.alertLog ? await AlertLog.open(flags.alertLog, keyFromEnv(flags.signKeyEnv, io)) : undefined;
+  // Appends are chained one after another in the order the alerts come; the first failure is reported once.
+  let appending = Promise.resolve();
+  const logAlert = (event: ActivityEvent) => {
+    appending = appending.then(() => alertLog!.append({ ...event }, io.now())).catch((err: unknown) => {
+      if (!problems.some((p) => p.source === 'alert log')) problems.push({ source: 'alert log', message: messageOf(err) });
+    });
+  };
   const stats = newLogStats();
   const span = { from: Infinity, to: -Infinity };
   try {
@@ -94,6 +108,7 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
         if (event.alert) {
           alerts.add(event);
           incidents.add(event);
+          if (alertLog) logAlert(event);
         }
         if (flags.events && events.length < MAX_EVENT_ROWS) events.push(event);
         if (flags.format === 'jsonl' && (event.alert || flags.events)) io.stdout.write(`${JSON.stringify({ type: 'event', ...event })}\n`);
@@ -140,6 +155,7 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
       if (signal.aborted) break;
     }
     progress?.stop();
+    await appending;
     const covered = window ?? (span.from <= span.to ? { from: new Date(span.from), to: new Date(span.to) } : { from: now, to: now });
     const report = buildReport({ version, target, window: covered, now, finishedAt: io.now(), monitor: monitor.summary, stats, alerts: alerts.inOrder(), incidents: incidents.incidents(), events: flags.events ? events : undefined, problems, server, interrupted: interrupted() });
     let emitted = report;
@@ -152,6 +168,8 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
     return report.interrupted ? interruptedExit(signal.reason) : reportExit(emitted, flags);
   } finally {
     progress?.stop();
+    await appending;
+    await alertLog?.close();
     await ctx.close();
   }
 }

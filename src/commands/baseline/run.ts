@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { TargetContext } from '../../context.js';
 import { DbsecError, messageOf } from '../../errors.js';
 import type { Io } from '../../io.js';
+import { keyFromEnv } from '../shared/keys.js';
 import { makeReport, namedTarget, type Report } from '../../report.js';
 import { makeFinding } from '../../finding.js';
 import type { FailOn } from '../../status.js';
@@ -42,7 +43,7 @@ export async function captureCommand(flags: BaselineFlags, io: Io): Promise<numb
 
 /** dbsec baseline diff FILE [FILE2]: the live database (or FILE2) against FILE. */
 export async function diffCommand(file: string, other: string | undefined, flags: BaselineFlags, io: Io, version: string): Promise<number> {
-  const key = signKey(flags, io);
+  const key = keyFromEnv(flags.signKeyEnv, io);
   const before = verifyBaseline(await readJson(file), file, key);
   const after = other ? verifyBaseline(await readJson(other), other, key) : await live(flags, io);
   const warnings: string[] = [];
@@ -78,17 +79,10 @@ async function live(flags: BaselineFlags, io: Io): Promise<Baseline> {
         rdsNote = `the RDS parameter group could not be read: ${messageOf(err).replace(/\.$/, '')}`;
       }
     }
-    return await captureBaseline(pg, { now, rdsParameters: parameters, rdsNote, signKey: signKey(flags, io) });
+    return await captureBaseline(pg, { now, rdsParameters: parameters, rdsNote, signKey: keyFromEnv(flags.signKeyEnv, io) });
   } finally {
     await ctx.close();
   }
-}
-
-function signKey(flags: BaselineFlags, io: Io): string | undefined {
-  if (!flags.signKeyEnv) return undefined;
-  const key = io.env[flags.signKeyEnv];
-  if (!key) throw new DbsecError(`--sign-key-env ${flags.signKeyEnv}: that environment variable is empty or not set.`);
-  return key;
 }
 
 async function readJson(path: string): Promise<unknown> {
