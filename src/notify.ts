@@ -35,7 +35,12 @@ export function notificationOf(report: Report) {
  */
 export async function notify(report: Report, options: NotifyOptions): Promise<string | undefined> {
   if (!report.findings.some((f) => !f.suppressed && atOrAbove(f.status, options.on))) return undefined;
-  const body = JSON.stringify(notificationOf(report));
+  return post(notificationOf(report), options);
+}
+
+/** POSTs one JSON message to the webhook, with the retries and timeouts of notify; a sentence when it failed. */
+export async function post(message: object, options: Omit<NotifyOptions, 'on'>): Promise<string | undefined> {
+  const body = JSON.stringify(message);
   try {
     await pRetry(
       async () => {
@@ -52,7 +57,7 @@ export async function notify(report: Report, options: NotifyOptions): Promise<st
 }
 
 /** A webhook URL often carries its secret in the path (Slack); only scheme and host are shown. */
-function safeUrl(url: string): string {
+export function safeUrl(url: string): string {
   try {
     const parsed = new URL(url);
     return `${parsed.protocol}//${parsed.host}/…`;

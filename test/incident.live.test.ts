@@ -96,6 +96,40 @@ describe('dbsec incident', () => {
     expect(text).toContain('- inc\\_mallory');
   });
 
+  it('notify tells the users through the webhook, records each notice, and the report checks "Users informed"', async () => {
+    const { createServer } = await import('node:http');
+    const received: Array<Record<string, unknown>> = [];
+    const replies = [200, 404];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push(JSON.parse(body));
+        res.writeHead(replies.shift() ?? 404).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const hook = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/services/T000/B000/secret-token`;
+    try {
+      const message = 'The reporting database is being examined; reports may be late until 14:00 UTC.';
+      const sent = await dbsec(['incident', 'notify', out, '--id', 'INC-7', '--notify', hook, '--message', message]);
+      expect(sent).toMatchObject({ code: 0, stdout: `Notice for INC-7 sent to ${new URL(hook).origin}/… and recorded in ${join(out, 'actions.jsonl')}.\n` });
+      expect(received[0]).toMatchObject({ text: `[INC-7] ${message}`, incident: 'INC-7', message });
+      // a refused notice is one sentence, exit 2, and recorded as failed; the webhook's secret path never shows
+      const refused = await dbsec(['incident', 'notify', out, '--id', 'INC-7', '--notify', hook, '--message', 'Still under examination.']);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/^dbsec: The notification to http:\/\/127\.0\.0\.1:\d+\/… failed: HTTP 404; .* recorded in .*actions\.jsonl as failed; run it again\.\n$/);
+      const log = readFileSync(join(out, 'actions.jsonl'), 'utf8');
+      expect(log).not.toContain('secret-token');
+      expect(log.trim().split('\n').slice(-2).map((l) => [JSON.parse(l).action, JSON.parse(l).result.slice(0, 6)])).toEqual([['notify users', 'sent'], ['notify users', 'failed']]);
+      expect(await dbsec(['incident', 'notify', out, '--id', 'INC-9', '--notify', hook, '--message', 'x'])).toMatchObject({ code: 2, stderr: `dbsec: ${out} holds incident INC-7, not INC-9: check --id and the directory.\n` });
+      expect((await dbsec(['incident', 'report', out, '--id', 'INC-7'])).code).toBe(0);
+      expect(readFileSync(join(out, 'incident-report.md'), 'utf8')).toMatch(/- \[x\] Users informed .*1 notice\(s\), the last at 20\d\d-/);
+    } finally {
+      receiver.close();
+    }
+  });
+
   it('start on a self-hosted server: the AWS items are n/a, not missing, and the exit code stays 0', async () => {
     const run = await dbsec(['incident', 'start', '--id', 'INC-8', '-o', join(dir, 'INC-8'), '--database-url', server.url()]);
     expect(run.code).toBe(0);

@@ -56,6 +56,21 @@ export function define(program: Command, { io, setExit, version }: CommandContex
     .addHelpText('after', examples(['dbsec incident report incidents/INC-42 --id INC-42']))
     .action(async (dir, flags) => setExit(await (await import('./run.js')).incidentReport(evidenceDir(dir, flags, io), io)));
   incident
+    .command('notify')
+    .description("tell the affected users (seed 001: at once, then at regular intervals): post a message to the --notify webhook, recorded in the incident's action log and report")
+    .argument('<dir>', 'the evidence directory of incident start (the action log goes there)')
+    .requiredOption('--id <id>', 'the incident id')
+    .requiredOption('--message <text>', 'what the users are told')
+    .requiredOption('--notify <url>', 'the webhook that reaches them (Slack, Teams, a mail gateway)')
+    .addHelpText(
+      'after',
+      `${examples([
+        "dbsec incident notify incidents/INC-42 --id INC-42 --notify https://hooks.example.com/users --message 'The reporting database is being examined; reports may be late until 14:00 UTC.'",
+        "0 */4 * * * dbsec incident notify incidents/INC-42 --id INC-42 --notify https://hooks.example.com/users --message 'Still under examination.'   # crontab: every 4 h",
+      ])}\nExit codes: 0 sent and recorded; 2 the webhook refused it or the directory is not an incident's (recorded as failed when the log can be written).`,
+    )
+    .action(async (dir, flags) => setExit(await (await import('./run.js')).incidentNotify(dir, flags, io)));
+  incident
     .command('verify')
     .description('re-hash the evidence against its MANIFEST.sha256 and report any change')
     .argument('<dir>', 'the evidence directory')

@@ -24,6 +24,7 @@ import { elapsedMs, type Clock } from '../../clock.js';
 import { contextDeps, singleTarget } from '../shared/targets.js';
 import type { TargetFlags } from '../shared/flags.js';
 import { writeOutput } from '../shared/emit.js';
+import { post, safeUrl } from '../../notify.js';
 
 /** Written after the evidence was sealed; verify names them apart rather than as tampering. */
 const AFTER_SEAL = ['actions.jsonl', 'incident-report.md'];
@@ -226,6 +227,7 @@ export async function incidentReport(flags: IncidentFlags, io: Io): Promise<numb
   const logs = (await read<{ events: Array<{ time: string | null; user: string | null; client: string | null; level: string; message: string }> }>('audit-sample-logs.json'))?.events;
   const trail = (await read<{ Events: Array<{ EventTime?: string; EventName?: string; Username?: string }> }>('audit-cloudtrail-rds-events.json'))?.Events;
   const actions = (await readFile(join(dir, 'actions.jsonl'), 'utf8').catch(() => '')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { time: string; action: string; target: Record<string, unknown>; result: string });
+  const notices = actions.filter((a) => a.action === 'notify users' && a.result === 'sent');
   const seal = await verifyManifest(dir);
   const intact = seal.changed.length + seal.missing.length + seal.added.filter((f) => !AFTER_SEAL.includes(f)).length === 0;
   const has = (file: string) => (incident.items as Collected[]).some((i) => i.file === file && i.collected);
@@ -264,7 +266,7 @@ export async function incidentReport(flags: IncidentFlags, io: Io): Promise<numb
     '',
     '## After a loss of integrity (seed 001)',
     '',
-    check(false, 'Users informed', 'tell the data owners and users which data may be affected'),
+    check(notices.length > 0, 'Users informed', notices.length > 0 ? `${notices.length} notice(s), the last at ${notices.at(-1)!.time}` : 'tell the data owners and users which data may be affected: dbsec incident notify'),
     check(intact && has('sessions.json'), 'Current state secured (sessions, logs, catalog, configuration preserved and hashed)', `${seal.unchanged.length} files sealed in ${MANIFEST}`),
     check(has('audit-sample-logs.json'), 'Logs examined', 'the log of the window is preserved and its failures and DDL are in the timeline'),
     check(has('baseline.json'), 'Rights of system tables examined', 'a catalog baseline was captured; compare it with the last good one: dbsec baseline diff GOOD.json baseline.json'),
@@ -286,6 +288,22 @@ export async function incidentReport(flags: IncidentFlags, io: Io): Promise<numb
   ];
   const out = flags.output ?? join(dir, 'incident-report.md');
   if (await writeOutput(out, `${lines.join('\n')}\n`, io)) io.stdout.write(`Incident report written to ${out}.\n`);
+  return EXIT.clean;
+}
+
+/**
+ * Seed 001: the affected users are told at once, then at regular intervals (run it again, e.g. from cron). Each notice
+ * goes to the webhook and into actions.jsonl, so the incident report's timeline and checklist show who was told when.
+ */
+export async function incidentNotify(dir: string, flags: { id: string; message: string; notify: string }, io: Io): Promise<number> {
+  const incident = await readIncident(dir);
+  if (incident.incident !== flags.id) throw new DbsecError(`${dir} holds incident ${String(incident.incident)}, not ${flags.id}: check --id and the directory.`);
+  const text = redactSecrets(flags.message);
+  const failed = await post({ text: `[${flags.id}] ${text}`, incident: flags.id, message: text, time: io.now().toISOString() }, { url: flags.notify });
+  const log: ActionLog = { path: join(dir, 'actions.jsonl'), command: `incident notify ${flags.id}`, clock: io.now };
+  await logAction(log, { actor: { os: osUser(), database: '-' }, action: 'notify users', target: { channel: safeUrl(flags.notify), message: text }, result: failed ? `failed: ${failed}` : 'sent' });
+  if (failed) throw new DbsecError(`${failed.charAt(0).toUpperCase()}${failed.slice(1)} It is recorded in ${join(dir, 'actions.jsonl')} as failed; run it again.`);
+  io.stdout.write(`Notice for ${flags.id} sent to ${safeUrl(flags.notify)} and recorded in ${join(dir, 'actions.jsonl')}.\n`);
   return EXIT.clean;
 }
 
