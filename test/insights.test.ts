@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { main } from '../src/cli.js';
 import { AwsClients } from '../src/sources/aws.js';
-import { runInsightsQuery } from '../src/sources/logs/insights.js';
+import { insightsText, plainDmlQueries, runInsightsQuery } from '../src/sources/logs/insights.js';
 import { sessionCountsQuery } from '../src/checks/monthly/log-counts.js';
 import { fleetInstance, SANDBOX_LOG_GROUP } from '../src/sandbox/aws-scenario.js';
 import type { Report } from '../src/report.js';
@@ -47,6 +47,31 @@ describe('Logs Insights queries', () => {
       interrupt.abort();
       await expect(running).rejects.toThrow('The Logs Insights query was stopped: dbsec was interrupted.');
       expect(endpoint.requests.find((r) => r.operation === 'StopQuery')?.input).toEqual({ queryId: 'q-1' });
+    } finally {
+      aws.destroy();
+    }
+  });
+
+  it('split a window until each slice fits a query, and say so when one second alone overflows', async () => {
+    const at = (second: number) => Date.parse('2026-11-22T10:00:00Z') + second * 1000;
+    const line = (second: number, sql: string) => ({ timestamp: at(second), message: `${new Date(at(second)).toISOString().replace('T', ' ').slice(0, 19)} UTC:10.0.0.9(4000):app@app:[91]:LOG:  statement: ${sql}` });
+    // 10,003 DDL lines in second 5 (more than a query returns), a few elsewhere, and plain reads that stay on the server
+    const events = [line(1, 'DROP TABLE early'), line(2, 'SELECT 1 FROM t WHERE id = 2'), ...Array.from({ length: 10_003 }, (_, i) => line(5, `DROP TABLE t${i}`)), line(8, 'DROP TABLE late'), line(9, 'UPDATE t SET x = 1')];
+    const endpoint = await useEndpoint({ logEvents: events });
+    const aws = new AwsClients({ region: 'us-east-1', retryStrategy: fastRetries });
+    const full: Date[] = [];
+    const plain: Array<[string, number]> = [];
+    try {
+      const text: string[] = [];
+      const filter = { queries: plainDmlQueries([])!, onPlain: (command: string, count: number) => void plain.push([command, count]), onFull: (second: Date) => void full.push(second) };
+      for await (const chunk of insightsText(aws, SANDBOX_LOG_GROUP, { from: new Date(at(0)), to: new Date(at(10)) }, filter)) text.push(...chunk.toString().trimEnd().split('\n'));
+      expect(plain.sort()).toEqual([['SELECT', 1], ['UPDATE', 1]]);
+      expect(full).toEqual([new Date(at(5))]);
+      expect(text).toHaveLength(10_000 + 2);
+      expect(text[0]).toContain('DROP TABLE early');
+      expect(text.at(-1)).toContain('DROP TABLE late');
+      // halves meeting on whole seconds: no second read twice
+      expect(endpoint.count('StartQuery')).toBeGreaterThan(3);
     } finally {
       aws.destroy();
     }

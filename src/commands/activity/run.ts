@@ -20,7 +20,7 @@ import { reviewWindow, windowEnd, type TimeWindow } from '../../time.js';
 import { assertLogGroupExists } from '../../sources/logs/cloudwatch-reader.js';
 import { readFailure } from '../../sources/logs/file-reader.js';
 import { addLogStats, newLogStats, type LogStats } from '../../sources/logs/record.js';
-import { plainDmlQueries } from '../../sources/logs/insights.js';
+import { MAX_QUERY_ROWS, plainDmlQueries } from '../../sources/logs/insights.js';
 import { AlertLog } from '../../alert-log.js';
 import { keyFromEnv } from '../shared/keys.js';
 import { assertReadable, logInputs, skippedInput } from '../../sources/logs/pipeline.js';
@@ -130,7 +130,17 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
       dense: true,
       ownRole: connectionRole(target),
       follow: flags.follow ? { clock: io.now, signal } : undefined,
-      ...(plainQueries ? { plainDmlOnServer: { queries: plainQueries, onPlain: (command: string, count: number) => monitor.countPlain(command, count), signal } } : {}),
+      ...(plainQueries
+        ? {
+            plainDmlOnServer: {
+              queries: plainQueries,
+              onPlain: (command: string, count: number) => monitor.countPlain(command, count),
+              onFull: (second: Date) =>
+                problems.push({ source: target.logGroup!, message: `Logs Insights returned its limit of ${MAX_QUERY_ROWS} lines for the second at ${second.toISOString()}: the lines beyond it were not read; read this window with activity.insights: false.` }),
+              signal,
+            },
+          }
+        : {}),
     });
     for (const { name, batches } of inputs) {
       const read = newLogStats();

@@ -163,20 +163,29 @@ export function plainDmlQueries(watched: readonly string[]): { without: string; 
   };
 }
 
+export interface ServerSideFilter {
+  queries: { without: string; count: string };
+  /** The plain reads and writes left on the server, by command word. */
+  onPlain(command: string, count: number): void;
+  /** A single second whose lines fill a query: those beyond the limit were not read. */
+  onFull(second: Date): void;
+  signal?: AbortSignal;
+}
+
 /**
  * A log group's events in the window less the plain reads and writes, which Logs Insights drops where the log lives
- * and only counts (onPlain: by command word): as log text for the same readers as a file. A slice of the window
- * whose rows fill a query is split in two until each fits, so nothing is cut off (a single second that holds more
- * than a query returns is the one limit).
+ * and only counts: as log text for the same readers as a file. A slice of the window whose rows fill a query is split
+ * in two until each fits, so nothing is cut off; a single second that still fills one is said (onFull).
  */
-export async function* insightsText(aws: AwsClients, logGroup: string, window: TimeWindow, queries: { without: string; count: string }, onPlain: (command: string, count: number) => void, signal?: AbortSignal): AsyncGenerator<Buffer> {
-  const query = (text: string, slice: TimeWindow) => runInsightsQuery(aws, { logGroups: [logGroup], window: slice, query: text }, signal);
-  for (const row of await query(queries.count, window)) onPlain((row.command ?? '?').toUpperCase(), Number(row.n));
+export async function* insightsText(aws: AwsClients, logGroup: string, window: TimeWindow, filter: ServerSideFilter): AsyncGenerator<Buffer> {
+  const query = (text: string, slice: TimeWindow) => runInsightsQuery(aws, { logGroups: [logGroup], window: slice, query: text }, filter.signal);
+  for (const row of await query(filter.queries.count, window)) filter.onPlain((row.command ?? '?').toUpperCase(), Number(row.n));
   const slices: TimeWindow[] = [window];
   while (slices.length > 0) {
     const slice = slices.shift()!;
-    const rows = await query(queries.without, slice);
+    const rows = await query(filter.queries.without, slice);
     const seconds = Math.floor(slice.to.getTime() / 1000) - Math.ceil(slice.from.getTime() / 1000);
+    if (rows.length >= MAX_QUERY_ROWS && seconds < 1) filter.onFull(new Date(Math.ceil(slice.from.getTime() / 1000) * 1000));
     if (rows.length >= MAX_QUERY_ROWS && seconds >= 1) {
       // Halves that meet on a whole second: each second is read once.
       const middle = new Date(Math.ceil(slice.from.getTime() / 1000) * 1000 + Math.ceil(seconds / 2) * 1000);

@@ -5,7 +5,7 @@ import { DbsecError } from '../../errors.js';
 import type { TimeWindow } from '../../time.js';
 import type { AwsClients } from '../aws.js';
 import { cloudWatchText } from './cloudwatch-reader.js';
-import { insightsText } from './insights.js';
+import { insightsText, type ServerSideFilter } from './insights.js';
 import { DENSE_READ_BYTES, SPARSE_READ_BYTES, openLog, readFailure } from './file-reader.js';
 import { followFile } from './follow.js';
 import { readRecords } from './formats.js';
@@ -42,7 +42,7 @@ export interface LogPlan {
    * A CloudWatch log read once (not followed): Logs Insights drops the plain reads and writes where the log lives and
    * hands over their counts (activity; see insightsText).
    */
-  plainDmlOnServer?: { queries: { without: string; count: string }; onPlain(command: string, count: number): void; signal?: AbortSignal };
+  plainDmlOnServer?: ServerSideFilter;
 }
 
 /** One input of a plan: a file, stdin or the log group, read when iterated, in batches of records. */
@@ -71,7 +71,7 @@ export function logInputs(plan: LogPlan): LogInput[] {
   const { logGroup, aws, window } = plan;
   const phrases = plan.phrases.length > 0 ? [...new Set([...plan.phrases, ...sessionPhrases(plan.prefix)])] : [];
   const server = plan.follow ? undefined : plan.plainDmlOnServer;
-  const text = () => (server ? insightsText(aws(), logGroup, window, server.queries, server.onPlain, server.signal) : cloudWatchText(aws(), logGroup, window, { phrases, follow: plan.follow?.clock, signal: plan.follow?.signal }));
+  const text = () => (server ? insightsText(aws(), logGroup, window, server) : cloudWatchText(aws(), logGroup, window, { phrases, follow: plan.follow?.clock, signal: plan.follow?.signal }));
   return [{ name: logGroup, batches: (stats) => inWindow(readRecords(text(), plan.format, plan.prefix, stats), plan, stats) }];
 }
 
