@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
-import { LineSplitter } from './sources/logs/lines.js';
+import { LineSplitter, MAX_LINE_BYTES } from './sources/logs/lines.js';
 import { DbsecError, messageOf } from './errors.js';
 
 /**
@@ -49,7 +49,9 @@ export class AlertLog {
   static async open(path: string, key: string | undefined): Promise<AlertLog> {
     let last: string | undefined;
     try {
-      for await (const line of linesOf(path)) if (line.trim()) last = line;
+      // Only the tail is read to chain on: a line longer than the reader's bound is no alert-log line anyway.
+      const start = Math.max(0, (await stat(path)).size - MAX_LINE_BYTES - 1);
+      for await (const line of linesOf(path, start)) if (line.trim()) last = line;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new DbsecError(`Cannot read the alert log ${path} (${messageOf(err)}); check the path and its permissions.`);
     }
@@ -143,10 +145,10 @@ export async function verifyAlertLog(path: string, key: string | undefined): Pro
 }
 
 /** The file's lines, each cut at the log reader's bound (a cut line is then no alert-log line), never held whole. */
-async function* linesOf(path: string): AsyncGenerator<string> {
+async function* linesOf(path: string, start = 0): AsyncGenerator<string> {
   const pending: string[] = [];
   const splitter = new LineSplitter({ bytes: 0, lines: 0, truncated: 0 }, (line) => pending.push(line));
-  for await (const chunk of createReadStream(path)) {
+  for await (const chunk of createReadStream(path, { start })) {
     splitter.push(chunk as Buffer);
     yield* pending.splice(0);
   }

@@ -6,7 +6,7 @@ import type { Report } from './report.js';
  * systemd service and timer units, and how late each review is by the reports --state keeps.
  */
 
-export const CADENCES = ['daily', 'weekly', 'monthly'] as const;
+const CADENCES = ['daily', 'weekly', 'monthly'] as const;
 export type ScheduledCadence = (typeof CADENCES)[number];
 
 /** When each review runs (the server's local time), as cron fields and as systemd's OnCalendar. */

@@ -97,7 +97,7 @@ export default defineCheck({
  * (%t:%r:%u@%d:[%p]:) and message: "… authentication failed for user "u"" takes the address from the prefix, "no
  * pg_hba.conf entry for host "a", user "u"" names both.
  */
-export const FAILED_LOGINS_QUERY = [
+const FAILED_LOGINS_QUERY = [
   'fields @log',
   '| filter @message like /:FATAL: +(\\w+ authentication failed for user|no pg_hba\\.conf entry for)/',
   '| parse @message /^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d \\w+:(?<client>[^(:]*)[^:]*:[^:]*:\\[\\d*\\]:FATAL: +(\\w+ authentication failed for user "(?<user>[^"]*)"|no pg_hba\\.conf entry for (replication connection from )?host "(?<host>[^"]*)", user "(?<hbaUser>[^"]*)")/',

@@ -10,7 +10,7 @@ export const METRICS = ['failedAuth', 'drop', 'alter', 'connections'] as const;
 export type Metric = (typeof METRICS)[number];
 export type Counts = Record<Metric, number>;
 
-export function zero(): Counts {
+function zero(): Counts {
   return { failedAuth: 0, drop: 0, alter: 0, connections: 0 };
 }
 
@@ -64,7 +64,7 @@ export function sessionCountsQuery(byDay: boolean): string {
   return [`fields @log`, `| filter @message like ${SESSION_LINES}`, `| parse @message ${SESSION_KIND}`, `| stats count(*) as n by @log, level, kind${byDay ? ', bin(1d) as day' : ''}`].join('\n');
 }
 
-export const DDL_CANDIDATES_QUERY = ['fields @log, @timestamp, @message', `| filter @message like ${DDL_CANDIDATES}`, '| sort @timestamp asc'].join('\n');
+const DDL_CANDIDATES_QUERY = ['fields @log, @timestamp, @message', `| filter @message like ${DDL_CANDIDATES}`, '| sort @timestamp asc'].join('\n');
 
 /**
  * The log summary's counts from CloudWatch Logs Insights, asked once for the run's targets in the account and region

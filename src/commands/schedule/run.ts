@@ -63,8 +63,9 @@ export async function scheduleStatusCommand(dir: string, io: Io): Promise<number
   const statuses = scheduleStatus(reports, now);
   const lines = statuses.map(({ cadence, runs, late, due }) => {
     if (runs.length === 0) return `${cadence.padEnd(8)} never ran (no report kept in ${dir})  OVERDUE`;
-    const last = runs[runs.length - 1]!;
-    return `${cadence.padEnd(8)} last ran ${last.finishedAt.toISOString()} (${runs.map((r) => r.targets).join('; ')}), next due by ${due!.toISOString()}  ${late ? 'OVERDUE' : 'on time'}`;
+    // With several sets of targets, the one reviewed longest ago is what is due first.
+    const oldest = runs[runs.length - 1]!;
+    return `${cadence.padEnd(8)} last ran ${oldest.finishedAt.toISOString()} (${runs.map((r) => r.targets).join('; ')}), next due by ${due!.toISOString()}  ${late ? 'OVERDUE' : 'on time'}`;
   });
   if (unreadable.length > 0) lines.push(`${unreadable.length} file(s) in ${dir} are not reports dbsec kept and were left out: ${unreadable.join(', ')}`);
   io.stdout.write(`${lines.map((line) => safeText(line)).join('\n')}\n`);

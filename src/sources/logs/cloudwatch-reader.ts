@@ -37,9 +37,8 @@ export async function describeLogGroup(aws: AwsClients, logGroup: string, listAl
     );
     if (listed) return listed.find((group) => group.logGroupName === logGroup);
   }
-  const reply = await awsCall('logs:DescribeLogGroups', () =>
-    client.send(new sdk.DescribeLogGroupsCommand({ logGroupNamePrefix: logGroup, limit: 5 })),
-  );
+  // Asked once per group and account and region: a target's own check and its peers' queries ask about the same groups.
+  const reply = await aws.shared(`logs:DescribeLogGroups ${logGroup}`, () => awsCall('logs:DescribeLogGroups', () => client.send(new sdk.DescribeLogGroupsCommand({ logGroupNamePrefix: logGroup, limit: 5 }))));
   return reply.logGroups?.find((group) => group.logGroupName === logGroup);
 }
 

@@ -11,7 +11,7 @@ import type { CheckContext } from '../../context.js';
  */
 
 /** Log groups one StartQuery may name. */
-export const MAX_GROUPS_PER_QUERY = 50;
+const MAX_GROUPS_PER_QUERY = 50;
 /** Rows one query may return (StartQuery's limit). */
 export const MAX_QUERY_ROWS = 10_000;
 /** How long a query may run before dbsec stops it (Insights' own limit is 60 minutes). */
@@ -23,7 +23,7 @@ const MOST_POLLS = Math.ceil(QUERY_DEADLINE_MS / LONGEST_POLL_MS) + 10;
 
 export type InsightsRow = Record<string, string>;
 
-export interface InsightsQuery {
+interface InsightsQuery {
   logGroups: readonly string[];
   window: TimeWindow;
   /** One command per line, each after the first starting with "| ". */
@@ -76,19 +76,19 @@ export async function runInsightsQuery(aws: AwsClients, request: InsightsQuery, 
 }
 
 /** The log group of a row's @log ("123456789012:/aws/rds/instance/db/postgresql"). */
-export function groupOf(row: InsightsRow): string {
+function groupOf(row: InsightsRow): string {
   const log = row['@log'] ?? '';
   return /^\d{12}:/.test(log) ? log.slice(13) : log;
 }
 
 /** Groups in batches a query may name. */
-export function queryBatches(groups: readonly string[]): string[][] {
+function queryBatches(groups: readonly string[]): string[][] {
   const batches: string[][] = [];
   for (let i = 0; i < groups.length; i += MAX_GROUPS_PER_QUERY) batches.push(groups.slice(i, i + MAX_GROUPS_PER_QUERY));
   return batches;
 }
 
-export interface OwnRows {
+interface OwnRows {
   /** Per query, the rows of this target's log group. */
   rows: InsightsRow[][];
   /** Per query, whether its batch filled the rows a query may return: its counts would be short. */
