@@ -157,7 +157,7 @@ describe('other commands', () => {
     const report = JSON.parse(run.stdout);
     expect(Date.parse(report.window.to) - Date.parse(report.window.from)).toBe(30 * 86400_000);
     expect(new Set(report.findings.map((f: { checkId: string }) => f.checkId))).toEqual(
-      new Set(['monthly.access-control', 'monthly.alarm-coverage', 'monthly.aurora-cluster', 'monthly.compliance', 'monthly.encryption', 'monthly.event-subscriptions', 'monthly.instance-config', 'monthly.lifecycle', 'monthly.log-summary', 'monthly.logging-config', 'monthly.network', 'monthly.parameter-drift']),
+      new Set(['monthly.access-control', 'monthly.alarm-coverage', 'monthly.aurora-cluster', 'monthly.catalog-grants', 'monthly.compliance', 'monthly.encryption', 'monthly.event-subscriptions', 'monthly.instance-config', 'monthly.lifecycle', 'monthly.log-summary', 'monthly.logging-config', 'monthly.network', 'monthly.parameter-drift']),
     );
     expect(report.findings.find((f: { checkId: string }) => f.checkId === 'monthly.alarm-coverage').status).toBe('investigate');
     // Named by the run's own clock (its report's startedAt), so the test cannot disagree with it across midnight.

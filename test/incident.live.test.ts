@@ -47,7 +47,7 @@ describe('dbsec incident', () => {
     expect(dry.stdout).toMatch(/snapshot {3}dry run: would create the RDS snapshot incident-INC-6-\d{8}-\d{6} of dbsec-demo-db; add --execute/);
     const run = await dbsec(['incident', 'start', '--id', 'INC-7', '--severity', 'critical', '-o', out, '--execute', ...target()]);
     expect(run.code).toBe(0);
-    expect(run.stdout.match(/^ {2}collected /gm)).toHaveLength(9);
+    expect(run.stdout.match(/^ {2}collected /gm)).toHaveLength(10);
     const incident = JSON.parse(readFileSync(join(out, 'incident.json'), 'utf8'));
     expect(incident).toMatchObject({ incident: 'INC-7', severity: 'critical', snapshot: { status: 'available', id: expect.stringMatching(/^incident-INC-7-\d{8}-\d{6}$/) } });
     expect(endpoint.count('CreateDBSnapshot')).toBe(1);
@@ -92,6 +92,7 @@ describe('dbsec incident', () => {
     expect(text).toMatch(/- \[x\] Restoration point secured .*snapshot incident-INC-7-/);
     expect(text).toMatch(/- \[x\] Phase 2, containment: .*6 actions in actions\.jsonl/);
     expect(text).toMatch(/- \[ \] Software checksums compared \(not verified by dbsec/);
+    expect(text).toContain('- [x] Rights of system tables examined (verified by dbsec: every system object grants what a fresh cluster grants)');
     expect(text).toContain('| action ALTER ROLE NOLOGIN \\{"role":"inc\\_mallory"\\}: inc\\_mallory can no longer log in (NOLOGIN) |');
     expect(text).toContain('- inc\\_mallory');
   });

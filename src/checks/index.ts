@@ -9,6 +9,7 @@ import dailyLongRunningQueries from './daily/long-running-queries.js';
 import monthlyAccessControl from './monthly/access-control.js';
 import monthlyAlarmCoverage from './monthly/alarm-coverage.js';
 import monthlyAuroraCluster from './monthly/aurora-cluster.js';
+import monthlyCatalogGrants from './monthly/catalog-grants.js';
 import monthlyCompliance from './monthly/compliance.js';
 import monthlyEncryption from './monthly/encryption.js';
 import monthlyEventSubscriptions from './monthly/event-subscriptions.js';
@@ -39,6 +40,7 @@ const CODED: ReadonlyArray<Check<any, any>> = [
   monthlyAccessControl,
   monthlyAlarmCoverage,
   monthlyAuroraCluster,
+  monthlyCatalogGrants,
   monthlyCompliance,
   monthlyEncryption,
   monthlyEventSubscriptions,

@@ -8,7 +8,7 @@ import { ICON, md } from './markdown.js';
  */
 const SECTIONS: Array<{ title: string; checks: string[] }> = [
   { title: 'Security Configuration Status', checks: ['monthly.instance-config', 'monthly.aurora-cluster', 'monthly.encryption', 'monthly.network', 'weekly.security-groups', 'monthly.parameter-drift', 'config.auth.*', 'config.tls.*', 'config.net.*', 'config.safety.*'] },
-  { title: 'Access Control', checks: ['weekly.db-users', 'weekly.table-privileges', 'monthly.access-control', 'config.priv.*'] },
+  { title: 'Access Control', checks: ['weekly.db-users', 'weekly.table-privileges', 'monthly.access-control', 'monthly.catalog-grants', 'config.priv.*'] },
   { title: 'Monitoring & Logging', checks: ['monthly.logging-config', 'monthly.alarm-coverage', 'monthly.event-subscriptions', 'daily.cloudwatch-alarms', 'monthly.log-summary', 'config.log.*'] },
   { title: 'Incidents & Anomalies', checks: ['daily.failed-auth', 'daily.connections', 'daily.long-running-queries', 'daily.cpu', 'weekly.query-patterns', 'weekly.ddl-statements'] },
   { title: 'Maintenance Activities', checks: ['weekly.backups', 'monthly.lifecycle', 'daily.cloudtrail-rds-changes'] },

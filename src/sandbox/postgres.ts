@@ -49,6 +49,8 @@ export interface StartOptions {
   settings?: Record<string, string>;
   /** Turns on ssl with a throw-away self-signed certificate. */
   ssl?: boolean;
+  /** Flavor debian-15 only: another build's bin directory (initdb, pg_ctl), e.g. an older major for a recording. */
+  binDir?: string;
 }
 
 export async function startPostgres(options: StartOptions = {}): Promise<SandboxPostgres> {
@@ -65,7 +67,7 @@ export async function startPostgres(options: StartOptions = {}): Promise<Sandbox
   const settings = { ...LOG_SETTINGS, ...options.settings };
   if (options.ssl) Object.assign(settings, await makeCertificate(root));
   const flags = Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
-  const stopServer = flavor === 'embedded' ? await startEmbedded(dataDir, port, logFile, flags) : await startDebian(root, dataDir, port, logFile, flags);
+  const stopServer = flavor === 'embedded' ? await startEmbedded(dataDir, port, logFile, flags) : await startDebian(root, dataDir, port, logFile, flags, options.binDir);
   return {
     flavor,
     port,
@@ -121,12 +123,11 @@ async function startEmbedded(dataDir: string, port: number, logFile: string, fla
   return () => server.stop();
 }
 
-/** Debian's PostgreSQL 15 (apt-get install postgresql-15), run as the postgres user when we are root. */
-async function startDebian(root: string, dataDir: string, port: number, logFile: string, flags: string[]): Promise<() => Promise<void>> {
-  if (!existsSync(join(DEBIAN_PG15_BIN, 'postgres'))) throw new Error(`Debian PostgreSQL 15 is not installed (${DEBIAN_PG15_BIN}); apt-get install postgresql-15`);
+/** Debian's PostgreSQL 15 (apt-get install postgresql-15), or the build in binDir, run as the postgres user when we are root. */
+async function startDebian(root: string, dataDir: string, port: number, logFile: string, flags: string[], binDir = DEBIAN_PG15_BIN): Promise<() => Promise<void>> {
+  if (!existsSync(join(binDir, 'postgres'))) throw new Error(`No PostgreSQL server in ${binDir}${binDir === DEBIAN_PG15_BIN ? '; apt-get install postgresql-15' : ''}`);
   const asPostgres = userInfo().uid === 0;
-  const run = (bin: string, args: string[]) =>
-    asPostgres ? execFile('runuser', ['-u', 'postgres', '--', join(DEBIAN_PG15_BIN, bin), ...args]) : execFile(join(DEBIAN_PG15_BIN, bin), args);
+  const run = (bin: string, args: string[]) => (asPostgres ? execFile('runuser', ['-u', 'postgres', '--', join(binDir, bin), ...args]) : execFile(join(binDir, bin), args));
   const pwfile = join(root, 'pwfile');
   writeFileSync(pwfile, SANDBOX_PASSWORD);
   mkdirSync(dataDir);

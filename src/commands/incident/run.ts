@@ -1,4 +1,5 @@
 import { counted } from '../../plural.js';
+import { escapeIdentifier } from 'pg';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
@@ -25,6 +26,8 @@ import { contextDeps, singleTarget } from '../shared/targets.js';
 import type { TargetFlags } from '../shared/flags.js';
 import { writeOutput } from '../shared/emit.js';
 import { post, safeUrl } from '../../notify.js';
+import catalogGrants from '../../checks/monthly/catalog-grants.js';
+import type { FindingDraft } from '../../finding.js';
 
 /** Written after the evidence was sealed; verify names them apart rather than as tampering. */
 const AFTER_SEAL = ['actions.jsonl', 'incident-report.md'];
@@ -55,6 +58,14 @@ const INCIDENT_ITEMS: EvidenceItem[] = [
     collect: async (ctx) => ({ sessions: (await activitySnapshot(ctx)).backends.map((b) => ({ ...b, query: b.query === null ? null : redactSecrets(b.query) })) }),
   },
   { file: 'baseline.json', what: 'a baseline of the catalog (dbsec baseline diff can compare it later)', collect: async (ctx) => captureBaseline(await ctx.pg(), { now: ctx.now }) },
+  {
+    file: 'catalog-grants.json',
+    what: "the system tables' grants against a fresh cluster's, with the statements that restore them (monthly.catalog-grants)",
+    collect: async (ctx) => {
+      const options = catalogGrants.options.parse({});
+      return { findings: catalogGrants.evaluate(await catalogGrants.collect(ctx, options), options, ctx) };
+    },
+  },
   ...EVIDENCE_ITEMS,
 ];
 
@@ -138,7 +149,7 @@ export async function incidentContain(flags: IncidentFlags, io: Io): Promise<num
   await readIncident(dir);
   const { target, config } = await oneTarget(flags, io);
   const steps: string[] = [];
-  if (flags.user) steps.push(`terminate the sessions of ${flags.user}`, `ALTER ROLE ${quoteIdent(flags.user)} NOLOGIN`);
+  if (flags.user) steps.push(`terminate the sessions of ${flags.user}`, `ALTER ROLE ${escapeIdentifier(flags.user)} NOLOGIN`);
   if (flags.clientAddr) steps.push(`terminate the sessions from ${flags.clientAddr}`);
   if (flags.revokeCidr) steps.push(`revoke the security group rules that admit ${flags.revokeCidr} on the database port`);
   if (steps.length === 0) throw new DbsecError('Say what to contain: --user ROLE (sessions and NOLOGIN), --client-addr ADDR (sessions), --revoke-cidr CIDR (security group).');
@@ -179,7 +190,7 @@ async function noLogin(ctx: TargetContext, flags: IncidentFlags, log: ActionLog)
   let result: string;
   try {
     // dbsec's sessions are read-only by default: this one statement runs in an explicit read-write transaction.
-    await pg.query(`BEGIN READ WRITE; ALTER ROLE ${quoteIdent(flags.user!)} NOLOGIN; COMMIT`);
+    await pg.query(`BEGIN READ WRITE; ALTER ROLE ${escapeIdentifier(flags.user!)} NOLOGIN; COMMIT`);
     result = `${flags.user} can no longer log in (NOLOGIN)`;
   } catch (err) {
     await pg.query('ROLLBACK').catch(() => undefined);
@@ -269,7 +280,7 @@ export async function incidentReport(flags: IncidentFlags, io: Io): Promise<numb
     check(notices.length > 0, 'Users informed', notices.length > 0 ? `${notices.length} notice(s), the last at ${notices.at(-1)!.time}` : 'tell the data owners and users which data may be affected: dbsec incident notify'),
     check(intact && has('sessions.json'), 'Current state secured (sessions, logs, catalog, configuration preserved and hashed)', `${seal.unchanged.length} files sealed in ${MANIFEST}`),
     check(has('audit-sample-logs.json'), 'Logs examined', 'the log of the window is preserved and its failures and DDL are in the timeline'),
-    check(has('baseline.json'), 'Rights of system tables examined', 'a catalog baseline was captured; compare it with the last good one: dbsec baseline diff GOOD.json baseline.json'),
+    check(has('catalog-grants.json'), 'Rights of system tables examined', systemTables(await read<{ findings: FindingDraft[] }>('catalog-grants.json'))),
     check(false, 'Software checksums compared', 'compare the server binaries and extensions with the vendor packages (debsums, rpm -V)'),
     check(
       actions.some((a) => /NOLOGIN/.test(a.action)),
@@ -307,6 +318,13 @@ export async function incidentNotify(dir: string, flags: { id: string; message: 
   return EXIT.clean;
 }
 
+/** What the comparison with a fresh cluster found: the reset of the system tables' rights seed 001 asks for. */
+function systemTables(grants: { findings: FindingDraft[] } | undefined): string {
+  if (!grants) return 'compare them with a fresh cluster: dbsec monthly --only monthly.catalog-grants';
+  const differences = grants.findings.filter((f) => f.status !== 'ok');
+  return differences.length === 0 ? "every system object grants what a fresh cluster grants" : `${counted(differences.length, 'system object')} differ from a fresh cluster; the REVOKE/GRANT statements that reset them are in catalog-grants.json`;
+}
+
 async function readIncident(dir: string): Promise<Record<string, unknown>> {
   try {
     return JSON.parse(await readFile(join(dir, 'incident.json'), 'utf8'));
@@ -317,8 +335,4 @@ async function readIncident(dir: string): Promise<Record<string, unknown>> {
 
 function oneTarget(flags: IncidentFlags, io: Io) {
   return singleTarget(flags, io, 'An incident concerns one database: pass --database-url and --rds-instance instead of a config with several targets.');
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
