@@ -78,6 +78,8 @@ export interface ScenarioOptions {
   logRetentionDays?: number | null;
   /** A Secrets Manager secret; RotateSecret runs `rotate` (the rotation Lambda's job) after delayMs, unless it fails. */
   secret?: SandboxSecret;
+  /** Secrets that CreateSecret and PutSecretValue write (name → each version's SecretString, oldest first). */
+  secretStore?: Map<string, string[]>;
   /** How long a snapshot made with CreateDBSnapshot stays "creating". */
   snapshotDelayMs?: number;
   /** Page sizes, small in tests so that pagination is exercised. */
@@ -178,6 +180,7 @@ export function sandboxEndpoint(options: ScenarioOptions): AwsEndpoint {
   serveKms(endpoint, options, nowSeconds);
   serveAwsConfig(endpoint, options);
   if (options.secret) serveSecret(endpoint, options.secret, clock);
+  if (options.secretStore) serveSecretStore(endpoint, options.secretStore);
 
   const securityGroupsXml = options.securityGroupsXml ?? fixture('ec2-describe-security-groups.xml');
   endpoint.on('ec2.DescribeSecurityGroups', () => ({ contentType: 'text/xml', body: securityGroupsXml }));
@@ -341,6 +344,23 @@ function serveSecret(endpoint: AwsEndpoint, secret: SandboxSecret, clock: Clock)
       }, secret.delayMs ?? 1000);
     }
     return jsonReply(request, { ARN: arn, Name: secret.id, VersionId: id });
+  });
+}
+
+/** CreateSecret and PutSecretValue as Secrets Manager answers them: a new name is created, a known one gets a version. */
+function serveSecretStore(endpoint: AwsEndpoint, store: Map<string, string[]>): void {
+  const reply = (request: AwsRequest, name: string) => jsonReply(request, { ARN: `arn:aws:secretsmanager:${SANDBOX_REGION}:123456789012:secret:${name}-AbCdEf`, Name: name, VersionId: `v-${store.get(name)!.length}`, VersionStages: ['AWSCURRENT'] });
+  endpoint.on('secretsmanager.CreateSecret', (request) => {
+    const name = String(request.input.Name);
+    if (store.has(name)) return errorReply(request, 400, 'ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
+    store.set(name, [String(request.input.SecretString)]);
+    return reply(request, name);
+  });
+  endpoint.on('secretsmanager.PutSecretValue', (request) => {
+    const name = String(request.input.SecretId);
+    if (!store.has(name)) return errorReply(request, 400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    store.get(name)!.push(String(request.input.SecretString));
+    return reply(request, name);
   });
 }
 

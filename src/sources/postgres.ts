@@ -93,6 +93,24 @@ export async function openPgSession(target: Target, limits: PgLimits): Promise<P
 }
 
 /**
+ * Whether `user` logs in to the target's server with `password` (one SELECT 1, then gone): true, 'refused' when
+ * PostgreSQL rejects the password, or the one sentence of any other failure.
+ */
+export async function tryLogin(target: Target, limits: PgLimits, user: string, password: string): Promise<true | 'refused' | string> {
+  const client = newClient({ ...target, pgConfig: { ...target.pgConfig, user, password } }, limits);
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === '28P01' ? 'refused' : describePgError(err, whereOf(client));
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
  * Closing dbsec's connection would not stop its query: the backend notices only when it next writes. A second, short
  * session asks the server to cancel it, as psql's Ctrl-C does; a role may always cancel its own backends.
  */

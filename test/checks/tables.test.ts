@@ -67,6 +67,7 @@ checkTester(dbUsers, [
   { name: "app_user's password expired before the run", data: withRole({ name: 'app_user', validUntil: new Date('2026-11-01T00:00:00Z') }), now: roles.recordedAt, expect: 'monitor', titles: ['Role app_user has a password that expired on 2026-11-01'] },
   { name: 'app_user made SUPERUSER', data: withRole({ name: 'app_user', superuser: true }), expect: 'investigate', titles: ['Role app_user is SUPERUSER'] },
   { name: 'reporting made a member of pg_read_server_files', data: withRole({ name: 'reporting', memberOf: ['pg_read_server_files'] }), expect: 'investigate', titles: ['Role reporting is a member of pg_read_server_files'] },
+  { name: 'the bootstrap superuser with a well-known password', data: { ...roles.data, wellKnownPassword: [roles.data.roles.find((r) => r.bootstrap)!.name] }, expect: 'investigate', titles: [`Role ${roles.data.roles.find((r) => r.bootstrap)!.name} has a default or well-known password`] },
   { name: 'an admin listed as such may be superuser', data: withRole({ name: 'app_user', superuser: true }), options: { admins: ['app_user'] }, expect: 'ok' },
 ]);
 

@@ -4,7 +4,7 @@ import tablePrivileges from '../../src/checks/weekly/table-privileges.js';
 import { createRoles, ROLES } from '../../src/sandbox/pg-scenario.js';
 import { runCheck, statuses } from '../helpers/run-check.js';
 import { logSince, logSize, servers, sql } from '../helpers/servers.js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeQuietLog } from '../helpers/quiet-log.js';
@@ -61,6 +61,25 @@ describe.each(servers().map((server) => [server.flavor, server] as const))('week
         expect(after.find((f) => f.resource === 'role wk_reader')).toMatchObject({ status: 'monitor', title: 'Role wk_reader has CREATEROLE' });
       } finally {
         await sql(server, 'DROP ROLE wk_reader');
+      }
+    });
+
+    it("finds a login role whose password is its own name (SCRAM) or a well-known one (md5), offline, without saying which", async () => {
+      await sql(server, `CREATE ROLE wk_named LOGIN PASSWORD 'wk_named'; SET password_encryption = 'md5'; CREATE ROLE wk_weak LOGIN PASSWORD 'changeme'; CREATE ROLE wk_strong LOGIN PASSWORD 'Zq8-not-in-any-list'`);
+      try {
+        const mark = await logSize(server);
+        const findings = await runCheck(dbUsers, asSuperuser());
+        const byRole = Object.fromEntries(findings.map((f) => [f.resource, f]));
+        expect(byRole['role wk_named']).toMatchObject({ status: 'investigate', title: 'Role wk_named has a default or well-known password' });
+        expect(byRole['role wk_weak']).toMatchObject({ status: 'investigate', title: 'Role wk_weak has a default or well-known password' });
+        expect(byRole['role wk_strong']).toBeUndefined();
+        expect(JSON.stringify(findings.map((f) => [f.title, f.summary, f.evidence]))).not.toContain('changeme');
+        // offline: the candidates were tested against pg_authid, no login was tried
+        expect(readFileSync(await logSince(server, mark, join(dir, `${_flavor}-offline.log`)), 'utf8')).not.toMatch(/authentication failed/);
+        // a role that cannot read pg_authid says so instead of passing the roles
+        expect((await runCheck(dbUsers, asAuditor())).find((f) => f.resource === 'role wk_named')).toBeUndefined();
+      } finally {
+        await sql(server, 'DROP ROLE wk_named; DROP ROLE wk_weak; DROP ROLE wk_strong');
       }
     });
 

@@ -5,6 +5,7 @@ import type { Level } from '../../status.js';
 import { RDS_ROLES } from '../roles.js';
 import type { CheckContext } from '../../context.js';
 import { messageOf, SourceMissing } from '../../errors.js';
+import { verifierMatches } from '../../sql/passwords.js';
 
 interface RoleRow {
   name: string;
@@ -23,11 +24,16 @@ interface RolesData {
   roles: RoleRow[];
   /** Login roles with no password, or undefined when pg_authid cannot be read (it needs superuser). */
   withoutPassword?: string[];
+  /** Login roles whose password is their own name or one of wellKnownPasswords (never which one). */
+  wellKnownPassword?: string[];
   /** Roles seen logging in during the window; undefined when no connection log lines could be read. */
   loggedIn?: string[];
   /** Why unused accounts could not be checked. */
   loginsUnknown?: string;
 }
+
+/** Bounds the key derivations (4096 rounds each) of the well-known password test: roles × candidates. */
+const MAX_ROLES_TESTED = 1000;
 
 // pg_roles and pg_auth_members look the same from PostgreSQL 12 to 18.
 export const ROLES_SQL = `
@@ -40,7 +46,7 @@ SELECT r.rolname AS name, r.oid = 10 AS bootstrap, r.rolcanlogin AS login, r.rol
  WHERE r.rolname !~ '^pg_'
  ORDER BY r.rolname`;
 
-const NO_PASSWORD_SQL = `SELECT rolname AS name FROM pg_authid WHERE rolcanlogin AND rolpassword IS NULL ORDER BY 1`;
+const VERIFIERS_SQL = `SELECT rolname AS name, rolpassword AS verifier FROM pg_authid WHERE rolcanlogin ORDER BY 1 LIMIT ${MAX_ROLES_TESTED}`;
 
 
 /** The log lines that say who logged in. */
@@ -70,21 +76,39 @@ export default defineCheck({
     requirePasswordExpiry: z.boolean().default(false),
     /** Login roles that may go a whole window without logging in (break-glass, yearly jobs). */
     serviceAccounts: z.array(z.string()).default([]),
+    /**
+     * Seed 001: "check that the default passwords were changed". Each login role's stored verifier is tested, offline,
+     * against its own name and these; a match is investigate, and the report never says which one matched.
+     */
+    wellKnownPasswords: z.array(z.string()).default(['postgres', 'password', 'admin', 'changeme', 'secret', '123456', '12345678', 'root', 'test', 'taosdata']),
   }),
-  async collect(ctx): Promise<RolesData> {
+  async collect(ctx, options): Promise<RolesData> {
     const pg = await ctx.pg();
     const roles = await pg.query<RoleRow>(ROLES_SQL);
-    const withoutPassword = await pg
-      .query<{ name: string }>(NO_PASSWORD_SQL)
-      .then((rows) => rows.map((r) => r.name))
-      .catch(() => undefined);
-    return { roles, withoutPassword, ...(await loginsInWindow(ctx)) };
+    const verifiers = await pg.query<{ name: string; verifier: string | null }>(VERIFIERS_SQL).catch(() => undefined);
+    if (!verifiers) return { roles, ...(await loginsInWindow(ctx)) };
+    const wellKnownPassword: string[] = [];
+    for (const { name, verifier } of verifiers) {
+      if (verifier === null) continue;
+      for (const candidate of [name, ...options.wellKnownPasswords]) {
+        if (await verifierMatches(verifier, candidate, name)) {
+          wellKnownPassword.push(name);
+          break;
+        }
+      }
+    }
+    return { roles, withoutPassword: verifiers.filter((v) => v.verifier === null).map((v) => v.name), wellKnownPassword, ...(await loginsInWindow(ctx)) };
   },
-  evaluate({ roles, withoutPassword, loggedIn, loginsUnknown }, options, { now }): FindingDraft[] {
+  evaluate({ roles, withoutPassword, wellKnownPassword, loggedIn, loginsUnknown }, options, { now }): FindingDraft[] {
     const findings: FindingDraft[] = [];
     for (const role of roles) {
-      if (role.bootstrap || RDS_ROLES.includes(role.name)) continue;
       const problems: Array<[Level, string]> = [];
+      // The bootstrap superuser's password is the first one an attacker tries.
+      if (role.login && wellKnownPassword?.includes(role.name)) problems.push(['investigate', 'has a default or well-known password']);
+      if (role.bootstrap || RDS_ROLES.includes(role.name)) {
+        if (problems.length) findings.push(roleFinding(role, problems));
+        continue;
+      }
       const admin = matchesAny(role.name, options.admins);
       const superEquivalent = role.superuser || role.memberOf.includes('rds_superuser');
       if (superEquivalent && !admin) problems.push(['investigate', role.superuser ? 'is SUPERUSER' : 'is a member of rds_superuser']);
@@ -97,15 +121,7 @@ export default defineCheck({
       if (role.login && !role.validUntil && options.requirePasswordExpiry) problems.push(['monitor', 'has a password that never expires']);
       if (role.login && loggedIn && !loggedIn.includes(role.name) && !matchesAny(role.name, options.serviceAccounts)) problems.push(['monitor', 'did not log in during the window (unused account)']);
       if (problems.length === 0) continue;
-      findings.push({
-        status: problems.some(([level]) => level === 'investigate') ? 'investigate' : 'monitor',
-        resource: `role ${role.name}`,
-        title: `Role ${role.name} ${problems.map(([, text]) => text).join('; ')}`,
-        summary: `${role.login ? 'Login role' : 'Group role'}; member of ${role.memberOf.join(', ') || 'no role'}.`,
-        value: problems.length,
-        expected: 'least privilege',
-        evidence: [describe(role)],
-      });
+      findings.push(roleFinding(role, problems));
     }
     const note =
       (withoutPassword === undefined ? ' Passwords could not be checked: reading pg_authid needs superuser.' : '') +
@@ -125,6 +141,18 @@ export default defineCheck({
     return findings;
   },
 });
+
+function roleFinding(role: RoleRow, problems: Array<[Level, string]>): FindingDraft {
+  return {
+    status: problems.some(([level]) => level === 'investigate') ? 'investigate' : 'monitor',
+    resource: `role ${role.name}`,
+    title: `Role ${role.name} ${problems.map(([, text]) => text).join('; ')}`,
+    summary: `${role.login ? 'Login role' : 'Group role'}; member of ${role.memberOf.join(', ') || 'no role'}.`,
+    value: problems.length,
+    expected: 'least privilege',
+    evidence: [describe(role)],
+  };
+}
 
 const CONNECTION_AUTHORIZED = /^connection authorized: user=(\S+)/;
 

@@ -70,6 +70,34 @@ export function define(program: Command, { io, setExit, version }: CommandContex
       ])}\nExit codes: 0 sent and recorded; 2 the webhook refused it or the directory is not an incident's (recorded as failed when the log can be written).`,
     )
     .action(async (dir, flags) => setExit(await (await import('./run.js')).incidentNotify(dir, flags, io)));
+  withConnection(incident.command('reset-passwords'))
+    .description("seed 001: give the chosen login roles new random passwords (CSPRNG, set as SCRAM-SHA-256 verifiers) that expire after --valid-for, so each user must set their own; delivered only to the -o file (mode 0600) or to Secrets Manager, never to the terminal; recorded in the incident's action log")
+    .argument('<dir>', 'the evidence directory of incident start (the action log goes there)')
+    .requiredOption('--id <id>', 'the incident id')
+    .requiredOption('--roles <glob...>', 'the login roles to reset (names or * globs; dbsec never resets its own login or RDS roles)')
+    .option('-o, --output <file>', 'a new file for the passwords (role TAB password per line), created with mode 0600')
+    .option('--secret-prefix <prefix>', 'instead of a file: one Secrets Manager secret per role, PREFIXrole (created or given a new version)')
+    .option('--valid-for <duration>', 'how long the new passwords work: the time each user has to set their own', '24h')
+    .option('--execute', 'set the passwords (after confirmation on a terminal)')
+    .option('-y, --yes', 'confirm without asking (scripts)')
+    .addHelpText(
+      'after',
+      `${examples([
+        "dbsec incident reset-passwords incidents/INC-42 --id INC-42 --roles 'app_*' analyst -o /secure/INC-42-passwords.tsv --database-url postgres://admin@db/app",
+        "dbsec incident reset-passwords incidents/INC-42 --id INC-42 --roles '*' --secret-prefix incident/INC-42/ --valid-for 8h --execute --yes --rds-instance prod-db --database-url postgres://admin@db/app",
+      ])}\nExit codes: 0 dry run, or every password set; 3 some could not be set (listed); 2 bad input, or the passwords could not be delivered (then none is set).`,
+    )
+    .action(async (dir, flags) => setExit(await (await import('./passwords.js')).resetPasswords({ ...flags, dir }, io)));
+  withConnection(incident.command('check-passwords'))
+    .description('say which roles reset by reset-passwords have set their own password since (pg_authid as a superuser, else a login with each reset password from --passwords), and the statement that clears the reset deadline of those who have')
+    .argument('<dir>', 'the evidence directory of incident start')
+    .requiredOption('--id <id>', 'the incident id')
+    .option('--passwords <file>', "the reset's -o file: without superuser (RDS), each reset password is tried by logging in")
+    .addHelpText(
+      'after',
+      `${examples(['dbsec incident check-passwords incidents/INC-42 --id INC-42 --database-url postgres://admin@db/app', 'dbsec incident check-passwords incidents/INC-42 --id INC-42 --passwords /secure/INC-42-passwords.tsv --rds-instance prod-db'])}\nExit codes: 0 every user changed theirs; 1 some did not (listed); 3 some could not be told; 2 bad input.`,
+    )
+    .action(async (dir, flags) => setExit(await (await import('./passwords.js')).checkPasswords({ ...flags, dir }, io)));
   incident
     .command('verify')
     .description('re-hash the evidence against its MANIFEST.sha256 and report any change')

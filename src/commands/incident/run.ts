@@ -72,7 +72,7 @@ const INCIDENT_ITEMS: EvidenceItem[] = [
 /** dbsec incident start: preserve the evidence, sealed with MANIFEST.sha256; with --execute a manual RDS snapshot. */
 export async function incidentStart(flags: IncidentFlags, io: Io, version: string): Promise<number> {
   const out = flags.output!;
-  const { target, config } = await oneTarget(flags, io);
+  const { target, config } = await incidentTarget(flags, io);
   const now = io.now();
   const window = reviewWindow(flags, '24h', now);
   const signal = io.interruption?.(ON_INTERRUPT);
@@ -146,8 +146,8 @@ async function takeSnapshot(ctx: TargetContext, flags: IncidentFlags, run: { dir
 /** dbsec incident contain: each containment step shown, then with --execute applied and logged. */
 export async function incidentContain(flags: IncidentFlags, io: Io): Promise<number> {
   const dir = flags.dir!;
-  await readIncident(dir);
-  const { target, config } = await oneTarget(flags, io);
+  await readIncident(dir, flags.id);
+  const { target, config } = await incidentTarget(flags, io);
   const steps: string[] = [];
   if (flags.user) steps.push(`terminate the sessions of ${flags.user}`, `ALTER ROLE ${escapeIdentifier(flags.user)} NOLOGIN`);
   if (flags.clientAddr) steps.push(`terminate the sessions from ${flags.clientAddr}`);
@@ -158,13 +158,7 @@ export async function incidentContain(flags: IncidentFlags, io: Io): Promise<num
     io.stdout.write('Dry run: add --execute to apply these steps.\n');
     return EXIT.clean;
   }
-  if (!flags.yes) {
-    if (!process.stdin.isTTY || !io.stderr.isTTY) throw new DbsecError('Containment changes the database and the network: confirm on a terminal, or pass --yes in scripts.');
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    const answer = await rl.question('Apply these steps? [y/N] ');
-    rl.close();
-    if (!/^y(es)?$/i.test(answer.trim())) return EXIT.clean;
-  }
+  if (!(await confirmed(flags, io, 'Apply these steps? [y/N] ', 'Containment changes the database and the network: confirm on a terminal, or pass --yes in scripts.'))) return EXIT.clean;
   const now = io.now();
   const ctx = new TargetContext(target, { from: now, to: now }, now, contextDeps(config, io));
   const log: ActionLog = { path: join(dir, 'actions.jsonl'), command: `incident contain ${flags.id}`, clock: io.now };
@@ -232,13 +226,15 @@ export async function incidentVerify(dir: string, io: Io): Promise<number> {
 /** dbsec incident report: the incident report in Markdown, from the evidence, with what dbsec verified marked. */
 export async function incidentReport(flags: IncidentFlags, io: Io): Promise<number> {
   const dir = flags.dir!;
-  const incident = await readIncident(dir);
+  const incident = await readIncident(dir, flags.id);
   const read = async <T>(file: string): Promise<T | undefined> => JSON.parse(await readFile(join(dir, file), 'utf8').catch(() => 'null')) ?? undefined;
   const sessions = (await read<{ sessions: Array<{ user: string | null; client: string | null; application: string | null; query: string | null }> }>('sessions.json'))?.sessions;
   const logs = (await read<{ events: Array<{ time: string | null; user: string | null; client: string | null; level: string; message: string }> }>('audit-sample-logs.json'))?.events;
   const trail = (await read<{ Events: Array<{ EventTime?: string; EventName?: string; Username?: string }> }>('audit-cloudtrail-rds-events.json'))?.Events;
   const actions = (await readFile(join(dir, 'actions.jsonl'), 'utf8').catch(() => '')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { time: string; action: string; target: Record<string, unknown>; result: string });
   const notices = actions.filter((a) => a.action === 'notify users' && a.result === 'sent');
+  const locked = [...new Set(actions.filter((a) => /NOLOGIN/.test(a.action)).map((a) => String(a.target.role)))];
+  const reset = [...new Set(actions.filter((a) => a.action === 'reset password' && a.result === 'set').map((a) => String(a.target.role)))];
   const seal = await verifyManifest(dir);
   const intact = seal.changed.length + seal.missing.length + seal.added.filter((f) => !AFTER_SEAL.includes(f)).length === 0;
   const has = (file: string) => (incident.items as Collected[]).some((i) => i.file === file && i.collected);
@@ -282,11 +278,7 @@ export async function incidentReport(flags: IncidentFlags, io: Io): Promise<numb
     check(has('audit-sample-logs.json'), 'Logs examined', 'the log of the window is preserved and its failures and DDL are in the timeline'),
     check(has('catalog-grants.json'), 'Rights of system tables examined', systemTables(await read<{ findings: FindingDraft[] }>('catalog-grants.json'))),
     check(false, 'Software checksums compared', 'compare the server binaries and extensions with the vendor packages (debsums, rpm -V)'),
-    check(
-      actions.some((a) => /NOLOGIN/.test(a.action)),
-      'Passwords reset / accounts locked',
-      actions.some((a) => /NOLOGIN/.test(a.action)) ? `locked: ${actions.filter((a) => /NOLOGIN/.test(a.action)).map((a) => String(a.target.role)).join(', ')}; reset passwords with dbsec rotate-credentials` : 'lock accounts with incident contain --user, reset passwords with dbsec rotate-credentials',
-    ),
+    check(locked.length + reset.length > 0, 'Passwords reset / accounts locked', passwordsLine(locked, reset)),
     check(snapshot.status === 'available', 'Restoration point secured (snapshot before any repair)', snapshot.id ? `snapshot ${snapshot.id}` : ''),
     '',
     '## Runbook phases 2–5',
@@ -307,8 +299,7 @@ export async function incidentReport(flags: IncidentFlags, io: Io): Promise<numb
  * goes to the webhook and into actions.jsonl, so the incident report's timeline and checklist show who was told when.
  */
 export async function incidentNotify(dir: string, flags: { id: string; message: string; notify: string }, io: Io): Promise<number> {
-  const incident = await readIncident(dir);
-  if (incident.incident !== flags.id) throw new DbsecError(`${dir} holds incident ${String(incident.incident)}, not ${flags.id}: check --id and the directory.`);
+  await readIncident(dir, flags.id);
   const text = redactSecrets(flags.message);
   const failed = await post({ text: `[${flags.id}] ${text}`, incident: flags.id, message: text, time: io.now().toISOString() }, { url: flags.notify });
   const log: ActionLog = { path: join(dir, 'actions.jsonl'), command: `incident notify ${flags.id}`, clock: io.now };
@@ -318,6 +309,11 @@ export async function incidentNotify(dir: string, flags: { id: string; message: 
   return EXIT.clean;
 }
 
+function passwordsLine(locked: string[], reset: string[]): string {
+  const done = [locked.length ? `locked: ${locked.map(md).join(', ')}` : '', reset.length ? `new passwords: ${reset.map(md).join(', ')} (dbsec incident check-passwords says who changed theirs)` : ''].filter(Boolean);
+  return done.length ? done.join('; ') : 'lock accounts with incident contain --user, give new passwords with incident reset-passwords';
+}
+
 /** What the comparison with a fresh cluster found: the reset of the system tables' rights seed 001 asks for. */
 function systemTables(grants: { findings: FindingDraft[] } | undefined): string {
   if (!grants) return 'compare them with a fresh cluster: dbsec monthly --only monthly.catalog-grants';
@@ -325,14 +321,28 @@ function systemTables(grants: { findings: FindingDraft[] } | undefined): string 
   return differences.length === 0 ? "every system object grants what a fresh cluster grants" : `${counted(differences.length, 'system object')} differ from a fresh cluster; the REVOKE/GRANT statements that reset them are in catalog-grants.json`;
 }
 
-async function readIncident(dir: string): Promise<Record<string, unknown>> {
-  try {
-    return JSON.parse(await readFile(join(dir, 'incident.json'), 'utf8'));
-  } catch {
-    throw new DbsecError(`${join(dir, 'incident.json')} cannot be read: pass the --dir that dbsec incident start wrote (--out).`);
-  }
+/** --yes, or a yes typed on a terminal; without a terminal and without --yes, `refusal` as the error. */
+export async function confirmed(flags: { yes?: boolean }, io: Io, question: string, refusal: string): Promise<boolean> {
+  if (flags.yes) return true;
+  if (!process.stdin.isTTY || !io.stderr.isTTY) throw new DbsecError(refusal);
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question(question);
+  rl.close();
+  return /^y(es)?$/i.test(answer.trim());
 }
 
-function oneTarget(flags: IncidentFlags, io: Io) {
+/** The incident.json of an evidence directory; with `id`, the directory must hold that incident. */
+export async function readIncident(dir: string, id?: string): Promise<Record<string, unknown>> {
+  let incident: Record<string, unknown>;
+  try {
+    incident = JSON.parse(await readFile(join(dir, 'incident.json'), 'utf8'));
+  } catch {
+    throw new DbsecError(`${join(dir, 'incident.json')} cannot be read: name the directory that dbsec incident start wrote (-o).`);
+  }
+  if (id !== undefined && incident.incident !== id) throw new DbsecError(`${dir} holds incident ${String(incident.incident)}, not ${id}: check --id and the directory.`);
+  return incident;
+}
+
+export function incidentTarget(flags: IncidentFlags, io: Io) {
   return singleTarget(flags, io, 'An incident concerns one database: pass --database-url and --rds-instance instead of a config with several targets.');
 }

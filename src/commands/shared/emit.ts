@@ -140,10 +140,11 @@ export async function writeOutput(path: string, text: string, io: Io): Promise<b
  * Writes a file whole or not at all: into a temporary file beside it, then renamed over it, so a reader (or a full
  * disk) never sees half a report and the previous good one stays until the new one is complete.
  */
-export async function writeAtomically(path: string, text: string, flag: string): Promise<void> {
+export async function writeAtomically(path: string, text: string, flag: string, mode = 0o666): Promise<void> {
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await writeFile(temporary, text, { flag: 'wx' });
+    // mode: before the umask, from the first byte (0600 for secrets: no moment when others may read them).
+    await writeFile(temporary, text, { flag: 'wx', mode });
     await rename(temporary, path);
   } catch (err) {
     await rm(temporary, { force: true }).catch(() => undefined);
