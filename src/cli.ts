@@ -19,11 +19,12 @@ import * as checks from './commands/checks/index.js';
 import * as demo from './commands/demo/index.js';
 import * as verifyLog from './commands/verify-log/index.js';
 import * as schedule from './commands/schedule/index.js';
+import * as integrity from './commands/integrity/index.js';
 
 const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
 /** Every subcommand, in the order --help lists them; each declares its own options and loads its code when run. */
-const COMMANDS = [review, report, activity, baseline, config, respond, incident, rotate, evidence, verifyLog, schedule, checks, demo];
+const COMMANDS = [review, report, activity, baseline, config, respond, incident, integrity, rotate, evidence, verifyLog, schedule, checks, demo];
 
 /** The program: the wiring of the command modules, nothing else. */
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {

@@ -84,7 +84,7 @@ describe.each(servers().map((server) => [server.flavor, server] as const))('dbse
     expect(run).toMatchObject({ code: 2, stderr: expect.stringContaining('was changed after it was captured') });
     // a forger who also recomputes the hash is caught by the signature
     const { createHash } = await import('node:crypto');
-    const { canonical } = await import('../src/baseline/capture.js');
+    const { canonical } = await import('../src/seal.js');
     baseline.contentSha256 = createHash('sha256').update(canonical(baseline.content)).digest('hex');
     writeFileSync(tampered, JSON.stringify(baseline));
     expect((await dbsec(['baseline', 'diff', tampered, '--database-url', url])).code).not.toBe(2);

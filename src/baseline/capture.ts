@@ -1,6 +1,6 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { PgSession } from '../sources/postgres.js';
 import { DbsecError } from '../errors.js';
+import { checkSeal, seal, type Seal } from '../seal.js';
 
 /** Each section: rows sorted by their key, so a baseline is stable and can live in git. */
 export type Section = Record<string, Record<string, unknown>>;
@@ -21,7 +21,7 @@ export interface BaselineContent {
   rdsParameters: Section;
 }
 
-export interface Baseline {
+export interface Baseline extends Seal {
   format: 'dbsec-baseline';
   version: 1;
   /** Outside the hashed content: when and from where, for the reader. */
@@ -30,8 +30,6 @@ export interface Baseline {
   /** What could not be read (pg_hba without the privilege, no RDS instance). */
   notes: string[];
   content: BaselineContent;
-  contentSha256: string;
-  hmacSha256?: string;
 }
 
 /** The settings whose drift matters for security: authentication, TLS, logging for audit, durability. */
@@ -132,9 +130,8 @@ export async function captureBaseline(pg: PgSession, options: { now: Date; rdsPa
     server: { version: info!.version, versionNum: Number(info!.num), database: info!.database },
     notes,
     content,
-    contentSha256: sha256(canonical(content)),
+    ...seal(content, options.signKey),
   };
-  if (options.signKey) baseline.hmacSha256 = hmac(options.signKey, canonical(content));
   return baseline;
 }
 
@@ -143,35 +140,12 @@ function sectionOf(rows: Array<Record<string, unknown>>): Section {
   return Object.fromEntries(entries);
 }
 
-/** JSON with object keys sorted at every level: the bytes that are hashed and signed. */
-export function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v));
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
-function hmac(key: string, text: string): string {
-  return createHmac('sha256', key).update(text).digest('hex');
-}
-
 /** Refuses a baseline whose content no longer matches its hash, or, with a key, its signature. */
 export function verifyBaseline(data: unknown, source: string, signKey?: string): Baseline {
   const baseline = data as Baseline;
   if (!baseline || baseline.format !== 'dbsec-baseline' || baseline.version !== 1 || !baseline.content || typeof baseline.contentSha256 !== 'string') {
     throw new DbsecError(`${source} is not a dbsec baseline (format dbsec-baseline, version 1): make one with dbsec baseline capture.`);
   }
-  if (sha256(canonical(baseline.content)) !== baseline.contentSha256) {
-    throw new DbsecError(`${source} was changed after it was captured: its content no longer matches its SHA-256; it cannot be trusted as a baseline.`);
-  }
-  if (signKey !== undefined) {
-    if (!baseline.hmacSha256) throw new DbsecError(`${source} carries no signature, but a key was given: it was not captured with --sign-key-env, or the signature was removed.`);
-    const expected = Buffer.from(hmac(signKey, canonical(baseline.content)), 'hex');
-    const actual = Buffer.from(baseline.hmacSha256, 'hex');
-    if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
-      throw new DbsecError(`${source} has a signature that does not match the key: it was forged or signed with another key.`);
-    }
-  }
+  checkSeal(baseline, source, 'a baseline', signKey);
   return baseline;
 }

@@ -1,9 +1,9 @@
 import { reportExit } from '../../compare.js';
-import { readFile } from 'node:fs/promises';
 import { TargetContext } from '../../context.js';
 import { DbsecError, messageOf } from '../../errors.js';
 import type { Io } from '../../io.js';
 import { keyFromEnv } from '../shared/keys.js';
+import { readJsonFile } from '../shared/json-file.js';
 import { makeReport, namedTarget, type Report } from '../../report.js';
 import { makeFinding } from '../../finding.js';
 import type { FailOn } from '../../status.js';
@@ -44,8 +44,8 @@ export async function captureCommand(flags: BaselineFlags, io: Io): Promise<numb
 /** dbsec baseline diff FILE [FILE2]: the live database (or FILE2) against FILE. */
 export async function diffCommand(file: string, other: string | undefined, flags: BaselineFlags, io: Io, version: string): Promise<number> {
   const key = keyFromEnv(flags.signKeyEnv, io);
-  const before = verifyBaseline(await readJson(file), file, key);
-  const after = other ? verifyBaseline(await readJson(other), other, key) : await live(flags, io);
+  const before = verifyBaseline(await readJsonFile(file, 'baseline'), file, key);
+  const after = other ? verifyBaseline(await readJsonFile(other, 'baseline'), other, key) : await live(flags, io);
   const warnings: string[] = [];
   if (Math.floor(before.server.versionNum / 10000) !== Math.floor(after.server.versionNum / 10000)) {
     warnings.push(`the baseline is from PostgreSQL ${before.server.version} and is compared with ${after.server.version}: built-in objects and settings may differ for that reason alone`);
@@ -82,20 +82,6 @@ async function live(flags: BaselineFlags, io: Io): Promise<Baseline> {
     return await captureBaseline(pg, { now, rdsParameters: parameters, rdsNote, signKey: keyFromEnv(flags.signKeyEnv, io) });
   } finally {
     await ctx.close();
-  }
-}
-
-async function readJson(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new DbsecError(`Cannot read the baseline ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : messageOf(err)}.`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new DbsecError(`${path} is not JSON: it is not a baseline dbsec wrote, or it was damaged.`);
   }
 }
 

@@ -277,7 +277,7 @@ export async function incidentReport(flags: IncidentFlags, io: Io): Promise<numb
     check(intact && has('sessions.json'), 'Current state secured (sessions, logs, catalog, configuration preserved and hashed)', `${seal.unchanged.length} files sealed in ${MANIFEST}`),
     check(has('audit-sample-logs.json'), 'Logs examined', 'the log of the window is preserved and its failures and DDL are in the timeline'),
     check(has('catalog-grants.json'), 'Rights of system tables examined', systemTables(await read<{ findings: FindingDraft[] }>('catalog-grants.json'))),
-    check(false, 'Software checksums compared', 'compare the server binaries and extensions with the vendor packages (debsums, rpm -V)'),
+    check(false, 'Software checksums compared', 'dbsec integrity verify MANIFEST compares the programs, libraries and extensions with a manifest captured before, and with dpkg --verify or rpm -V'),
     check(locked.length + reset.length > 0, 'Passwords reset / accounts locked', passwordsLine(locked, reset)),
     check(snapshot.status === 'available', 'Restoration point secured (snapshot before any repair)', snapshot.id ? `snapshot ${snapshot.id}` : ''),
     '',
