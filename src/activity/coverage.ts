@@ -60,3 +60,17 @@ export function blindSpotsOf(facts: LoggingFacts): BlindSpot[] {
   }
   return spots;
 }
+
+/**
+ * What TDengine's logs cannot show: taosd writes no SQL text to taosdlog (its audit goes to taosKeeper's database,
+ * which dbsec does not read), and mnode logs a successful login only at debug level.
+ */
+export function tdengineBlindSpots(summary: ActivitySummary): BlindSpot[] {
+  const spots: BlindSpot[] = [
+    { useCases: ['drop-table', 'alter-table', 'privileged-operation', 'user-created', 'user-dropped', 'table-created', 'data-exfiltration'], cannotShow: "statements: taosd's log holds no SQL text, so DDL, grants and reads are invisible here", fix: "audit 1 in taos.cfg with taosKeeper, and review its audit database (dbsec does not read it)", certainty: 'known' },
+  ];
+  if (summary.sessions === 0) {
+    spots.push({ useCases: ['unexpected-client'], cannotShow: 'successful logins: who connected from where', fix: 'mDebugFlag 135 in taos.cfg (mnode logs "login from" at debug level)', certainty: 'probable' });
+  }
+  return spots;
+}

@@ -1,4 +1,6 @@
+import { BlockList, isIP } from 'node:net';
 import { parse as parseCsv } from 'csv-parse/sync';
+import { tdengineEventOf } from './tdengine.js';
 import { redactParameters, redactSecrets, truncate } from '../redact.js';
 import { classifySql, type ClassifyOptions, type Classified } from './classify.js';
 import type { LogRecord } from '../sources/logs/record.js';
@@ -92,6 +94,18 @@ const FAILURE_REASONS = { password: 'wrong password', pg_hba: 'refused by pg_hba
 /** Users and clients counted for failed logins; past this many (a spray of random names) the counts start again. */
 const FAILURE_KEYS = 100_000;
 
+/** activity.allowedClients ("10.0.0.0/8", "192.0.2.7", "fd00::/8") as node's BlockList, which matches addresses in subnets. */
+function addressList(entries: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const entry of entries) {
+    const [address, bits] = entry.split('/');
+    const type = isIP(address!) === 6 ? 'ipv6' : 'ipv4';
+    if (bits === undefined) list.addAddress(address!, type);
+    else list.addSubnet(address!, Number(bits), type);
+  }
+  return list;
+}
+
 function bump(counts: Map<string, number>, key: string): number {
   if (counts.size >= FAILURE_KEYS && !counts.has(key)) counts.clear();
   const count = (counts.get(key) ?? 0) + 1;
@@ -164,9 +178,11 @@ export class ActivityMonitor {
   /** SECURITY DEFINER functions by qualified and bare lower-case name. */
   private readonly definers = new Map<string, { owner: string; superuser: boolean }>();
   private readonly bulkRows: number;
+  private readonly allowedClients?: BlockList;
 
   constructor(private readonly options: MonitorOptions) {
     const config = options.config;
+    if (config.allowedClients) this.allowedClients = addressList(config.allowedClients);
     this.bulkRows = config.bulkRows ?? DEFAULT_BULK_ROWS;
     this.longRunningMs = durationMs(config.longRunning ?? '5m')!;
     this.classifyOptions = {
@@ -185,6 +201,7 @@ export class ActivityMonitor {
   }
 
   handle(entry: LogRecord): void {
+    if (entry.component !== undefined) return this.tdengine(entry);
     const { message } = entry;
     if (entry.level === 'FATAL') return TERMINATED.test(message) ? this.sessionTerminated(entry) : this.failedLogin(entry);
     if (entry.level === 'ERROR') return this.statementFailed(entry);
@@ -210,12 +227,41 @@ export class ActivityMonitor {
   private failedLogin(entry: LogRecord): void {
     const failure = authFailureOf(entry);
     if (!failure) return;
+    this.loginFailed(entry, { ...failure, reason: FAILURE_REASONS[failure.reason], userMissing: ROLE_MISSING.test(entry.detail ?? '') });
+  }
+
+  /** One failed login of any engine, counted against activity.failedLogins per user and per client. */
+  private loginFailed(entry: LogRecord, failure: { user: string; client: string; reason: string; userMissing: boolean }): void {
     const byUser = bump(this.failuresByUser, failure.user);
     const byClient = bump(this.failuresByClient, failure.client);
-    const notes = [`${FAILURE_REASONS[failure.reason]}; failure ${byUser} for this user, ${byClient} from ${failure.client}`];
-    if (ROLE_MISSING.test(entry.detail ?? '')) notes.push('the role does not exist: guessing role names?');
+    const notes = [`${failure.reason}; failure ${byUser} for this user, ${byClient} from ${failure.client}`];
+    if (failure.userMissing) notes.push(entry.component ? 'the user does not exist: guessing user names?' : 'the role does not exist: guessing role names?');
     const classified: Classified = { useCase: 'failed-login', command: 'LOGIN', objects: [failure.user], notes, highRisk: false, statement: '' };
     this.emit({ ...entry, client: entry.client ?? failure.client }, classified, null, 'session', this.boundPassed(byUser, byClient));
+  }
+
+  /**
+   * TDengine's taosd and taosAdapter lines (activity --engine tdengine): failed logins under the same bounds as
+   * PostgreSQL's, logins (from an address outside activity.allowedClients), refused operations and restarts.
+   */
+  private tdengine(entry: LogRecord): void {
+    const event = tdengineEventOf(entry);
+    if (!event) return;
+    if (event.kind === 'failed-login') return this.loginFailed({ ...entry, user: event.user, client: event.client }, event);
+    if (event.kind === 'login') {
+      this.summary.sessions++;
+      return this.clientSeen({ ...entry, user: event.user, client: event.client, application: event.application });
+    }
+    if (event.kind === 'denied') {
+      return this.emit(entry, { useCase: 'permission-denied', command: event.action.toUpperCase(), objects: [event.object], notes: [event.message], highRisk: false, statement: '' }, null, 'session', undefined, 'failed');
+    }
+    this.emit(entry, { useCase: 'server-restart', command: 'START', objects: [entry.component!], notes: ['taosd started (TDengine initialized successfully): a restart nobody planned can be someone loading a changed binary or configuration'], highRisk: false, statement: '' }, null, 'session');
+  }
+
+  /** A login from an address outside activity.allowedClients (when the config lists them). */
+  private clientSeen(entry: LogRecord): void {
+    if (!this.allowedClients || !entry.client || entry.client === '[local]' || this.allowedClients.check(entry.client, isIP(entry.client) === 6 ? 'ipv6' : 'ipv4')) return;
+    this.emit(entry, { useCase: 'unexpected-client', command: 'LOGIN', objects: [entry.client], notes: [`${entry.user ?? '?'} logged in from ${entry.client}, outside activity.allowedClients`], highRisk: false, statement: '' }, null, 'session');
   }
 
   /** "duration: 401.231 ms  statement: …": a statement that ran at least activity.longRunning (5 min). */
@@ -268,6 +314,7 @@ export class ActivityMonitor {
 
   private sessionStarted(entry: LogRecord): void {
     this.summary.sessions++;
+    this.clientSeen(entry);
     // The log pipeline's SessionAttributes read the application name (spaces and all) from this very line.
     const { application } = entry;
     if (application && /^pg_dump(all)?$/.test(application)) {

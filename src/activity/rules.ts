@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { matchesAny } from '../checks/types.js';
 import { durationMs } from '../time.js';
@@ -26,6 +27,8 @@ export const DEFAULT_RULES: Record<UseCase, RuleStatus> = {
   'permission-denied': 'monitor',
   'user-dropped': 'monitor',
   'view-delete': 'monitor',
+  'unexpected-client': 'monitor',
+  'server-restart': 'monitor',
   'function-execution': 'log',
   'table-created': 'log',
   unparsed: 'log',
@@ -73,6 +76,10 @@ export const ActivityConfigSchema = z
     bulkRows: z.number().int().nonnegative().optional(),
     /** A statement whose logged duration (log_min_duration_statement, log_duration) reaches this is long-running. */
     longRunning: z.string().refine((text) => (durationMs(text) ?? 0) > 0, { message: 'expected a duration such as 5m' }).optional(),
+    /** Client addresses and subnets (CIDR) logins are expected from; a login from elsewhere is unexpected-client. */
+    allowedClients: z
+      .array(z.string().refine((entry) => isIP(entry.split('/')[0]!) !== 0 && (!entry.includes('/') || /^\d{1,3}$/.test(entry.split('/')[1]!)), { message: 'expected an IP address or a CIDR such as 10.0.0.0/8' }))
+      .optional(),
     /** Failed logins per user and per client: the count past which failed-login alerts (daily.failed-auth's bounds). */
     failedLogins: z
       .object({ monitorAbove: z.number().int().nonnegative().default(5), investigateAbove: z.number().int().nonnegative().default(20) })

@@ -16,6 +16,8 @@ export const BASE_SEVERITY: Record<UseCase, Severity> = {
   'permission-denied': 'medium',
   'session-terminated': 'medium',
   'failed-login': 'medium',
+  'unexpected-client': 'medium',
+  'server-restart': 'low',
   'alter-table': 'low',
   'long-running': 'low',
   'user-dropped': 'low',

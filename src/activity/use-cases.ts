@@ -17,6 +17,8 @@ export const USE_CASES = [
   'statement-cancelled',
   'session-terminated',
   'permission-denied',
+  'unexpected-client',
+  'server-restart',
   'unparsed',
 ] as const;
 export type UseCase = (typeof USE_CASES)[number];
@@ -43,5 +45,8 @@ export const USE_CASE_INFO: Record<UseCase, { seedName: string; remediation: str
   'statement-cancelled': { seedName: 'Cancelled statements (runbook: Daily Security Checks §3)', remediation: 'A statement_timeout or lock_timeout that fires often points to a query or a lock to fix; a cancel by another session is someone acting on this one.' },
   'session-terminated': { seedName: 'Terminated sessions (runbook: Security Alert Response)', remediation: 'Find who terminated the session (pg_terminate_backend in the log, or an operator) and why; outside incident response or a deployment it can be someone removing a DBA or a monitor from the server.' },
   'permission-denied': { seedName: 'Refused statements (runbook: Weekly Security Review §4, suspicious activity in the logs)', remediation: 'A role trying what it may not (another owner’s table, a read it has no grant for, a superuser attribute) is probing or misconfigured: ask its owner, and treat repeated attempts as an incident.' },
+  // Seed 003's review of TDengine's (and PostgreSQL's) logs: connections from unexpected addresses, and restarts.
+  'unexpected-client': { seedName: 'Connections from unexpected addresses (seed 003: suspicious activity in the logs)', remediation: 'Find whose machine the address is; if nobody should connect from it, block it (security group, pg_hba.conf, TDengine IP white list) and rotate the credentials the login used. Expected addresses go into activity.allowedClients.' },
+  'server-restart': { seedName: 'Server restarts (seed 003: suspicious activity in the logs)', remediation: 'Match the restart to maintenance; an unplanned one can load a changed binary, library or configuration: run dbsec integrity verify and review the configuration.' },
   unparsed: { seedName: 'Statements PostgreSQL’s grammar could not read', remediation: 'Read the raw statement: it failed to parse (a typo, a newer syntax) or was cut in the log.' },
 };

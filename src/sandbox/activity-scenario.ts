@@ -25,7 +25,7 @@ export const SCENARIO_SECRET = 'Sc3nario-Secret-pw';
  * statements and sessions that ended early or were refused (fixtures/record-logs.mjs, record-interruptions.mjs and
  * record-attempts.mjs record those).
  */
-export const BEYOND_SCENARIO: readonly string[] = ['unparsed', 'failed-login', 'long-running', 'statement-cancelled', 'session-terminated', 'permission-denied'];
+export const BEYOND_SCENARIO: readonly string[] = ['unparsed', 'failed-login', 'long-running', 'statement-cancelled', 'session-terminated', 'permission-denied', 'unexpected-client', 'server-restart'];
 
 /** Real statements for each of seed 000's use cases, in an order that works on a fresh database. */
 export const ACTIVITY_STEPS: Step[] = [

@@ -61,6 +61,22 @@ describe.each([
   });
 });
 
+describe('activity.allowedClients', () => {
+  const log = () => join(FIXTURES, 'activity-stderr-pg18.log');
+  it('makes a session from an address outside the list unexpected-client, and one inside nothing', async () => {
+    const outside = (await classifyLog(log(), { ...SCENARIO_CONFIG, allowedClients: ['10.0.0.0/8', '192.0.2.7'] })).events.filter((e) => e.useCase === 'unexpected-client');
+    expect(outside).toHaveLength(4);
+    expect(outside[0]).toMatchObject({ user: 'postgres', client: '127.0.0.1', alert: { status: 'monitor', rule: 'activity.unexpected-client' } });
+    expect((await classifyLog(log(), { ...SCENARIO_CONFIG, allowedClients: ['127.0.0.0/8'] })).events.some((e) => e.useCase === 'unexpected-client')).toBe(false);
+  });
+
+  it('refuses an entry that is not an address or a CIDR', async () => {
+    const { ActivityConfigSchema } = await import('../../src/activity/rules.js');
+    expect(ActivityConfigSchema.safeParse({ allowedClients: ['10.0.0.0/8', 'fd00::/8'] }).success).toBe(true);
+    expect(ActivityConfigSchema.safeParse({ allowedClients: ['office'] }).error?.issues[0]?.message).toBe('expected an IP address or a CIDR such as 10.0.0.0/8');
+  });
+});
+
 describe('pgaudit row counts', () => {
   it('make a read of more rows than bulkRows a bulk read', async () => {
     const { events } = await classifyLog(join(FIXTURES, 'activity-pgaudit-pg15.log'), { bulkRows: 1 });

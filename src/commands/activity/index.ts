@@ -7,6 +7,7 @@ export function define(program: Command, { io, setExit, version }: CommandContex
   withTerminal(withNotify(withReport(withLogs(withConnection(withWindow(program.command('activity'), 'CloudWatch 24h, files whole'))), [...FORMATS, 'jsonl'])))
     .description("database activity monitoring over the server's own logs: every statement classified with PostgreSQL's parser into the eleven use cases, alerts by rules")
     .option('--events', 'list every classified event, not only alerts')
+    .addOption(new Option('--engine <engine>', "the database the log is from: postgresql, or tdengine (taosd's taosdlog.N and taosAdapter's log: failed logins, logins from unexpected addresses, refused operations, restarts)").choices(['postgresql', 'tdengine']).default('postgresql'))
     .addOption(new Option('--min-severity <level>', 'raise alerts only at this severity or above; the rest are recorded as events (config: activity.minSeverity)').choices(SEVERITIES))
     .option('--follow', 'keep reading: new lines of the files (rotation too) or new CloudWatch events; Ctrl-C prints the summary (not with --until)')
     .option('--alert-log <file>', 'append every alert to FILE as hash-chained JSON lines (each holds the SHA-256 of the line before; dbsec verify-log checks them)')
@@ -22,6 +23,7 @@ export function define(program: Command, { io, setExit, version }: CommandContex
           'zcat postgresql.log.1.gz | dbsec activity --log-file - --events',
           'dbsec activity --log-file postgresql.log --since 2026-11-20T22:00:00Z --until 2026-11-21T02:00:00Z',
           'dbsec activity --log-file postgresql.csv --follow --alert-log alerts.jsonl --sign-key-env DBSEC_ALERT_KEY',
+          "dbsec activity --engine tdengine --log-file /var/log/taos/taosdlog.0 --log-file '/var/log/taos/taosadapter_*.log' --events",
         ],
         '  (--format jsonl is one event per line for a SIEM)',
         WINDOW_HELP,

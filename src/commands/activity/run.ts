@@ -27,7 +27,7 @@ import { assertReadable, logInputs, skippedInput } from '../../sources/logs/pipe
 import { ActivityMonitor, DEFAULT_BULK_ROWS, type ActivityEvent, type ActivitySummary } from '../../activity/monitor.js';
 import type { ActivityConfig } from '../../activity/rules.js';
 import { USE_CASE_INFO, USE_CASES } from '../../activity/use-cases.js';
-import { blindSpotsOf, loggingFactsOfLog, type LoggingFacts } from '../../activity/coverage.js';
+import { blindSpotsOf, loggingFactsOfLog, tdengineBlindSpots, type LoggingFacts } from '../../activity/coverage.js';
 import { contextDeps, singleTarget } from '../shared/targets.js';
 import { emitReport, notifyIfAsked } from '../shared/emit.js';
 import type { NotifyFlags, ReportFlags, TargetFlags, TerminalFlags, WindowFlags } from '../shared/flags.js';
@@ -41,6 +41,8 @@ export interface ActivityFlags extends TargetFlags, WindowFlags, Omit<ReportFlag
   /** Append every alert to this hash-chained file (dbsec verify-log). */
   alertLog?: string;
   signKeyEnv?: string;
+  /** postgresql, or tdengine: taosd's and taosAdapter's log files. */
+  engine?: 'postgresql' | 'tdengine';
 }
 
 /** Only what activity monitoring reads from CloudWatch: statements, pgaudit, connections, the DETAIL with parameters. */
@@ -62,7 +64,11 @@ interface SourceProblem {
 export async function activity(flags: ActivityFlags, io: Io, version: string): Promise<number> {
   const { target: given, config } = await singleTarget(flags, io, 'dbsec activity reads one log source at a time: pass --log-file or --rds-instance instead of a config with several targets.');
   // A target made of log files alone is named after them, not "target-1".
-  const target = given.name.startsWith('target-') && given.logFiles.length > 0 ? { ...given, name: given.logFiles.map((f) => (f === '-' ? 'stdin' : basename(f))).join(', ') } : given;
+  const named = given.name.startsWith('target-') && given.logFiles.length > 0 ? { ...given, name: given.logFiles.map((f) => (f === '-' ? 'stdin' : basename(f))).join(', ') } : given;
+  if (flags.engine === 'tdengine' && (named.logFiles.length === 0 || named.databaseUrl || named.rdsInstance)) {
+    throw new DbsecError("--engine tdengine reads TDengine's log files: pass --log-file taosdlog.0 (and taosAdapter's log), without --database-url or --rds-instance.");
+  }
+  const target = flags.engine === 'tdengine' ? { ...named, logFormat: 'tdengine' as const } : named;
   if (target.logFiles.length === 0 && !target.logGroup) throw new DbsecError('No log to read: pass --log-file FILE (or - for stdin), or --rds-instance ID for its CloudWatch log group.');
   if (flags.follow && target.logFiles.includes('-')) throw new DbsecError('--follow needs a file or a log group; stdin is already read as it arrives.');
   const tracking = flags.compare ? '--compare' : flags.state ? '--state' : undefined;
@@ -246,24 +252,26 @@ async function serverFacts(ctx: TargetContext, bulkRows: number): Promise<Server
 }
 
 /** What the logging cannot show, from the server's settings or, without them, from what the log holds. */
-function coverageFinding(summary: ActivitySummary, server: ServerFacts | undefined, target: string): Finding {
+function coverageFinding(summary: ActivitySummary, server: ServerFacts | undefined, target: string, format: LogStats['format']): Finding {
   const facts = server?.logging ?? loggingFactsOfLog(summary);
-  const spots = blindSpotsOf(facts);
+  const tdengine = format === 'tdengine';
+  const spots = tdengine ? tdengineBlindSpots(summary) : blindSpotsOf(facts);
   const blind = [...new Set(spots.flatMap((spot) => spot.useCases))];
   const from = facts.origin === 'settings' ? "the server's settings" : 'what the log holds (pass --database-url to read the settings)';
   return makeFinding(
     {
       status: spots.length > 0 ? 'monitor' : 'ok',
       title: spots.length > 0 ? `The logging leaves ${blind.length} use case${blind.length === 1 ? '' : 's'} partly or wholly blind: ${blind.join(', ')}` : 'The logging shows every use case',
-      summary:
-        summary.statements === 0 && facts.origin === 'log'
+      summary: tdengine
+        ? `Judged from TDengine's log: ${summary.sessions > 0 ? 'login lines (debug level) are present' : 'no login line (debug level is off)'}. Each row names what cannot be seen and the setting that shows it.`
+        : summary.statements === 0 && facts.origin === 'log'
           ? 'The log holds no statements at all: log_statement is none and pgaudit is not loaded, or --log-line-prefix does not match the lines.'
           : `Judged from ${from}${facts.origin === 'settings' ? `: log_statement = ${facts.logStatement}, pgaudit.log = ${facts.pgaudit ?? '(not loaded)'}` : `: it shows log_statement = ${facts.logStatement} at least${summary.auditEntries > 0 ? ', pgaudit entries' : ', no pgaudit entry'}${summary.sessions > 0 ? ', session lines' : ', no session line'}`}.${spots.length > 0 ? ' Each row names what cannot be seen and the setting that shows it.' : ''}`,
       resource: target,
       identity: spots.map((spot) => spot.cannotShow),
       evidence: spots.map((spot) => ({ cannotShow: spot.cannotShow, useCases: spot.useCases.join(', '), fix: spot.fix, certainty: spot.certainty })),
     },
-    { checkId: 'activity.coverage', target, remediation: 'Change the settings each row names (ALTER SYSTEM or the RDS parameter group), then reload.', runbook: 'Seed 003: configuration baselines and log review; seed 000: Database Activity Monitoring' },
+    { checkId: 'activity.coverage', target, remediation: tdengine ? 'Change taos.cfg as each row names, then restart taosd.' : 'Change the settings each row names (ALTER SYSTEM or the RDS parameter group), then reload.', runbook: 'Seed 003: configuration baselines and log review; seed 000: Database Activity Monitoring' },
     {},
   );
 }
@@ -322,7 +330,8 @@ function buildReport(input: BuildInput): Report {
         title: alertTitle(event),
         // Redacted before it is cut, so a cut never leaves half a password behind.
         summary: safeText((event.statement || event.notes.join('; ')).replace(/\s+/g, ' '), 300),
-        resource: `pid ${event.pid ?? '?'} at ${event.time ?? '?'}`,
+        // TDengine's lines carry no process id: the client address tells its events apart.
+        resource: `${event.pid === null && event.client ? `client ${event.client}` : `pid ${event.pid ?? '?'}`} at ${event.time ?? '?'}`,
         // One process may run several statements of one use case within a second: the statement tells them apart.
         identity: [event.command, ...event.objects, event.statement],
         value: event.alert!.rule,
@@ -350,7 +359,7 @@ function buildReport(input: BuildInput): Report {
     ),
   );
   // Nothing read and no settings: there is nothing to judge the logging by.
-  if (stats.records > 0 || input.server) findings.push(coverageFinding(monitor, input.server, target.name));
+  if (stats.records > 0 || input.server) findings.push(coverageFinding(monitor, input.server, target.name, stats.format));
   if (input.events) {
     findings.push(makeFinding({ status: 'ok', title: `${input.events.length} classified events`, summary: 'Every classified statement, in log order.', resource: null, evidence: input.events.map(evidenceRow) }, source('activity.events', '-'), {}));
   }

@@ -6,6 +6,8 @@ import { LineSplitter, MAX_LINE_BYTES } from './lines.js';
 import { PhraseFinder, phrasePattern } from './phrases.js';
 import type { LogFormat, LogRecord, LogStats } from './record.js';
 import { SessionAttributes } from './sessions.js';
+import { TDENGINE_HEAD, TdengineLines } from './tdengine.js';
+import { systemClock } from '../../clock.js';
 
 /**
  * The records of one input in any format (`auto` looks at the first line), in batches as the input's chunks arrive,
@@ -13,7 +15,14 @@ import { SessionAttributes } from './sessions.js';
  * parsed synchronously per chunk. Damaged input is counted in stats.skipped, never fatal. `wanted`: the phrases
  * (any case) of the stderr lines worth parsing, besides the lines that belong to them; undefined: every line.
  */
-export async function* readRecords(input: AsyncIterable<Buffer>, format: LogFormat | 'auto', prefixes: string | readonly string[], stats: LogStats, wanted?: readonly string[]): AsyncGenerator<LogRecord[]> {
+export async function* readRecords(
+  input: AsyncIterable<Buffer>,
+  format: LogFormat | 'auto',
+  prefixes: string | readonly string[],
+  stats: LogStats,
+  wanted?: readonly string[],
+  now = systemClock(),
+): AsyncGenerator<LogRecord[]> {
   const { first, rest } = await peek(input);
   const chosen = format === 'auto' ? detectFormat(first) : format;
   stats.format = chosen;
@@ -30,7 +39,7 @@ export async function* readRecords(input: AsyncIterable<Buffer>, format: LogForm
   const out: LogRecord[] = [];
   const wantedPattern = wanted && wanted.length > 0 ? phrasePattern(wanted) : undefined;
   const stderr = () => new StderrLines(stderrParser(prefixes, first, stats, chosen === 'syslog'), stats, out, wantedPattern);
-  const parser = chosen === 'jsonlog' ? new JsonLines(stats, out) : chosen === 'syslog' ? new SyslogLines(stderr(), stats) : stderr();
+  const parser = chosen === 'jsonlog' ? new JsonLines(stats, out) : chosen === 'tdengine' ? new TdengineLines(stats, out, now) : chosen === 'syslog' ? new SyslogLines(stderr(), stats) : stderr();
   // Plain stderr lines are found in the bytes; a syslog line's escapes (#011) must be undone first.
   const finder = parser instanceof StderrLines && wanted ? PhraseFinder.of(wanted) : undefined;
   const filter = finder && parser instanceof StderrLines ? { finder, passOver: (byte: number) => parser.passOver(byte) } : undefined;
@@ -54,8 +63,10 @@ function stderrParser(prefixes: string | readonly string[], head: Buffer | undef
 }
 
 export function detectFormat(head: Buffer | undefined): LogFormat {
-  const line = (head?.toString('utf8', 0, Math.min(head.length, 4096)) ?? '').split('\n').find((l) => l.trim() !== '') ?? '';
+  // TDengine opens each log file with a banner of = signs.
+  const line = (head?.toString('utf8', 0, Math.min(head.length, 4096)) ?? '').split('\n').find((l) => l.trim() !== '' && !/^(?:=+|\s*new log file\s*)$/.test(l)) ?? '';
   if (line.trimStart().startsWith('{')) return 'jsonlog';
+  if (TDENGINE_HEAD.test(line)) return 'tdengine';
   if (/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)? [A-Za-z+\-0-9]+,/.test(line)) return 'csvlog';
   if (SYSLOG_HEADER.test(line)) return 'syslog';
   return 'stderr';

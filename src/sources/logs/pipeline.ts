@@ -72,7 +72,7 @@ export function logInputs(plan: LogPlan): LogInput[] {
   const phrases = plan.phrases.length > 0 ? [...new Set([...plan.phrases, ...sessionPhrases(plan.prefix)])] : [];
   const server = plan.follow ? undefined : plan.plainDmlOnServer;
   const text = () => (server ? insightsText(aws(), logGroup, window, server) : cloudWatchText(aws(), logGroup, window, { phrases, follow: plan.follow?.clock, signal: plan.follow?.signal }));
-  return [{ name: logGroup, batches: (stats) => inWindow(readRecords(text(), plan.format, plan.prefix, stats), plan, stats) }];
+  return [{ name: logGroup, batches: (stats) => inWindow(readRecords(text(), plan.format, plan.prefix, stats, undefined, plan.now), plan, stats) }];
 }
 
 /** A file, stdin, or each file a glob pattern matches in rotation order; with follow, the newest is followed. */
@@ -83,7 +83,7 @@ async function* fileRecords(pattern: string, plan: LogPlan, stats: LogStats): As
     const follow = plan.follow && path !== '-' && index === paths.length - 1;
     const chunks = follow ? followFile(path, plan.follow!.signal) : ((await openLog(path, plan.dense || plan.phrases.length === 0 ? DENSE_READ_BYTES : SPARSE_READ_BYTES)) as AsyncIterable<Buffer>);
     try {
-      yield* inWindow(readRecords(chunks, plan.format, plan.prefix, stats, wantedLines(plan.phrases)), plan, stats);
+      yield* inWindow(readRecords(chunks, plan.format, plan.prefix, stats, wantedLines(plan.phrases), plan.now), plan, stats);
     } catch (err) {
       throw err instanceof DbsecError ? err : readFailure(path, err);
     }

@@ -20,10 +20,12 @@ export interface LogRecord {
   hint?: string;
   context?: string;
   statement?: string;
+  /** TDengine's module (MND, DND, TAOS_ADAPTER…): set on TDengine's lines only. */
+  component?: string;
 }
 
-export type LogFormat = 'stderr' | 'csvlog' | 'jsonlog' | 'syslog';
-export const LOG_FORMATS = ['auto', 'stderr', 'csvlog', 'jsonlog', 'syslog'] as const;
+export type LogFormat = 'stderr' | 'csvlog' | 'jsonlog' | 'syslog' | 'tdengine';
+export const LOG_FORMATS = ['auto', 'stderr', 'csvlog', 'jsonlog', 'syslog', 'tdengine'] as const;
 
 /** What a read saw: every count that skips input says how much it skipped. */
 export interface LogStats {
