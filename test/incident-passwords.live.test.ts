@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,13 +7,13 @@ import { sandboxAwsEnv, sandboxEndpoint } from '../src/sandbox/aws-scenario.js';
 import type { AwsEndpoint } from '../src/sandbox/aws-endpoint.js';
 import { createRoles, ROLES } from '../src/sandbox/pg-scenario.js';
 import { logSince, logSize, servers, sql } from './helpers/servers.js';
+import { runCli } from './helpers/cli.js';
 
 /**
  * incident reset-passwords and check-passwords on a real server: the new passwords work, the old ones do not, the
  * passwords reach only the 0600 file or Secrets Manager (never the terminal, the action log or the server's log),
  * and check-passwords follows each user from "not changed" to "changed" with or without superuser.
  */
-const BIN = new URL('../bin/dbsec', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'dbsec-reset-'));
 const server = servers()[0]!;
 const evidence = join(dir, 'INC-11');
@@ -22,12 +21,8 @@ const store = new Map<string, string[]>();
 let endpoint: AwsEndpoint;
 let env: Record<string, string>;
 
-function dbsec(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH!, HOME: dir, ...env }, timeout: 60_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+function dbsec(args: string[]) {
+  return runCli(args, { PATH: process.env.PATH!, HOME: dir, ...env });
 }
 
 async function login(user: string, password: string): Promise<true | string> {

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,19 +7,15 @@ import { SANDBOX_INSTANCE, sandboxAwsEnv, sandboxEndpoint } from '../src/sandbox
 import type { AwsEndpoint } from '../src/sandbox/aws-endpoint.js';
 import { createRoles } from '../src/sandbox/pg-scenario.js';
 import { servers, sql } from './helpers/servers.js';
+import { runCli } from './helpers/cli.js';
 
-const BIN = new URL('../bin/dbsec', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'dbsec-incident-'));
 const server = servers()[0]!;
 let endpoint: AwsEndpoint;
 let env: Record<string, string>;
 
-function dbsec(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH!, HOME: dir, ...env }, timeout: 60_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+function dbsec(args: string[]) {
+  return runCli(args, { PATH: process.env.PATH!, HOME: dir, ...env });
 }
 
 const target = () => ['--rds-instance', SANDBOX_INSTANCE, '--database-url', server.url()];

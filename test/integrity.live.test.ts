@@ -1,29 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DEBIAN_PG15_BIN } from '../src/sandbox/postgres.js';
 import { parseVerify } from '../src/integrity/packages.js';
 import { servers, sql } from './helpers/servers.js';
+import { runCli } from './helpers/cli.js';
 
 /**
  * integrity capture and verify on a real PostgreSQL 15 installation: a copy of Debian's (PostgreSQL finds its
  * directories from where pg_config is, so the copy is a working installation of its own) whose files the tests change,
  * the real one against dpkg's records, and the Debian 15 server the tests run.
  */
-const BIN = new URL('../bin/dbsec', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'dbsec-integrity-'));
 const copy = join(dir, 'usr');
 const copiedPgConfig = join(copy, 'lib/postgresql/15/bin/pg_config');
 const server = servers().find((s) => s.flavor === 'debian-15')!;
 
-function dbsec(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH!, HOME: dir, ...env }, timeout: 120_000, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+function dbsec(args: string[], env: Record<string, string> = {}) {
+  return runCli(args, { PATH: process.env.PATH!, HOME: dir, ...env }, 120_000);
 }
 
 const findings = (run: { stdout: string }) => (JSON.parse(run.stdout) as { findings: Array<{ checkId: string; status: string; title: string; resource: string | null }> }).findings;

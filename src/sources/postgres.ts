@@ -93,11 +93,11 @@ export async function openPgSession(target: Target, limits: PgLimits): Promise<P
 }
 
 /**
- * Whether `user` logs in to the target's server with `password` (one SELECT 1, then gone): true, 'refused' when
- * PostgreSQL rejects the password, or the one sentence of any other failure.
+ * Whether a login works (one SELECT 1, then gone): true, 'refused' when PostgreSQL rejects the password, or the one
+ * sentence of any other failure. The password stays in the config: no message quotes it.
  */
-export async function tryLogin(target: Target, limits: PgLimits, user: string, password: string): Promise<true | 'refused' | string> {
-  const client = newClient({ ...target, pgConfig: { ...target.pgConfig, user, password } }, limits);
+export async function tryLogin(config: pg.ClientConfig, connectTimeoutMs: number): Promise<true | 'refused' | string> {
+  const client = new pg.Client({ ...config, application_name: 'dbsec', connectionTimeoutMillis: connectTimeoutMs });
   client.on('error', () => undefined);
   try {
     await client.connect();

@@ -209,6 +209,6 @@ async function readPasswordFile(path: string): Promise<Map<string, string>> {
 /** true when the reset password still logs in, false when PostgreSQL refuses it, undefined when neither is known. */
 async function stillLogsIn(ctx: TargetContext, limits: PgLimits, role: string, password: string | undefined): Promise<boolean | undefined> {
   if (password === undefined) return undefined;
-  const login = await tryLogin(ctx.target, limits, role, password);
+  const login = await tryLogin({ ...ctx.target.pgConfig, user: role, password }, limits.connectTimeoutMs);
   return login === true ? true : login === 'refused' ? false : undefined;
 }

@@ -1,8 +1,8 @@
 import { forMachines } from '../../reports/formats.js';
 import { reportExit } from '../../compare.js';
-import pg from 'pg';
+import { tryLogin } from '../../sources/postgres.js';
 import { AwsClients, awsCall } from '../../sources/aws.js';
-import { DbsecError, messageOf } from '../../errors.js';
+import { DbsecError } from '../../errors.js';
 import type { Io } from '../../io.js';
 import { spinner } from '../../progress.js';
 import { makeFinding } from '../../finding.js';
@@ -105,14 +105,14 @@ async function rotate(aws: AwsClients, flags: RotateFlags, io: Io, before: strin
   }
   const fresh = await value('AWSCURRENT');
   const results: Draft[] = [{ status: 'ok', title: `Version ${target} is now AWSCURRENT (was ${before ?? '?'})`, summary: 'RotateSecret finished; the rotation function moved the staging labels.', resource: flags.secretId }];
-  const newLogin = await tryLogin(fresh, flags.sslmode);
+  const newLogin = await loginWith(fresh, flags.sslmode);
   results.push(
     newLogin === true
       ? { status: 'ok', title: `The new credentials of ${fresh.username} connect (SELECT 1)`, summary: `To ${fresh.host}:${fresh.port}/${fresh.dbname ?? 'postgres'} with sslmode ${flags.sslmode}.`, resource: `${fresh.host}:${fresh.port}` }
       : { status: 'investigate', title: `The new credentials of ${fresh.username} do not connect`, summary: `${newLogin}. Applications that fetch the secret now cannot log in.`, resource: `${fresh.host}:${fresh.port}` },
   );
   if (old.password !== fresh.password && old.username === fresh.username) {
-    const oldLogin = await tryLogin(old, flags.sslmode);
+    const oldLogin = await loginWith(old, flags.sslmode);
     results.push(
       oldLogin === true
         ? { status: 'investigate', title: `The old password of ${old.username} still works`, summary: 'The secret changed but the database password did not: the rotation function did not set it.', resource: `${old.host}:${old.port}` }
@@ -137,25 +137,10 @@ function parseSecret(text: string | undefined): DbSecret {
 }
 
 /** true, or why the login failed (without the password). */
-async function tryLogin(secret: DbSecret, sslmode: RotateFlags['sslmode']): Promise<true | string> {
-  const client = new pg.Client({
-    host: secret.host,
-    port: Number(secret.port ?? 5432),
-    user: secret.username,
-    password: secret.password,
-    database: secret.dbname ?? 'postgres',
-    ssl: sslmode === 'disable' ? false : { rejectUnauthorized: sslmode === 'verify-full' },
-    connectionTimeoutMillis: 10_000,
-    application_name: 'dbsec',
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch (err) {
-    return `login refused: ${messageOf(err).replace(secret.password ?? '\u0000', '***')}`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+async function loginWith(secret: DbSecret, sslmode: RotateFlags['sslmode']): Promise<true | string> {
+  const login = await tryLogin(
+    { host: secret.host, port: Number(secret.port ?? 5432), user: secret.username, password: secret.password, database: secret.dbname ?? 'postgres', ssl: sslmode === 'disable' ? false : { rejectUnauthorized: sslmode === 'verify-full' } },
+    10_000,
+  );
+  return login === true ? true : `login refused: ${login === 'refused' ? `password authentication failed for user "${secret.username}"` : login}`;
 }
