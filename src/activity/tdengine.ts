@@ -22,6 +22,9 @@ const DENIED = new RegExp(String.raw`^(\w+:.+?), failed to (.+?) since (Insuffic
 /** taosAdapter: `"| 401 |  12.3µs |  192.0.2.7 | POST | /rest/sql "` model=web sessionID=… */
 const ADAPTER_ACCESS = /^"\| (\d{3}) \|\s*\S+ \|\s*(\S+) \| (\S+) \| (.*?)\s*"/s;
 
+/** The phrases of the lines tdengineEventOf reads: the log reader passes over the others without parsing them. */
+export const TDENGINE_PHRASES = ['failed to login', 'login from', 'Insufficient privilege', 'Permission denied', 'initialized successfully', '| 401 |'];
+
 export function tdengineEventOf(record: LogRecord): TdengineEvent | undefined {
   const { message } = record;
   if (record.component === 'TAOS_ADAPTER') {

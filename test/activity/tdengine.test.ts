@@ -104,6 +104,19 @@ describe('dbsec activity --engine tdengine', () => {
     expect(JSON.parse(other.out()).findings.find((f: { status: string }) => f.status === 'error').summary).toMatch(/postgres\.log/);
   });
 
+  it('passes over routine lines unparsed (with their continuations) and finds the same events among them', async () => {
+    const routine = Array.from({ length: 3000 }, (_, i) => `11/28 08:${String(10 + (i % 40)).padStart(2, '0')}:00.000${String(i % 1000).padStart(3, '0')} 00012810 VND INFO vgId:2, commit index:${i}`);
+    // a routine taosAdapter request whose path a newline split: its second line goes with it, unparsed
+    routine.push('11/28 08:59:59.000001 00000007 TAOS_ADAPTER info "| 204 |   1.2ms |   10.0.4.12 | POST | /influxdb/v1/write?db=demo ', '" model=web sessionID=1');
+    const busy = join(dir, 'taosdlog.busy');
+    writeFileSync(busy, `${routine.join('\n')}\n${readFileSync(TAOSD, 'utf8')}`);
+    const quiet = await activity(['--log-file', TAOSD]);
+    const { events, summary } = await activity(['--log-file', busy]);
+    expect(events.map((e) => [e.useCase, e.time, e.alert?.status ?? null])).toEqual(quiet.events.map((e) => [e.useCase, e.time, e.alert?.status ?? null]));
+    expect(summary).toMatchObject({ input: expect.objectContaining({ skipped: 0 }) });
+    expect((summary.input as { entries: number }).entries).toBeLessThan(100);
+  });
+
   it('dates a line from December read in January in the year before', async () => {
     const december = join(dir, 'taosdlog.1');
     writeFileSync(december, readFileSync(TAOSD, 'utf8').replace(/^11\/28/gm, '12/31'));

@@ -27,6 +27,7 @@ import { assertReadable, logInputs, skippedInput } from '../../sources/logs/pipe
 import { ActivityMonitor, DEFAULT_BULK_ROWS, type ActivityEvent, type ActivitySummary } from '../../activity/monitor.js';
 import type { ActivityConfig } from '../../activity/rules.js';
 import { USE_CASE_INFO, USE_CASES } from '../../activity/use-cases.js';
+import { TDENGINE_PHRASES } from '../../activity/tdengine.js';
 import { blindSpotsOf, loggingFactsOfLog, tdengineBlindSpots, type LoggingFacts } from '../../activity/coverage.js';
 import { contextDeps, singleTarget } from '../shared/targets.js';
 import { emitReport, notifyIfAsked } from '../shared/emit.js';
@@ -132,7 +133,7 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
       prefix: await ctx.logLinePrefixes(),
       window,
       now,
-      phrases: ACTIVITY_PHRASES,
+      phrases: flags.engine === 'tdengine' ? TDENGINE_PHRASES : ACTIVITY_PHRASES,
       dense: true,
       ownRole: connectionRole(target),
       follow: flags.follow ? { clock: io.now, signal } : undefined,

@@ -40,9 +40,10 @@ export async function* readRecords(
   const wantedPattern = wanted && wanted.length > 0 ? phrasePattern(wanted) : undefined;
   const stderr = () => new StderrLines(stderrParser(prefixes, first, stats, chosen === 'syslog'), stats, out, wantedPattern);
   const parser = chosen === 'jsonlog' ? new JsonLines(stats, out) : chosen === 'tdengine' ? new TdengineLines(stats, out, now) : chosen === 'syslog' ? new SyslogLines(stderr(), stats) : stderr();
-  // Plain stderr lines are found in the bytes; a syslog line's escapes (#011) must be undone first.
-  const finder = parser instanceof StderrLines && wanted ? PhraseFinder.of(wanted) : undefined;
-  const filter = finder && parser instanceof StderrLines ? { finder, passOver: (byte: number) => parser.passOver(byte) } : undefined;
+  // Plain stderr and TDengine lines are found in the bytes; a syslog line's escapes (#011) must be undone first.
+  const skimmed = parser instanceof StderrLines || parser instanceof TdengineLines ? parser : undefined;
+  const finder = skimmed && wanted ? PhraseFinder.of(wanted) : undefined;
+  const filter = finder && skimmed ? { finder, passOver: (byte: number) => skimmed.passOver(byte) } : undefined;
   const splitter = new LineSplitter(stats, (line, hasPhrase) => parser.line(line, hasPhrase), filter);
   for await (const chunk of all) {
     splitter.push(chunk);

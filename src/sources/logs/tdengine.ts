@@ -19,6 +19,8 @@ const BANNER = /^(?:=+|\s*new log file\s*)$/;
  */
 export class TdengineLines {
   private pending?: LogRecord;
+  /** The last head line was passed over: the lines continuing it go with it. */
+  private passing = false;
 
   constructor(
     private readonly stats: LogStats,
@@ -30,17 +32,31 @@ export class TdengineLines {
     const head = TDENGINE_HEAD.exec(line);
     if (!head) {
       if (BANNER.test(line) || line.trim() === '') return;
-      if (this.pending && this.pending.message.length < MAX_LINE_BYTES) this.pending.message += `\n${line}`;
+      if (this.passing) this.stats.passedOver++;
+      else if (this.pending && this.pending.message.length < MAX_LINE_BYTES) this.pending.message += `\n${line}`;
       else this.stats.skipped++;
       return;
     }
     this.flush();
+    this.passing = false;
     const [, month, day, hour, minute, second, micros, component, level, message] = head;
     this.pending = { time: this.timeOf(+month!, +day!, +hour!, +minute!, +second!, +micros!), component: component!, level: level ? level.toUpperCase().replace('WARNING', 'WARN') : 'LOG', message: message! };
   }
 
   end(): void {
     this.flush();
+  }
+
+  /**
+   * A line holding none of the reader's phrases, given its first byte: a head line (it starts with the month's digit)
+   * is passed over unparsed, with the lines continuing it; anything else is read, to be told a banner or a continuation.
+   */
+  passOver(firstByte: number): boolean {
+    if (firstByte < 0x30 || firstByte > 0x39) return false;
+    this.flush();
+    this.passing = true;
+    this.stats.passedOver++;
+    return true;
   }
 
   private flush(): void {
