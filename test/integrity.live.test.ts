@@ -71,6 +71,7 @@ describe('dbsec integrity', () => {
     expect(byResource[join(copy, 'share/postgresql/15/extension/pgcrypto--1.3.sql')]).toMatchObject({ status: 'investigate', title: 'pgcrypto--1.3.sql: missing' });
     expect(byResource[join(copy, 'lib/postgresql/15/lib/evil.so')]).toMatchObject({ status: 'investigate', title: 'evil.so: new where the server loads code' });
     expect(byResource[join(copy, 'share/postgresql/15/extension/new_ext.control')]).toMatchObject({ status: 'monitor', title: 'new_ext.control: new extension files' });
+    expect((JSON.parse(run.stdout) as { targets: Array<{ name: string }> }).targets[0]!.name).toBe(`PostgreSQL in ${join(copy, 'lib/postgresql/15')}`);
     // without --database-url the server part says it was not compared, and the rest still ran
     expect(findings(run).find((f) => f.checkId === 'integrity.server')).toMatchObject({ status: 'skipped', title: 'server: skipped' });
   });

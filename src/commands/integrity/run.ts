@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { reportExit } from '../../compare.js';
 import { TargetContext } from '../../context.js';
 import { DbsecError, messageOf, SourceMissing } from '../../errors.js';
@@ -107,13 +107,15 @@ export async function integrityVerify(file: string, flags: IntegrityFlags, io: I
   } finally {
     await ctx.close();
   }
+  // Without a database the installation is what was reviewed: the report is named after it, not "target-1".
+  const reviewed = target.name.startsWith('target-') && sealed ? `PostgreSQL in ${dirname(sealed.bindir)}` : target.name;
   const findings = drafts.map(({ part: name, ...draft }) =>
     makeFinding(
       'reason' in draft ? { status: draft.status, resource: null, title: `${name}: ${draft.status === 'skipped' ? 'skipped' : 'could not be checked'}`, summary: draft.reason } : draft,
-      { checkId: `integrity.${name}`, target: target.name, remediation: REMEDIATION[name], runbook: RUNBOOK },
+      { checkId: `integrity.${name}`, target: reviewed, remediation: REMEDIATION[name], runbook: RUNBOOK },
     ),
   );
-  const report = makeReport({ version, command: 'integrity verify', startedAt, finishedAt: io.now(), window: { from: new Date(manifest.capturedAt), to: startedAt }, targets: [namedTarget(target.name)] }, findings);
+  const report = makeReport({ version, command: 'integrity verify', startedAt, finishedAt: io.now(), window: { from: new Date(manifest.capturedAt), to: startedAt }, targets: [namedTarget(reviewed)] }, findings);
   return reportExit(await emitReport(report, flags, io), flags);
 }
 
