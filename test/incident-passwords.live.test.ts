@@ -139,6 +139,22 @@ describe('dbsec incident reset-passwords', () => {
     expect(run.stdout).toMatch(/ rp_bob +expired unchanged +locked out: reset again or set a password for them/);
   });
 
+  it('a role the connecting user may not change is named, exit 3, and its password is not left in the file', async () => {
+    await sql(server, `DROP ROLE IF EXISTS rp_lead; DROP ROLE IF EXISTS rp_root; CREATE ROLE rp_lead LOGIN CREATEROLE PASSWORD 'lead-pw'; CREATE ROLE rp_root LOGIN SUPERUSER PASSWORD 'root-pw'; GRANT rp_alice TO rp_lead WITH ADMIN OPTION`);
+    try {
+      const partial = join(dir, 'partial.tsv');
+      const run = await dbsec(['incident', 'reset-passwords', evidence, '--id', 'INC-11', '--roles', 'rp_root', 'rp_alice', '-o', partial, '--execute', '--yes', '--database-url', server.url({ user: 'rp_lead', password: 'lead-pw' })]);
+      expect(run.code).toBe(3);
+      expect(run.stdout).toMatch(/ {2}rp_root: failed: .*permission denied to alter role; the user dbsec connects as lacks the privilege/);
+      expect(run.stdout).toContain('  rp_alice: set\n');
+      expect([...filePasswords(partial).keys()]).toEqual(['rp_alice']);
+      expect(statSync(partial).mode & 0o777).toBe(0o600);
+      expect(await login('rp_root', 'root-pw')).toBe(true);
+    } finally {
+      await sql(server, 'DROP ROLE IF EXISTS rp_lead; DROP ROLE IF EXISTS rp_root');
+    }
+  });
+
   it('delivers to Secrets Manager instead of a file: one secret per role, a new version on the next reset', async () => {
     const args = ['incident', 'reset-passwords', evidence, '--id', 'INC-11', '--roles', 'rp_alice', '--secret-prefix', 'incident/INC-11/', '--execute', '--yes', ...asSuperuser()];
     const first = await dbsec(args);

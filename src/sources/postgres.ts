@@ -162,7 +162,7 @@ export function describePgError(err: unknown, where: string): string {
     case '55P03':
       return `PostgreSQL at ${where}: a query waited longer than lockTimeout for a lock another session holds (${message}); retry later, or raise lockTimeout in the config.`;
     case '42501':
-      return `PostgreSQL at ${where}: ${message}; grant the pg_monitor role to the user dbsec connects as.`;
+      return `PostgreSQL at ${where}: ${message}; the user dbsec connects as lacks the privilege: grant it pg_monitor for the reviews, and CREATEROLE (with ADMIN OPTION on the role, PostgreSQL 16 on) or superuser for the changes incident and respond make.`;
     case '53300':
       return `PostgreSQL at ${where} has no connection slot left (${message}); retry, or reserve a slot for monitoring.`;
   }

@@ -83,7 +83,7 @@ export async function resetPasswords(flags: ResetFlags, io: Io): Promise<number>
       throw new DbsecError(`${messageOf(err)} No password was set.`);
     }
     const log: ActionLog = { path: join(dir, 'actions.jsonl'), command: `incident reset-passwords ${flags.id}`, clock: io.now };
-    let failed = 0;
+    const unset = new Set<string>();
     for (const { role, password } of passwords) {
       const verifier = scramVerifier(password);
       let result = 'set';
@@ -93,17 +93,19 @@ export async function resetPasswords(flags: ResetFlags, io: Io): Promise<number>
       } catch (err) {
         await pg.query('ROLLBACK').catch(() => undefined);
         result = `failed: ${messageOf(err)}`;
-        failed++;
+        unset.add(role.name);
       }
       const record: ResetRecord['target'] = { role: role.name, verifier: verifierDigest(verifier), validUntil: validUntil.toISOString(), previousValidUntil: role.validUntil?.toISOString() ?? null, deliveredTo: file ?? `${flags.secretPrefix}${role.name}` };
       await logAction(log, { actor: { os: osUser(), database: self }, action: ACTION, target: record, result });
       io.stdout.write(`  ${safeText(role.name)}: ${safeText(result)}\n`);
     }
+    // The file keeps only passwords that work: one the server refused would only mislead the user who gets it.
+    if (file && unset.size > 0) await writeAtomically(file, passwordFile(flags.id, validUntil, passwords.filter((p) => !unset.has(p.role.name))), '-o/--output', 0o600);
     io.stdout.write(
-      `${counted(passwords.length - failed, 'password')} set, valid until ${validUntil.toISOString()}; recorded in ${log.path}.\n` +
+      `${counted(passwords.length - unset.size, 'password')} set, valid until ${validUntil.toISOString()}; recorded in ${log.path}.\n` +
         'Each user logs in with the new password and sets their own (\\password in psql); dbsec incident check-passwords says who has not.\n',
     );
-    return failed ? EXIT.checkErrors : EXIT.clean;
+    return unset.size > 0 ? EXIT.checkErrors : EXIT.clean;
   } finally {
     await ctx.close();
   }
