@@ -24,6 +24,9 @@ export interface FreshGrants {
 
 const SYSTEM_SCHEMAS = `('pg_catalog'::regnamespace, 'information_schema'::regnamespace)`;
 
+/** One aclexplode() row x of an object o as `GRANTEE:PRIVILEGE[*]`. */
+const GRANT_OF = `CASE WHEN x.grantee = 0 THEN 'PUBLIC' WHEN x.grantee = o.owner THEN 'OWNER' ELSE pg_get_userbyid(x.grantee) END || ':' || x.privilege_type || CASE WHEN x.is_grantable THEN '*' ELSE '' END`;
+
 // Every object of pg_catalog and information_schema with its effective privileges (a NULL ACL read through acldefault),
 // but not the objects an extension installed there (plpgsql's handlers, an extension's own grants). The grantee
 // that owns the object is OWNER, so two clusters bootstrapped by different superusers compare equal.
@@ -45,14 +48,11 @@ WITH objects AS (
    WHERE n.oid IN ${SYSTEM_SCHEMAS} AND a.attacl IS NOT NULL AND NOT a.attisdropped
 )
 SELECT o.kind, o.object, pg_get_userbyid(o.owner) AS owner, o.oid >= 16384 AS created,
-       ARRAY(SELECT grant_of(x, o.owner) FROM aclexplode(coalesce(o.acl, o.defaults)) x ORDER BY 1) AS grants,
-       ARRAY(SELECT grant_of(x, o.owner) FROM aclexplode(o.defaults) x ORDER BY 1) AS defaults
+       ARRAY(SELECT ${GRANT_OF} FROM aclexplode(coalesce(o.acl, o.defaults)) x ORDER BY 1) AS grants,
+       ARRAY(SELECT ${GRANT_OF} FROM aclexplode(o.defaults) x ORDER BY 1) AS defaults
   FROM objects o
  WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = o.catalog AND d.objid = o.oid AND d.deptype = 'e')
- ORDER BY 1, 2`.replace(
-  /grant_of\(x, o\.owner\)/g,
-  `CASE WHEN x.grantee = 0 THEN 'PUBLIC' WHEN x.grantee = o.owner THEN 'OWNER' ELSE pg_get_userbyid(x.grantee) END || ':' || x.privilege_type || CASE WHEN x.is_grantable THEN '*' ELSE '' END`,
-);
+ ORDER BY 1, 2`;
 
 /** Objects whose misuse reads the server's files, its password hashes or its large objects: any extra grant is serious. */
 const SENSITIVE = /^(pg_authid|pg_shadow|pg_user_mapping|pg_largeobject|pg_statistic|pg_read_(binary_)?file|pg_ls_\w+|pg_stat_file|lo_(import|export)|pg_file_\w+|pg_reload_conf|pg_terminate_backend|pg_signal_backend|pg_rotate_logfile)\b/;
@@ -149,7 +149,8 @@ function grantee(grant: string): string {
 }
 
 function readable(grant: string): string {
-  const [who, privilege] = [grantee(grant), grant.slice(grantee(grant).length + 1)];
+  const who = grantee(grant);
+  const privilege = grant.slice(who.length + 1);
   return `${privilege.replace('*', ' WITH GRANT OPTION')} to ${who}`;
 }
 

@@ -84,16 +84,18 @@ export async function integrityVerify(file: string, flags: IntegrityFlags, io: I
     }
   };
   const sealed = manifest.content.installation;
+  // One pg_config run serves both file parts; when it fails, each part reports the failure as its error.
   const installation = sealed ? locateInstallation(flags.pgConfig ?? join(sealed.bindir, 'pg_config')) : undefined;
   installation?.catch(() => undefined);
+  const noFiles = { skipped: 'the manifest holds no files (captured without pg_config, as on RDS)' };
   await part('files', async () => {
-    if (!sealed) return { skipped: 'the manifest holds no files (captured without pg_config, as on RDS)' };
-    const now = await installation!;
+    if (!installation) return noFiles;
+    const now = await installation;
     return fileFindings(manifest.content, await hashTrees(hashedDirs(now)), now);
   });
   await part('packages', async () => {
-    if (!sealed) return { skipped: 'the manifest holds no files (captured without pg_config, as on RDS)' };
-    const now = await installation!;
+    if (!installation) return noFiles;
+    const now = await installation;
     return packageFindings(await verifyPackages(hashedDirs(now)), installationDirs(now));
   });
   const ctx = new TargetContext(target, { from: startedAt, to: startedAt }, startedAt, contextDeps(config, io));
