@@ -2,8 +2,9 @@ import { BlockList, isIP } from 'node:net';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { tdengineEventOf } from './tdengine.js';
 import { redactParameters, redactSecrets, truncate } from '../redact.js';
-import { classifySql, type ClassifyOptions, type Classified } from './classify.js';
-import type { LogRecord } from '../sources/logs/record.js';
+import type { Classified } from './classify.js';
+import type { LogRecord, StatementTally } from '../sources/logs/record.js';
+import { LOGGED_STATEMENT, StatementClassifier, commandWord, viewsCreated } from './classifier.js';
 import { alertFor, type ActivityConfig, type Alert, type AlertStatus } from './rules.js';
 import { authFailureOf } from '../sources/logs/auth-failures.js';
 import { durationMs } from '../time.js';
@@ -45,31 +46,10 @@ export interface ActivitySummary {
   commands: Map<string, number>;
 }
 
-const LOGGED_STATEMENT = /^(?:duration: [\d.]+ ms\s+)?(?:statement|execute [^:]*): ([\s\S]*)$/;
 const PARAMETERS = /^[Pp]arameters: ([\s\S]*)$/;
-/** Statements that can be no use case at all: not worth the parser. */
-const NEVER_INTERESTING = /^\s*(?:BEGIN|END|COMMIT|ROLLBACK|START\s+TRANSACTION|SAVEPOINT|RELEASE|SHOW|FETCH|CLOSE|DISCARD|LISTEN|UNLISTEN|NOTIFY|CHECKPOINT|VACUUM|ANALYZE)\b/i;
-const PLAIN_DML = /^\s*(?:SELECT|UPDATE|INSERT|DELETE)\b/i;
-const CALL_OR_SECOND_STATEMENT = /\(|;(?!\s*$)/;
-/** Statements whose use case cannot depend on their literals (set_config's first argument is the exception). */
-const SHAPE_CACHEABLE = /^\s*(?:SELECT|UPDATE|INSERT|DELETE|WITH|VALUES)\b/i;
-const LITERALS = /'(?:[^']|'')*'|\b\d+(?:\.\d+)?\b/g;
 const STATEMENT_CHARS = 2000;
 /** A read of more rows than this is a bulk read (activity.bulkRows). */
 export const DEFAULT_BULK_ROWS = 10_000;
-const CACHE_LIMIT = 50_000;
-/** The parser needs ~1 ms per kB; a statement beyond this is reported unparsed rather than stall the stream. */
-const MAX_PARSE_CHARS = 200_000;
-
-const FIRST_WORD = /^\s*([A-Za-z]+)/;
-const VIEW_CREATED = /^CREATE (?:OR REPLACE )?VIEW$/;
-/** Views learnt from the log, at most: a log creating more is a generator's, not a schema's. */
-const MAX_LEARNT_VIEWS = 10_000;
-
-/** The command word of a statement, upper-cased; 'statement' when the log gave no text. */
-function commandWord(sql: string): string {
-  return sql ? (FIRST_WORD.exec(sql)?.[1] ?? '?').toUpperCase() : 'statement';
-}
 
 /** pgaudit writes a role's password as <REDACTED>, which is not SQL: a literal is put back so the grammar reads it. */
 function auditSql(statement: string): string {
@@ -112,18 +92,6 @@ function bump(counts: Map<string, number>, key: string): number {
   counts.set(key, count);
   return count;
 }
-const ORDINARY = new Map<string, Classified[]>();
-
-/**
- * A statement of no use case, as one shared classification per command word: no event ever shows it, and a busy
- * log has millions. Its statement text is left empty.
- */
-function ordinary(sql: string): Classified[] {
-  const command = commandWord(sql);
-  let shared = ORDINARY.get(command);
-  if (!shared) ORDINARY.set(command, (shared = [Object.freeze({ useCase: null, command, objects: [], notes: [], highRisk: false, statement: '' })]));
-  return shared;
-}
 
 export interface MonitorOptions {
   config: ActivityConfig;
@@ -164,15 +132,7 @@ export class ActivityMonitor {
   private readonly longRunningMs: number;
   private readonly failuresByUser = new Map<string, number>();
   private readonly failuresByClient = new Map<string, number>();
-  private readonly cache = new Map<string, Classified[]>();
-  /**
-   * Shapes (literals blanked) of reads and writes already found to be no use case, with their classification:
-   * real workloads repeat them. The statement text kept is the first one of the shape (no event shows it).
-   */
-  private readonly ordinaryShapes = new Map<string, Classified[]>();
-  private readonly classifyOptions: ClassifyOptions;
-  /** The config's and the catalog's views, and those the log shows being created. */
-  private readonly views: Set<string>;
+  private readonly classifier: StatementClassifier;
   private readonly severityOptions: SeverityOptions;
   private readonly personRoles: readonly string[];
   /** SECURITY DEFINER functions by qualified and bare lower-case name. */
@@ -185,13 +145,13 @@ export class ActivityMonitor {
     if (config.allowedClients) this.allowedClients = addressList(config.allowedClients);
     this.bulkRows = config.bulkRows ?? DEFAULT_BULK_ROWS;
     this.longRunningMs = durationMs(config.longRunning ?? '5m')!;
-    this.classifyOptions = {
-      views: (this.views = new Set((config.views ?? []).map((v) => v.toLowerCase()))),
+    this.classifier = new StatementClassifier({
+      views: new Set((config.views ?? []).map((v) => v.toLowerCase())),
       viewWrites: config.viewWrites ?? false,
       allowedLanguages: config.allowedLanguages ?? ['sql', 'plpgsql'],
       sensitiveTables: config.sensitiveTables ?? [],
       largeTables: new Map((options.largeTables ?? []).flatMap(({ name, rows }) => [[name.toLowerCase(), rows] as const, [name.toLowerCase().split('.').pop()!, rows] as const])),
-    };
+    });
     this.severityOptions = { auditTables: config.auditTables ?? ['*audit*'] };
     this.personRoles = config.personRoles ?? [];
     for (const { name, ...definer } of options.definers ?? []) {
@@ -201,6 +161,7 @@ export class ActivityMonitor {
   }
 
   handle(entry: LogRecord): void {
+    if (entry.tally) return this.countTally(entry.tally);
     if (entry.component !== undefined) return this.tdengine(entry);
     const { message } = entry;
     if (entry.level === 'FATAL') return TERMINATED.test(message) ? this.sessionTerminated(entry) : this.failedLogin(entry);
@@ -338,7 +299,7 @@ export class ActivityMonitor {
     if (auditClass === 'FUNCTION' && command === 'EXECUTE' && !objectName.startsWith('pg_catalog.') && !this.callsVisibly(statement, objectName)) {
       this.emit(entry, { useCase: 'function-execution', command: 'EXECUTE', objects: [objectName], notes: ['pgaudit FUNCTION: called from inside another function'], highRisk: false, statement }, null, 'pgaudit');
     }
-    if (objectType === 'VIEW' && (command === 'DELETE' || (this.classifyOptions.viewWrites && (command === 'UPDATE' || command === 'INSERT')))) {
+    if (objectType === 'VIEW' && (command === 'DELETE' || (this.classifier.options.viewWrites && (command === 'UPDATE' || command === 'INSERT')))) {
       this.emit(entry, { useCase: 'view-delete', command, objects: [objectName], notes: [`${command} through a view (pgaudit)`], highRisk: false, statement }, null, 'pgaudit');
     }
     // With pgaudit.log_rows the entry says how many rows a read returned: a large read is a bulk read.
@@ -381,7 +342,7 @@ export class ActivityMonitor {
 
   private classifyAndEmit(entry: LogRecord, sql: string, parameters: string | undefined, source: ActivityEvent['source'], notes: readonly string[] = []): void {
     for (const classified of this.classify(sql)) {
-      if (classified.useCase === null && classified.objects.length > 0 && VIEW_CREATED.test(classified.command)) this.learnViews(classified.objects);
+      this.classifier.learnViews(viewsCreated(classified));
       this.summary.commands.set(classified.command, (this.summary.commands.get(classified.command) ?? 0) + 1);
       this.options.onStatement?.(entry, classified);
       if (classified.useCase && !this.applicationsRoutine(entry, classified)) this.emit(entry, notes.length ? { ...classified, notes: [...notes, ...classified.notes] } : classified, parameters, source, this.offboarding(entry.pid, classified));
@@ -390,26 +351,7 @@ export class ActivityMonitor {
   }
 
   private classify(sql: string): Classified[] {
-    if (NEVER_INTERESTING.test(sql) || this.plainDml(sql)) return ordinary(sql);
-    // Reads and writes repeat by shape, with other literals each time: one lookup by shape, none by text.
-    const shape = SHAPE_CACHEABLE.test(sql) && !/set_config/i.test(sql) ? sql.replace(LITERALS, '?') : undefined;
-    const known = shape === undefined ? undefined : this.ordinaryShapes.get(shape);
-    if (known) return known;
-    const cached = this.cache.get(sql);
-    if (cached) return cached;
-    let result: Classified[];
-    if (sql.length > MAX_PARSE_CHARS) {
-      result = [{ useCase: 'unparsed', command: '?', objects: [], notes: [`statement of ${sql.length} characters not parsed`], highRisk: false, statement: sql }];
-    } else {
-      result = classifySql(sql, this.classifyOptions);
-      if (shape !== undefined && result.every((c) => c.useCase === null)) {
-        if (this.ordinaryShapes.size >= CACHE_LIMIT) this.ordinaryShapes.clear();
-        this.ordinaryShapes.set(shape, result);
-      }
-    }
-    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-    this.cache.set(sql, result);
-    return result;
+    return this.classifier.classify(sql);
   }
 
   /**
@@ -427,15 +369,22 @@ export class ActivityMonitor {
    * when a sensitive table is given as a glob, which no list of names covers.
    */
   watchedNames(): string[] | undefined {
-    const { views, sensitiveTables, largeTables } = this.classifyOptions;
+    const { views, sensitiveTables, largeTables } = this.classifier.options;
     if (sensitiveTables.some((name) => /[*?[]/.test(name))) return undefined;
     return [...views, ...sensitiveTables, ...(largeTables?.keys() ?? [])];
   }
 
-  /** A read or write with no call, no INTO and no second statement can be a use case only through views or sensitive tables. */
-  private plainDml(sql: string): boolean {
-    // A call needs "(", a second statement a ";" before the end (one closing ";" is harmless).
-    return PLAIN_DML.test(sql) && !CALL_OR_SECOND_STATEMENT.test(sql) && !/\binto\b/i.test(sql) && this.classifyOptions.views.size === 0 && this.classifyOptions.sensitiveTables.length === 0 && !this.classifyOptions.largeTables?.size;
+  /** What the monitor classifies statements with now (the views it learnt from the log among them). */
+  classifying(): StatementClassifier['options'] {
+    return this.classifier.options;
+  }
+
+  /** Ordinary statements a log reader counted in place of their records: counted as if handled one by one. */
+  private countTally(tally: StatementTally): void {
+    this.summary.statements += tally.statements;
+    this.summary.other += tally.other;
+    for (const [command, count] of tally.commands) this.summary.commands.set(command, (this.summary.commands.get(command) ?? 0) + count);
+    for (const [pid, sql] of tally.lastByPid) this.lastStatement.set(pid, sql);
   }
 
   /** The catalog's SECURITY DEFINER function among those called, a superuser's first. */
@@ -465,19 +414,6 @@ export class ActivityMonitor {
     const revoked = this.revokedFrom.get(pid);
     if (classified.useCase === 'user-dropped' && revoked && classified.objects.every((role) => revoked.has(role))) return null;
     return undefined;
-  }
-
-  /**
-   * A view the log shows being created: a DELETE through it later is view-delete even without --database-url. What
-   * was cached as ordinary before may have been a write through it, so the caches start again.
-   */
-  private learnViews(names: readonly string[]): void {
-    const { views } = this;
-    const fresh = names.map((name) => name.toLowerCase()).filter((name) => !views.has(name));
-    if (fresh.length === 0 || views.size >= MAX_LEARNT_VIEWS) return;
-    for (const name of fresh) views.add(name);
-    this.cache.clear();
-    this.ordinaryShapes.clear();
   }
 
   /** A pid is reused by a later session: what was known about the old one goes. */

@@ -121,7 +121,7 @@ describe('reading only the lines a check wants', () => {
     const stats = newLogStats();
     const records = [];
     const input = (await openLog(fileURLToPath(new URL(`../../fixtures/logs/${name}`, import.meta.url)))) as AsyncIterable<Buffer>;
-    for await (const batch of readRecords(input, 'auto', prefix, stats, ['authentication failed'])) records.push(...batch);
+    for await (const batch of readRecords(input, 'auto', prefix, stats, { wanted: ['authentication failed'] })) records.push(...batch);
     return { stats, records };
   };
 
@@ -141,7 +141,7 @@ describe('reading only the lines a check wants', () => {
     }
     const stats = newLogStats();
     const records = [];
-    for await (const batch of readRecords(chunks(), 'auto', KNOWN_LOG_LINE_PREFIXES, stats, phrases)) records.push(...batch);
+    for await (const batch of readRecords(chunks(), 'auto', KNOWN_LOG_LINE_PREFIXES, stats, { wanted: phrases })) records.push(...batch);
     return { stats, records };
   };
 

@@ -44,6 +44,8 @@ export interface ActivityFlags extends TargetFlags, WindowFlags, Omit<ReportFlag
   signKeyEnv?: string;
   /** postgresql, or tdengine: taosd's and taosAdapter's log files. */
   engine?: 'postgresql' | 'tdengine';
+  /** Threads reading one large log file; undefined: as many as the cores for a file of 64 MB or more. */
+  jobs?: number;
 }
 
 /** Only what activity monitoring reads from CloudWatch: statements, pgaudit, connections, the DETAIL with parameters. */
@@ -137,6 +139,7 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
       dense: true,
       ownRole: connectionRole(target),
       follow: flags.follow ? { clock: io.now, signal } : undefined,
+      shards: { jobs: flags.jobs ?? 'auto', classifying: () => monitor.classifying() },
       ...(plainQueries
         ? {
             plainDmlOnServer: {
@@ -155,11 +158,10 @@ export async function activity(flags: ActivityFlags, io: Io, version: string): P
         if (target.logFiles.length === 0) await assertLogGroupExists(ctx.aws(), name);
         for await (const batch of untilAborted(batches(read), signal)) {
           for (const entry of batch) {
-            if (entry.time) {
-              const time = entry.time.getTime();
-              if (time < span.from) span.from = time;
-              if (time > span.to) span.to = time;
-            }
+            const first = entry.tally ? entry.tally.from : entry.time?.getTime();
+            const last = entry.tally ? entry.tally.to : first;
+            if (first !== undefined && first < span.from) span.from = first;
+            if (last !== undefined && last > span.to) span.to = last;
             monitor.handle(entry);
           }
           if (progress) progress.text = `reading ${name}: ${((stats.bytes + read.bytes) / 1e6).toFixed(0)} MB`;

@@ -9,19 +9,26 @@ import { SessionAttributes } from './sessions.js';
 import { TDENGINE_HEAD, TdengineLines } from './tdengine.js';
 import { systemClock } from '../../clock.js';
 
+export interface ReadOptions {
+  /** The phrases (any case) of the stderr lines worth parsing, besides the lines that belong to them; undefined: every line. */
+  wanted?: readonly string[];
+  /** The run's time: TDengine's lines carry no year. */
+  now?: Date;
+  /** The input is a piece of a stderr log that starts at a record whose line fits the prefix (a worker's shard). */
+  fromRecord?: boolean;
+}
+
 /**
  * The records of one input in any format (`auto` looks at the first line), in batches as the input's chunks arrive,
  * with the session's client and application filled in where the format's own fields lack them. Lines are split and
- * parsed synchronously per chunk. Damaged input is counted in stats.skipped, never fatal. `wanted`: the phrases
- * (any case) of the stderr lines worth parsing, besides the lines that belong to them; undefined: every line.
+ * parsed synchronously per chunk. Damaged input is counted in stats.skipped, never fatal.
  */
 export async function* readRecords(
   input: AsyncIterable<Buffer>,
   format: LogFormat | 'auto',
   prefixes: string | readonly string[],
   stats: LogStats,
-  wanted?: readonly string[],
-  now = systemClock(),
+  { wanted, now = systemClock(), fromRecord = false }: ReadOptions = {},
 ): AsyncGenerator<LogRecord[]> {
   const { first, rest } = await peek(input);
   const chosen = format === 'auto' ? detectFormat(first) : format;
@@ -37,8 +44,8 @@ export async function* readRecords(
     return;
   }
   const out: LogRecord[] = [];
-  const wantedPattern = wanted && wanted.length > 0 ? phrasePattern(wanted) : undefined;
-  const stderr = () => new StderrLines(stderrParser(prefixes, first, stats, chosen === 'syslog'), stats, out, wantedPattern);
+  const wantedPhrases = wanted && wanted.length > 0 ? { pattern: phrasePattern(wanted), phrases: wanted } : undefined;
+  const stderr = () => new StderrLines(stderrParser(prefixes, first, stats, chosen === 'syslog'), stats, out, wantedPhrases, fromRecord);
   const parser = chosen === 'jsonlog' ? new JsonLines(stats, out) : chosen === 'tdengine' ? new TdengineLines(stats, out, now) : chosen === 'syslog' ? new SyslogLines(stderr(), stats) : stderr();
   // Plain stderr and TDengine lines are found in the bytes; a syslog line's escapes (#011) must be undone first.
   const skimmed = parser instanceof StderrLines || parser instanceof TdengineLines ? parser : undefined;
@@ -56,11 +63,16 @@ export async function* readRecords(
 
 /** The given log_line_prefix, or of several candidates the one that fits the head of the log best. */
 function stderrParser(prefixes: string | readonly string[], head: Buffer | undefined, stats: LogStats, syslog: boolean): PrefixParser {
-  const candidates = typeof prefixes === 'string' ? [prefixes] : prefixes;
-  const text = head?.toString('utf8', 0, Math.min(head.length, 256 * 1024)) ?? '';
-  const { prefix, parser } = choosePrefix(candidates, syslog ? text.split('\n').map((line) => unwrapSyslog(line)?.text ?? line).join('\n') : text);
+  const { prefix, parser } = stderrPrefix(prefixes, head, syslog);
   stats.prefix = prefix;
   return parser;
+}
+
+/** Of the candidate prefixes, the one that fits the first lines of a stderr (or syslog) log best, with its parser. */
+export function stderrPrefix(prefixes: string | readonly string[], head: Buffer | undefined, syslog = false): { prefix: string; parser: PrefixParser } {
+  const candidates = typeof prefixes === 'string' ? [prefixes] : prefixes;
+  const text = head?.toString('utf8', 0, Math.min(head.length, 256 * 1024)) ?? '';
+  return choosePrefix(candidates, syslog ? text.split('\n').map((line) => unwrapSyslog(line)?.text ?? line).join('\n') : text);
 }
 
 export function detectFormat(head: Buffer | undefined): LogFormat {
@@ -112,7 +124,8 @@ class SyslogLines {
   }
 }
 
-const ATTACHED = new Set(['DETAIL', 'HINT', 'CONTEXT', 'STATEMENT', 'LOCATION', 'QUERY']);
+/** Levels of the lines PostgreSQL attaches to the record before them (of the same process). */
+export const ATTACHED = new Set(['DETAIL', 'HINT', 'CONTEXT', 'STATEMENT', 'LOCATION', 'QUERY']);
 type Part = 'message' | 'detail' | 'hint' | 'context' | 'statement';
 const PART_OF: Record<string, Part> = { DETAIL: 'detail', HINT: 'hint', CONTEXT: 'context', STATEMENT: 'statement' };
 
@@ -128,14 +141,24 @@ class StderrLines {
   /** Which part of the pending record the last line filled, for the continuation lines after it. */
   private part: Part = 'message';
   private passing = false;
-  private fitted = 0;
+  /** Whether a line has fit the prefix: until one has, no line is passed over (it may be the wrong prefix). */
+  private fitted: boolean;
 
   constructor(
     private readonly parser: PrefixParser,
     private readonly stats: LogStats,
     private readonly out: LogRecord[],
-    private readonly wanted?: RegExp,
-  ) {}
+    wanted?: { pattern: RegExp; phrases: readonly string[] },
+    fromRecord = false,
+  ) {
+    this.fitted = fromRecord;
+    this.wanted = wanted?.pattern;
+    this.phrases = wanted?.phrases ?? [];
+  }
+
+  /** Any of the wanted phrases, in any case. */
+  private readonly wanted?: RegExp;
+  private readonly phrases: readonly string[];
 
   /** `hasPhrase`: whether the line holds a wanted phrase, when the caller already looked. */
   line(line: string, hasPhrase?: boolean): void {
@@ -159,7 +182,7 @@ class StderrLines {
     }
     // Whether the line holds a wanted phrase, tested once: undefined when it was read for another reason.
     let lineWanted: boolean | undefined;
-    if (this.wanted && this.fitted > 0 && !(pending && this.pendingWanted) && !(lineWanted = hasPhrase ?? this.wanted.test(line))) {
+    if (this.wanted && this.fitted && !(pending && this.pendingWanted) && !(lineWanted = hasPhrase ?? this.wanted.test(line))) {
       this.passOn();
       return;
     }
@@ -178,11 +201,12 @@ class StderrLines {
     }
     if (pending) this.out.push(pending);
     this.stats.records++;
-    this.fitted++;
+    this.fitted = true;
     this.pending = record;
     this.part = 'message';
     // Tested on the whole line: a phrase may be the level itself ("ERROR:"), which the record keeps apart.
-    this.pendingWanted = !this.wanted || (lineWanted ?? hasPhrase ?? this.wanted.test(line));
+    // A message that opens with a phrase as written holds it: cheaper to see than the pattern's scan of the line.
+    this.pendingWanted = !this.wanted || (lineWanted ?? hasPhrase ?? (this.opensWithPhrase(record.message) || this.wanted.test(line)));
   }
 
   end(): void {
@@ -203,7 +227,7 @@ class StderrLines {
       }
     }
     // A carriage return may be all there is: an empty line, which flushes.
-    if (firstByte === 13 || !this.wanted || this.fitted === 0 || (this.pending && this.pendingWanted)) return false;
+    if (firstByte === 13 || !this.wanted || !this.fitted || (this.pending && this.pendingWanted)) return false;
     this.passOn();
     return true;
   }
@@ -212,6 +236,11 @@ class StderrLines {
     this.end();
     this.passing = true;
     this.stats.passedOver++;
+  }
+
+  private opensWithPhrase(message: string): boolean {
+    for (const phrase of this.phrases) if (message.startsWith(phrase)) return true;
+    return false;
   }
 
   /** A piece of the pending record's message cut off by the transport (syslog), when it is not a line of its own. */

@@ -9,6 +9,8 @@ import { insightsText, type ServerSideFilter } from './insights.js';
 import { DENSE_READ_BYTES, SPARSE_READ_BYTES, openLog, readFailure } from './file-reader.js';
 import { followFile } from './follow.js';
 import { readRecords } from './formats.js';
+import { inWindow } from './window.js';
+import { planShards, readShards, type ShardPlan } from './shards.js';
 import type { LogFormat, LogRecord, LogStats } from './record.js';
 
 /**
@@ -43,6 +45,8 @@ export interface LogPlan {
    * hands over their counts (activity; see insightsText).
    */
   plainDmlOnServer?: ServerSideFilter;
+  /** Large stderr files are read by worker threads, ordinary statements arriving as tallies (activity; see shards.ts). */
+  shards?: ShardPlan;
 }
 
 /** One input of a plan: a file, stdin or the log group, read when iterated, in batches of records. */
@@ -72,7 +76,7 @@ export function logInputs(plan: LogPlan): LogInput[] {
   const phrases = plan.phrases.length > 0 ? [...new Set([...plan.phrases, ...sessionPhrases(plan.prefix)])] : [];
   const server = plan.follow ? undefined : plan.plainDmlOnServer;
   const text = () => (server ? insightsText(aws(), logGroup, window, server) : cloudWatchText(aws(), logGroup, window, { phrases, follow: plan.follow?.clock, signal: plan.follow?.signal }));
-  return [{ name: logGroup, batches: (stats) => inWindow(readRecords(text(), plan.format, plan.prefix, stats, undefined, plan.now), plan, stats) }];
+  return [{ name: logGroup, batches: (stats) => inWindow(readRecords(text(), plan.format, plan.prefix, stats, { now: plan.now }), plan, stats) }];
 }
 
 /** A file, stdin, or each file a glob pattern matches in rotation order; with follow, the newest is followed. */
@@ -81,9 +85,15 @@ async function* fileRecords(pattern: string, plan: LogPlan, stats: LogStats): As
   const bytesBefore = stats.bytes;
   for (const [index, path] of paths.entries()) {
     const follow = plan.follow && path !== '-' && index === paths.length - 1;
-    const chunks = follow ? followFile(path, plan.follow!.signal) : ((await openLog(path, plan.dense || plan.phrases.length === 0 ? DENSE_READ_BYTES : SPARSE_READ_BYTES)) as AsyncIterable<Buffer>);
+    const wanted = wantedLines(plan.phrases);
     try {
-      yield* inWindow(readRecords(chunks, plan.format, plan.prefix, stats, wantedLines(plan.phrases), plan.now), plan, stats);
+      const sharded = follow ? undefined : await planShards(path, plan, wanted);
+      if (sharded) {
+        yield* readShards(path, sharded, plan, wanted, stats);
+        continue;
+      }
+      const chunks = follow ? followFile(path, plan.follow!.signal) : ((await openLog(path, plan.dense || plan.phrases.length === 0 ? DENSE_READ_BYTES : SPARSE_READ_BYTES)) as AsyncIterable<Buffer>);
+      yield* inWindow(readRecords(chunks, plan.format, plan.prefix, stats, { wanted, now: plan.now }), plan, stats);
     } catch (err) {
       throw err instanceof DbsecError ? err : readFailure(path, err);
     }
@@ -113,44 +123,6 @@ const SESSION_LINES = ['connection received: ', 'connection authorized: ', 'disc
 /** The phrases of the lines worth parsing for these phrases; undefined (every line) when the caller wants all. */
 function wantedLines(phrases: readonly string[]): string[] | undefined {
   return phrases.length === 0 ? undefined : [...phrases, ...SESSION_LINES];
-}
-
-/** Clock skew a record may show before it counts as stamped in the future. */
-const FUTURE_SLACK_MS = 60_000;
-
-/** The application name dbsec's sessions carry (src/sources/postgres.ts). */
-const OWN_APPLICATION = 'dbsec';
-
-/**
- * Records in the plan's window, less dbsec's own: a session named dbsec counts as dbsec's only under the role dbsec
- * connects as, so a session that merely calls itself dbsec is never hidden.
- */
-async function* inWindow(batches: AsyncIterable<LogRecord[]>, plan: LogPlan, stats: LogStats): AsyncGenerator<LogRecord[]> {
-  const { ownRole } = plan;
-  const theirs = (batch: LogRecord[]) => {
-    if (ownRole === undefined) return batch;
-    const kept = batch.filter((record) => record.application !== OWN_APPLICATION || record.user !== ownRole);
-    stats.own += batch.length - kept.length;
-    return kept;
-  };
-  if (plan.follow) {
-    for await (const batch of batches) yield theirs(batch);
-    return;
-  }
-  const future = plan.now.getTime() + FUTURE_SLACK_MS;
-  const from = plan.window?.from.getTime() ?? -Infinity;
-  const to = plan.window?.to.getTime() ?? Infinity;
-  for await (const batch of batches) {
-    const kept = batch.filter((record) => {
-      if (!record.time) return true;
-      const time = record.time.getTime();
-      if (time > future) stats.future++;
-      if (time >= from && time <= to) return true;
-      stats.outOfWindow++;
-      return false;
-    });
-    if (kept.length > 0) yield theirs(kept);
-  }
 }
 
 /** A log none of whose lines fit the format is a reading error, never an empty (and so "ok") log. */

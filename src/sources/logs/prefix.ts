@@ -97,36 +97,32 @@ export function compilePrefix(prefix: string): PrefixParser {
   if (sessionOnlyFrom >= 0) pattern = `${pattern.slice(0, sessionOnlyFrom)}(?:${pattern.slice(sessionOnlyFrom)})?`;
   // CloudWatch events may carry an ISO timestamp in front of the line; it is skipped.
   const regex = new RegExp(String.raw`^(?:\d{4}-\d{2}-\d{2}T\S+\s+)?${pattern}\s*(${LEVELS}):\s+([\s\S]*)$`);
+  // The group of each field (the last, should a prefix repeat one; 0: none). Every record is built with the same
+  // properties in the same order: one object shape, which keeps the hot loop's property stores monomorphic.
+  const group = (field: Field) => fields.lastIndexOf(field) + 1;
+  const [timeText, epoch, user, database, client, port, pid, application, sessionId] = (['timeText', 'epoch', 'user', 'database', 'client', 'port', 'pid', 'application', 'sessionId'] as const).map(group) as number[];
+  const time = Math.max(timeText!, epoch!);
   return {
     parse(line) {
       const match = regex.exec(line);
       if (!match) return undefined;
-      const record: LogRecord = { level: match[fields.length + 1]!, message: match[fields.length + 2]! };
-      for (let index = 0; index < fields.length; index++) {
-        const value = match[index + 1];
-        if (value) assign(record, fields[index]!, value);
-      }
-      return record;
+      const text = (index: number) => (index > 0 ? match[index] || undefined : undefined);
+      const stamp = text(time);
+      const process = text(pid!);
+      return {
+        time: stamp === undefined ? undefined : time === epoch ? new Date(Number(stamp) * 1000) : parseLogTime(stamp),
+        user: text(user!),
+        database: text(database!),
+        client: text(client!),
+        port: text(port!),
+        pid: process === undefined ? undefined : Number(process),
+        application: text(application!),
+        sessionId: text(sessionId!),
+        level: match[fields.length + 1]!,
+        message: match[fields.length + 2]!,
+      };
     },
   };
-}
-
-function assign(record: LogRecord, field: Field, value: string): void {
-  switch (field) {
-    case 'timeText':
-      record.time = parseLogTime(value);
-      return;
-    case 'epoch':
-      record.time = new Date(Number(value) * 1000);
-      return;
-    case 'pid':
-      record.pid = Number(value);
-      return;
-    case 'skip':
-      return;
-    default:
-      record[field as 'client' | 'port' | 'user' | 'database' | 'application' | 'sessionId'] = value;
-  }
 }
 
 /** "2026-11-22 10:00:00 UTC", "… .123 UTC", "… +01": zone names other than UTC/GMT/Z are read as UTC. */

@@ -22,6 +22,25 @@ export interface LogRecord {
   statement?: string;
   /** TDengine's module (MND, DND, TAOS_ADAPTER…): set on TDengine's lines only. */
   component?: string;
+  /** Set on a stand-in for ordinary statements a worker thread counted instead of shipping (level LOG, no message). */
+  tally?: StatementTally;
+}
+
+/**
+ * Log_statement records of no use case (src/activity/ordinary.ts) that a reader counted in place of the records, in
+ * their order among the records around them: what the monitor would have done with each, summed.
+ */
+export interface StatementTally {
+  statements: number;
+  /** Sub-statements, each of no use case (a log_statement line may hold several statements). */
+  other: number;
+  /** Statements by command word. */
+  commands: Map<string, number>;
+  /** Each process's last statement among them, trimmed: a pgaudit entry repeating it is the same statement. */
+  lastByPid: Map<number, string>;
+  /** The first and last time stamped on them (ms), for the span a report covers. */
+  from?: number;
+  to?: number;
 }
 
 export type LogFormat = 'stderr' | 'csvlog' | 'jsonlog' | 'syslog' | 'tdengine';
@@ -53,9 +72,11 @@ export function newLogStats(): LogStats {
   return { bytes: 0, lines: 0, truncated: 0, records: 0, skipped: 0, outOfWindow: 0, future: 0, passedOver: 0, own: 0 };
 }
 
-/** Adds one input's counts to a run's. */
-export function addLogStats(total: LogStats, part: LogStats): void {
-  for (const key of ['bytes', 'lines', 'truncated', 'records', 'skipped', 'outOfWindow', 'future', 'passedOver', 'own'] as const) total[key] += part[key];
+const LOG_COUNTS = ['bytes', 'lines', 'truncated', 'records', 'skipped', 'outOfWindow', 'future', 'passedOver', 'own'] as const;
+
+/** Adds one input's counts to a run's; with `before`, only what they grew by since then. */
+export function addLogStats(total: LogStats, part: LogStats, before?: LogStats): void {
+  for (const key of LOG_COUNTS) total[key] += part[key] - (before?.[key] ?? 0);
   total.format ??= part.format;
   total.prefix ??= part.prefix;
 }

@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadModule } from 'libpg-query';
+import { main } from '../../src/cli.js';
+import { planShards, readShards, type ShardPlan } from '../../src/sources/logs/shards.js';
+import { compilePrefix, RDS_LOG_LINE_PREFIX, KNOWN_LOG_LINE_PREFIXES } from '../../src/sources/logs/prefix.js';
+import { ATTACHED } from '../../src/sources/logs/formats.js';
+import { newLogStats, type LogRecord } from '../../src/sources/logs/record.js';
+import { bufferIo } from '../helpers/io.js';
+
+/**
+ * A large log is read by worker threads in parts (activity --jobs): whatever the number of parts, the report must be
+ * the one a single reader gives. These tests run the built worker (dist/), which `npm test` builds first.
+ */
+
+beforeAll(() => loadModule());
+const dir = mkdtempSync(join(tmpdir(), 'dbsec-shards-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const LOGS = new URL('../../fixtures/logs/', import.meta.url).pathname;
+/** The recordings' days: the runs happen just after them. */
+const AFTER_RECORDING = new Date('2026-12-01T03:00:00Z');
+
+async function activity(log: string, ...flags: string[]) {
+  const io = bufferIo(AFTER_RECORDING);
+  const code = await main(['node', 'dbsec', 'activity', '--log-file', log, '--format', 'json', '--events', ...flags], io);
+  // The run's own times move with the real clock; everything the log decides is compared.
+  const { startedAt, finishedAt, ...report } = JSON.parse(io.out() || '{}');
+  return { code, report, err: io.err(), took: [startedAt, finishedAt] };
+}
+
+const PLAN = { format: 'auto', prefix: KNOWN_LOG_LINE_PREFIXES, now: AFTER_RECORDING };
+const classifying: ShardPlan['classifying'] = () => ({ views: new Set<string>(), viewWrites: false, allowedLanguages: ['sql', 'plpgsql'], sensitiveTables: [], largeTables: new Map() });
+
+describe('activity --jobs: a log read in parts gives the report of one reader', () => {
+  it.each([
+    // log_statement = all, with a view created and later deleted through (what the monitor learns as it reads)
+    'activity/activity-stderr-pg18.log',
+    'activity/activity-pgaudit-pg15.log',
+    // pgaudit beside log_statement = all: each statement logged twice, counted once
+    'activity/activity-pgaudit-statements-pg15.log',
+    'activity/story-pg18.log',
+    'activity/story-pgaudit-pg15.log',
+    'activity/attempts-pg18.log',
+    'activity/interruptions-pg18.log',
+    'rds-prefix-pg15.log',
+    'rds-prefix-pg18.log',
+    'debian-prefix-pg15.log',
+  ])('%s, in 2, 3, 5 and 8 parts', async (file) => {
+    const one = await activity(join(LOGS, file), '--jobs', '1');
+    expect(one.err).toBe('');
+    for (const jobs of [2, 3, 5, 8]) {
+      const sharded = await planShards(join(LOGS, file), { ...PLAN, shards: { jobs, classifying } }, undefined);
+      // Small as they are, the recordings are cut: the test is of parts, not of the one-reader fallback.
+      expect(sharded?.shards.length, `${file} in ${jobs} parts`).toBeGreaterThan(1);
+      const many = await activity(join(LOGS, file), '--jobs', String(jobs));
+      expect({ code: many.code, err: many.err }).toEqual({ code: one.code, err: one.err });
+      expect(many.report, `${file} in ${jobs} parts`).toEqual(one.report);
+    }
+  });
+
+  it('reads again, in this thread, a part whose turn comes after the monitor learnt a view from the log', async () => {
+    const log = join(LOGS, 'activity/activity-stderr-pg18.log');
+    const text = readFileSync(log, 'utf8');
+    const created = Buffer.byteLength(text.slice(0, text.indexOf('CREATE VIEW act_customer_emails')));
+    const deleted = Buffer.byteLength(text.slice(0, text.indexOf('DELETE FROM act_customer_emails')));
+    const { shards } = (await planShards(log, { ...PLAN, shards: { jobs: 8, classifying } }, undefined))!;
+    const partOf = (at: number) => shards.findIndex((s) => s.start <= at && at < s.end);
+    // The DELETE through the view is read by a later part than the view's creation.
+    expect(partOf(deleted)).toBeGreaterThan(partOf(created));
+    const io = bufferIo(AFTER_RECORDING);
+    await main(['node', 'dbsec', 'activity', '--log-file', log, '--format', 'jsonl', '--events', '--jobs', '8'], io);
+    const events = io.out().trim().split('\n').map((line) => JSON.parse(line)).filter((line) => line.type === 'event');
+    expect(events.filter((e) => e.statement.startsWith('DELETE FROM act_customer_emails')).map((e) => e.useCase)).toEqual(['view-delete']);
+  });
+
+  it('cuts only before a line a single reader parses too: one that fits the prefix, holds a wanted phrase and starts a record', async () => {
+    const log = join(LOGS, 'activity/activity-pgaudit-pg15.log');
+    const wanted = ['statement: ', 'AUDIT: '];
+    const { prefix, shards } = (await planShards(log, { ...PLAN, shards: { jobs: 8, classifying } }, wanted))!;
+    expect(prefix).toBe(RDS_LOG_LINE_PREFIX);
+    const bytes = readFileSync(log);
+    const parser = compilePrefix(prefix);
+    for (const { start } of shards.slice(1)) {
+      expect(bytes[start - 1]).toBe(10);
+      const line = bytes.toString('utf8', start, bytes.indexOf(10, start));
+      expect(line.startsWith('\t')).toBe(false);
+      expect(wanted.some((phrase) => line.includes(phrase))).toBe(true);
+      expect(ATTACHED.has(parser.parse(line)!.level)).toBe(false);
+    }
+    expect(shards.at(-1)!.end).toBe(bytes.length);
+  });
+
+  it('reads whole, in this thread, what cannot be cut: one job, a small file by default, gzip, csvlog, jsonlog, stdin', async () => {
+    const log = join(LOGS, 'activity/story-pg18.log');
+    const gz = join(dir, 'story.log.gz');
+    writeFileSync(gz, gzipSync(readFileSync(log)));
+    const plan = (jobs: number | 'auto') => ({ ...PLAN, shards: { jobs, classifying } });
+    expect(await planShards(log, plan(1), undefined)).toBeUndefined();
+    expect(await planShards(log, plan('auto'), undefined)).toBeUndefined();
+    expect(await planShards(gz, plan(4), undefined)).toBeUndefined();
+    expect(await planShards(join(LOGS, 'activity/story-pg15.csv'), plan(4), undefined)).toBeUndefined();
+    expect(await planShards(join(LOGS, 'activity/story-pg15.json'), plan(4), undefined)).toBeUndefined();
+    expect(await planShards('-', plan(4), undefined)).toBeUndefined();
+    expect(await planShards(log, { ...plan(4), follow: true }, undefined)).toBeUndefined();
+    // dbsec's own sessions are known by their application name: a part needs it on every line (%a).
+    expect(await planShards(log, { ...plan(4), ownRole: 'dbsec_monitor' }, undefined)).toBeUndefined();
+    expect(await planShards(log, plan(4), undefined)).toBeDefined();
+  });
+
+  it('says in one sentence why a part could not be read, and the rest of the report still comes', async () => {
+    const log = join(dir, 'vanishing.log');
+    copyFileSync(join(LOGS, 'activity/story-pg18.log'), log);
+    const sharded = (await planShards(log, { ...PLAN, shards: { jobs: 3, classifying } }, undefined))!;
+    rmSync(log);
+    const read = async () => {
+      const records: LogRecord[] = [];
+      for await (const batch of readShards(log, sharded, { ...PLAN, shards: { jobs: 3, classifying } }, undefined, newLogStats())) records.push(...batch);
+      return records;
+    };
+    await expect(read()).rejects.toThrow(/ENOENT/);
+    const missing = await activity(log, '--jobs', '3');
+    expect(missing.code).toBe(3);
+    expect(JSON.stringify(missing.report)).toMatch(/Cannot read log file [^"]*vanishing.log: no such file/);
+  });
+
+  it('refuses --jobs outside 1 to 8 in one sentence (exit 2)', async () => {
+    for (const jobs of ['0', '9', 'two', '1.5']) {
+      const run = await activity(join(LOGS, 'rds-prefix-pg18.log'), '--jobs', jobs);
+      expect(run.code).toBe(2);
+      expect(run.err).toMatch(/--jobs.*whole number from 1 to 8/);
+    }
+  });
+});
