@@ -1,6 +1,6 @@
 import type { DBInstance } from '@aws-sdk/client-rds';
 import { z } from 'zod';
-import { matchesAny } from './checks/types.js';
+import { matchesAny } from './globs.js';
 import { DbsecError, messageOf } from './errors.js';
 import pLimit from 'p-limit';
 import { allPages, AwsClients, awsCall, type AwsPool, type AwsSettings } from './sources/aws.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { matchesAny } from './checks/types.js';
+import { matchesAny } from './globs.js';
 import { makeFinding } from './finding.js';
 import { summarize, sortFindings, type Finding, type Report } from './report.js';
 

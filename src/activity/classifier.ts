@@ -62,6 +62,20 @@ export function viewsCreated(classified: Classified): readonly string[] {
   return classified.useCase === null && classified.objects.length > 0 && VIEW_CREATED.test(classified.command) ? classified.objects : [];
 }
 
+/**
+ * CALL_OR_SECOND_STATEMENT, found with indexOf where the text allows (every plain statement of a busy log is tested):
+ * a ";" is a second statement when something other than white space follows the first one.
+ */
+function callOrSecondStatement(sql: string): boolean {
+  if (sql.includes('(')) return true;
+  const semicolon = sql.indexOf(';');
+  if (semicolon === -1) return false;
+  let last = sql.length - 1;
+  for (let code = sql.charCodeAt(last); last > semicolon && (code === 32 || (code >= 9 && code <= 13)); code = sql.charCodeAt(--last));
+  // A character beyond ASCII may be white space too: the pattern decides.
+  return last > semicolon && (sql.charCodeAt(last) < 128 ? true : CALL_OR_SECOND_STATEMENT.test(sql));
+}
+
 const ORDINARY = new Map<string, Classified[]>();
 
 /**
@@ -86,7 +100,7 @@ export class StatementClassifier {
   constructor(readonly options: ClassifyOptions & { views: Set<string> }) {}
 
   classify(sql: string): Classified[] {
-    if (NEVER_INTERESTING.test(sql) || (this.plainDmlOrdinary() && PLAIN_DML.test(sql) && !CALL_OR_SECOND_STATEMENT.test(sql) && !INTO.test(sql))) return ordinary(commandWord(sql));
+    if (NEVER_INTERESTING.test(sql) || (this.plainDmlOrdinary() && PLAIN_DML.test(sql) && !callOrSecondStatement(sql) && !INTO.test(sql))) return ordinary(commandWord(sql));
     // Reads and writes repeat by shape, with other literals each time: one lookup by shape, none by text.
     const shape = SHAPE_CACHEABLE.test(sql) && !SET_CONFIG.test(sql) ? sql.replace(LITERALS, '?') : undefined;
     const known = shape === undefined ? undefined : this.ordinaryShapes.get(shape);

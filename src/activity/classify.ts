@@ -1,6 +1,6 @@
 import { parsePlPgSQLSync, parseSync } from 'libpg-query';
 import catalog from './pg-catalog-functions.json' with { type: 'json' };
-import { matchesAny } from '../checks/types.js';
+import { matchesAny } from '../globs.js';
 import { redactSecrets } from '../redact.js';
 import type { UseCase } from './use-cases.js';
 

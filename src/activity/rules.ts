@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { matchesAny } from '../checks/types.js';
+import { matchesAny } from '../globs.js';
 import { durationMs } from '../time.js';
 import { USE_CASES, type UseCase } from './use-cases.js';
 import { SEVERITIES, severityRank, type Severity } from '../status.js';

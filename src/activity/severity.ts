@@ -1,4 +1,4 @@
-import { matchesAny } from '../checks/types.js';
+import { matchesAny } from '../globs.js';
 import type { AlertStatus } from './rules.js';
 import type { UseCase } from './use-cases.js';
 import { SEVERITIES, severityRank, type Severity } from '../status.js';

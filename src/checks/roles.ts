@@ -1,4 +1,4 @@
-import { matchesAny } from './types.js';
+import { matchesAny } from '../globs.js';
 
 /** RDS's own roles: expected on every RDS instance, never findings. */
 export const RDS_ROLES = ['rdsadmin', 'rdsrepladmin', 'rds_superuser', 'rds_replication', 'rds_password', 'rds_iam', 'rds_ad', 'rdstopmgr', 'rds_extension'];

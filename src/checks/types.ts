@@ -73,12 +73,3 @@ export function boundsOptions(monitorAbove: number, investigateAbove: number) {
     investigateAbove: z.number().nonnegative().default(investigateAbove),
   };
 }
-
-/** Glob match for allow-lists: "*" matches any run of characters. */
-export function matchesAny(value: string | undefined, globs: readonly string[]): boolean {
-  if (!value) return false;
-  return globs.some((glob) => {
-    const pattern = glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
-    return new RegExp(`^${pattern}$`, 'i').test(value);
-  });
-}

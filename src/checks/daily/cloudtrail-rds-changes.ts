@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineCheck, matchesAny, type FindingDraft } from '../types.js';
+import { defineCheck, type FindingDraft } from '../types.js';
+import { matchesAny } from '../../globs.js';
 import { allPages, awsCall } from '../../sources/aws.js';
 import type { CheckContext } from '../../context.js';
 import { CLOUDTRAIL_HISTORY_DAYS, cloudTrailReach } from '../../sources/cloudtrail-history.js';

@@ -2,7 +2,8 @@ import { escapeIdentifier } from 'pg';
 import { z } from 'zod';
 import { SourceMissing } from '../../errors.js';
 import { counted } from '../../plural.js';
-import { defineCheck, matchesAny, type FindingDraft } from '../types.js';
+import { defineCheck, type FindingDraft } from '../types.js';
+import { matchesAny } from '../../globs.js';
 
 /** The privileges one system object grants, as `GRANTEE:PRIVILEGE` (`*` when grantable); the owner is OWNER. */
 export interface SystemObject {

@@ -1,6 +1,7 @@
 import { counted } from '../../plural.js';
 import { z } from 'zod';
-import { defineCheck, matchesAny, type FindingDraft } from '../types.js';
+import { defineCheck, type FindingDraft } from '../types.js';
+import { matchesAny } from '../../globs.js';
 import type { Level } from '../../status.js';
 import { RDS_ROLES } from '../roles.js';
 import type { CheckContext } from '../../context.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineCheck, matchesAny, type FindingDraft } from '../types.js';
+import { defineCheck, type FindingDraft } from '../types.js';
+import { matchesAny } from '../../globs.js';
 import { DbsecError, SourceMissing } from '../../errors.js';
 import { safeText } from '../../redact.js';
 import type { CheckContext } from '../../context.js';

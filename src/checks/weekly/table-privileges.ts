@@ -1,7 +1,8 @@
 import { counted } from '../../plural.js';
 import { z } from 'zod';
 import { groupBy } from '../../collections.js';
-import { defineCheck, matchesAny, type FindingDraft } from '../types.js';
+import { defineCheck, type FindingDraft } from '../types.js';
+import { matchesAny } from '../../globs.js';
 
 interface GrantRow {
   schema: string;

@@ -9,7 +9,7 @@ export function define(program: Command, { io, setExit, version }: CommandContex
     .option('--events', 'list every classified event, not only alerts')
     .addOption(new Option('--engine <engine>', "the database the log is from: postgresql, or tdengine (taosd's taosdlog.N and taosAdapter's log: failed logins, logins from unexpected addresses, refused operations, restarts)").choices(['postgresql', 'tdengine']).default('postgresql'))
     .addOption(new Option('--min-severity <level>', 'raise alerts only at this severity or above; the rest are recorded as events (config: activity.minSeverity)').choices(SEVERITIES))
-    .addOption(new Option('--jobs <n>', 'threads reading one log file at once (1 to 8; default: one per core for a plain file of 64 MB or more)').argParser(jobs))
+    .addOption(new Option('--jobs <n>', 'threads reading one log file at once (1 to 8; default: one per core, up to 4, for a plain stderr file of 64 MB or more)').argParser(jobs))
     .option('--follow', 'keep reading: new lines of the files (rotation too) or new CloudWatch events; Ctrl-C prints the summary (not with --until)')
     .option('--alert-log <file>', 'append every alert to FILE as hash-chained JSON lines (each holds the SHA-256 of the line before; dbsec verify-log checks them)')
     .option('--sign-key-env <var>', 'with --alert-log: also sign each line with an HMAC-SHA-256, the key read from environment variable VAR')
@@ -20,6 +20,7 @@ export function define(program: Command, { io, setExit, version }: CommandContex
           "dbsec activity --log-file /var/log/postgresql/postgresql-15-main.log --log-line-prefix '%m [%p] %q%u@%d '",
           'dbsec activity --rds-instance prod-db --since 24h --format markdown -o activity-$(date +%F).md',
           'dbsec activity --log-file postgresql.log --min-severity high',
+          'dbsec activity --log-file /var/log/postgresql/postgresql-15-main.log.1 --jobs 4   # a large log, four threads',
           'dbsec activity --log-file /var/log/postgresql/postgresql.csv --follow --format jsonl | your-siem-shipper',
           'zcat postgresql.log.1.gz | dbsec activity --log-file - --events',
           'dbsec activity --log-file postgresql.log --since 2026-11-20T22:00:00Z --until 2026-11-21T02:00:00Z',

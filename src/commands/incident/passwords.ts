@@ -9,7 +9,7 @@ import { counted } from '../../plural.js';
 import { safeText } from '../../redact.js';
 import { EXIT } from '../../status.js';
 import { durationMs } from '../../time.js';
-import { matchesAny } from '../../checks/types.js';
+import { matchesAny } from '../../globs.js';
 import { RDS_ROLES } from '../../checks/roles.js';
 import { AwsClients, awsCall } from '../../sources/aws.js';
 import { logAction, osUser, type ActionLog } from '../../respond/containment.js';

@@ -1,7 +1,8 @@
 import { forMachines } from '../../reports/formats.js';
 import { reportExit } from '../../compare.js';
 import { CHECKS, checksFor } from '../../checks/index.js';
-import { matchesAny, type Cadence, type Check } from '../../checks/types.js';
+import { type Cadence, type Check } from '../../checks/types.js';
+import { matchesAny } from '../../globs.js';
 import { resolveCheckOptions, type ConfigFile } from '../../config.js';
 import { DbsecError } from '../../errors.js';
 import type { Io } from '../../io.js';
