@@ -9,6 +9,16 @@ export interface LineStats {
   truncated: number;
 }
 
+type FastDecoding = Buffer & { utf8Slice?(start: number, end: number): string };
+
+/**
+ * A piece of a chunk as UTF-8 text, as toString('utf8', start, end) gives it: through the method toString itself
+ * calls when Node has it (undocumented, present since Node 0.x), which spares toString's argument handling on each of
+ * millions of lines (a fifteenth of a reader thread's time on the bench's log).
+ */
+const decodeUtf8: (chunk: Buffer, start: number, end: number) => string =
+  typeof (Buffer.prototype as FastDecoding).utf8Slice === 'function' ? (chunk, start, end) => (chunk as FastDecoding).utf8Slice!(start, end) : (chunk, start, end) => chunk.toString('utf8', start, end);
+
 /**
  * Lines a reader may pass over undecoded: those holding none of the finder's phrases, when `passOver` (given the
  * line's first byte) agrees. Decoding every line of a busy log costs more than reading it.
@@ -66,7 +76,7 @@ export class LineSplitter {
             continue;
           }
         }
-        this.emit(chunk.toString('utf8', start, end), hasPhrase);
+        this.emit(decodeUtf8(chunk, start, end), hasPhrase);
       } else {
         this.keep(chunk, start, end);
         this.finish();

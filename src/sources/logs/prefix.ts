@@ -100,24 +100,24 @@ export function compilePrefix(prefix: string): PrefixParser {
   // The group of each field (the last, should a prefix repeat one; 0: none). Every record is built with the same
   // properties in the same order: one object shape, which keeps the hot loop's property stores monomorphic.
   const group = (field: Field) => fields.lastIndexOf(field) + 1;
-  const [timeText, epoch, user, database, client, port, pid, application, sessionId] = (['timeText', 'epoch', 'user', 'database', 'client', 'port', 'pid', 'application', 'sessionId'] as const).map(group) as number[];
-  const time = Math.max(timeText!, epoch!);
+  const [user, database, client, port, pid, application, sessionId, epoch] = [group('user'), group('database'), group('client'), group('port'), group('pid'), group('application'), group('sessionId'), group('epoch')] as const;
+  const time = Math.max(group('timeText'), epoch);
   return {
     parse(line) {
       const match = regex.exec(line);
-      if (!match) return undefined;
-      const text = (index: number) => (index > 0 ? match[index] || undefined : undefined);
-      const stamp = text(time);
-      const process = text(pid!);
+      if (match === null) return undefined;
+      // Written out rather than through a helper: this runs for every line of a log.
+      const stamp = time > 0 ? match[time] || undefined : undefined;
+      const process = pid > 0 ? match[pid] || undefined : undefined;
       return {
         time: stamp === undefined ? undefined : time === epoch ? new Date(Number(stamp) * 1000) : parseLogTime(stamp),
-        user: text(user!),
-        database: text(database!),
-        client: text(client!),
-        port: text(port!),
+        user: user > 0 ? match[user] || undefined : undefined,
+        database: database > 0 ? match[database] || undefined : undefined,
+        client: client > 0 ? match[client] || undefined : undefined,
+        port: port > 0 ? match[port] || undefined : undefined,
         pid: process === undefined ? undefined : Number(process),
-        application: text(application!),
-        sessionId: text(sessionId!),
+        application: application > 0 ? match[application] || undefined : undefined,
+        sessionId: sessionId > 0 ? match[sessionId] || undefined : undefined,
         level: match[fields.length + 1]!,
         message: match[fields.length + 2]!,
       };
