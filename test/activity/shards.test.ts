@@ -9,6 +9,9 @@ import { planShards, readShards, type ShardPlan } from '../../src/sources/logs/s
 import { compilePrefix, RDS_LOG_LINE_PREFIX, KNOWN_LOG_LINE_PREFIXES } from '../../src/sources/logs/prefix.js';
 import { ATTACHED } from '../../src/sources/logs/formats.js';
 import { newLogStats, type LogRecord } from '../../src/sources/logs/record.js';
+import { logInputs } from '../../src/sources/logs/pipeline.js';
+import { AUTH_FAILURE_PHRASES } from '../../src/sources/logs/auth-failures.js';
+import { ActivityMonitor, type ActivityEvent } from '../../src/activity/monitor.js';
 import { bufferIo } from '../helpers/io.js';
 
 /**
@@ -77,21 +80,51 @@ describe('activity --jobs: a log read in parts gives the report of one reader', 
     expect(events.filter((e) => e.statement.startsWith('DELETE FROM act_customer_emails')).map((e) => e.useCase)).toEqual(['view-delete']);
   });
 
-  it('cuts only before a line a single reader parses too: one that fits the prefix, holds a wanted phrase and starts a record', async () => {
-    const log = join(LOGS, 'activity/activity-pgaudit-pg15.log');
-    const wanted = ['statement: ', 'AUDIT: '];
-    const { prefix, shards } = (await planShards(log, { ...PLAN, shards: { jobs: 8, classifying } }, wanted))!;
-    expect(prefix).toBe(RDS_LOG_LINE_PREFIX);
-    const bytes = readFileSync(log);
-    const parser = compilePrefix(prefix);
-    for (const { start } of shards.slice(1)) {
-      expect(bytes[start - 1]).toBe(10);
-      const line = bytes.toString('utf8', start, bytes.indexOf(10, start));
-      expect(line.startsWith('\t')).toBe(false);
-      expect(wanted.some((phrase) => line.includes(phrase))).toBe(true);
-      expect(ATTACHED.has(parser.parse(line)!.level)).toBe(false);
+  it('cuts only before a line a single reader treats alike whatever came before it', async () => {
+    const bytes = (log: string) => readFileSync(join(LOGS, log));
+    const cutLines = async (log: string, wanted: string[]) => {
+      const { prefix, shards } = (await planShards(join(LOGS, log), { ...PLAN, shards: { jobs: 8, classifying } }, wanted))!;
+      expect(prefix).toBe(RDS_LOG_LINE_PREFIX);
+      const text = bytes(log);
+      expect(shards.at(-1)!.end).toBe(text.length);
+      return shards.slice(1).map(({ start }) => {
+        expect(text[start - 1]).toBe(10);
+        const before = text.toString('utf8', text.lastIndexOf(10, start - 2) + 1, start - 1);
+        return { line: text.toString('utf8', start, text.indexOf(10, start)), before };
+      });
+    };
+    const parser = compilePrefix(RDS_LOG_LINE_PREFIX);
+    const holds = (line: string, wanted: string[]) => wanted.some((phrase) => line.toLowerCase().includes(phrase.toLowerCase()));
+    // Either a line that holds a wanted phrase and is a record of its own (parsed by both), or one that holds none
+    // after a line that holds none either and starts a record (both passed over).
+    const treatedAlike = ({ line, before }: { line: string; before: string }, wanted: string[]) =>
+      !line.startsWith('\t') && parser.parse(line) !== undefined && (holds(line, wanted) ? !ATTACHED.has(parser.parse(line)!.level) : !holds(before, wanted) && parser.parse(before) !== undefined && !ATTACHED.has(parser.parse(before)!.level));
+    const dense = ['statement: ', 'AUDIT: '];
+    const denseCuts = await cutLines('activity/activity-pgaudit-pg15.log', dense);
+    expect(denseCuts.every((cut) => treatedAlike(cut, dense))).toBe(true);
+    const sparse = ['password authentication failed', 'connection received: '];
+    const sparseCuts = await cutLines('rds-prefix-pg15.log', sparse);
+    expect(sparseCuts.every((cut) => treatedAlike(cut, sparse))).toBe(true);
+    expect(sparseCuts.some(({ line }) => !holds(line, sparse))).toBe(true);
+  });
+
+  it.each([
+    ['the failed logins phrases (few lines parsed)', AUTH_FAILURE_PHRASES],
+    ['the session lines alone', ['connection authorized: ']],
+    ['every line', []],
+  ])('gives the monitor what one reader gives it, reading for %s', async (_, phrases) => {
+    const monitored = async (log: string, jobs?: number) => {
+      const events: ActivityEvent[] = [];
+      const monitor = new ActivityMonitor({ config: {}, onEvent: (event) => events.push(event) });
+      const stats = newLogStats();
+      const plan = { ...PLAN, files: [log], format: 'auto' as const, phrases, dense: true, ...(jobs ? { shards: { jobs, classifying: () => monitor.classifying() } } : {}) };
+      for (const input of logInputs(plan)) for await (const batch of input.batches(stats)) for (const record of batch) monitor.handle(record);
+      return { summary: monitor.summary, events, stats };
+    };
+    for (const file of ['rds-prefix-pg15.log', 'activity/story-pg18.log', 'activity/attempts-pg18.log']) {
+      const one = await monitored(join(LOGS, file));
+      for (const jobs of [2, 5, 8]) expect(await monitored(join(LOGS, file), jobs), `${file} in ${jobs} parts`).toEqual(one);
     }
-    expect(shards.at(-1)!.end).toBe(bytes.length);
   });
 
   it('reads whole, in this thread, what cannot be cut: one job, a small file by default, gzip, csvlog, jsonlog, stdin', async () => {
