@@ -3,7 +3,7 @@
 //   a log of at least 500 MB made by pgbench against a real PostgreSQL (log_statement = all, RDS prefix), then
 //   - `grep -c statement:` over it: the cost of merely reading it;
 //   - `dbsec activity` over it: MB/s and peak memory (goals: at least 150 MB/s, under 300 MB whatever the size), with
-//     its default threads (one per core, up to 4, for a file of 64 MB or more), and with --jobs 1 for the record;
+//     its default threads (one per core, up to 3, for a file of 64 MB or more), and with --jobs 1 for the record;
 //   - `dbsec daily --log-file` over it (failed logins, the one log check of daily): goal at least 300 MB/s;
 //   - pgbadger (Debian package) over the same bytes with one job: dbsec must be faster.
 // pgbench runs for DBSEC_BENCH_PGBENCH_SECONDS (default 20) and its log is repeated to reach DBSEC_BENCH_LOG_MB
@@ -72,7 +72,7 @@ const sliceBytes = statSync(slice).size;
 const verdicts = [];
 const grep = await measure(`grep -c statement: (${(bigBytes / 1e6).toFixed(0)} MB)`, 'grep', ['-c', 'statement:', big], bigBytes);
 const cores = availableParallelism();
-const dbsec = await measure(`dbsec activity (${(bigBytes / 1e6).toFixed(0)} MB, ${Math.min(cores, 4)} threads)`, process.execPath, [BIN, 'activity', '--log-file', big, '--format', 'jsonl', '--quiet'], bigBytes);
+const dbsec = await measure(`dbsec activity (${(bigBytes / 1e6).toFixed(0)} MB, ${Math.min(cores, 3)} threads)`, process.execPath, [BIN, 'activity', '--log-file', big, '--format', 'jsonl', '--quiet'], bigBytes);
 const single = await measure(`dbsec activity --jobs 1 (${(bigBytes / 1e6).toFixed(0)} MB)`, process.execPath, [BIN, 'activity', '--log-file', big, '--format', 'jsonl', '--quiet', '--jobs', '1'], bigBytes);
 verdicts.push([Math.max(dbsec.peakMb, single.peakMb) < 300, `peak memory ${dbsec.peakMb.toFixed(0)} MB, ${single.peakMb.toFixed(0)} MB with --jobs 1 (goal < 300 MB)`]);
 verdicts.push([dbsec.rate >= 150, `dbsec activity ${dbsec.rate.toFixed(1)} MB/s on ${cores} cores (goal >= 150 MB/s; --jobs 1: ${single.rate.toFixed(1)} MB/s)`]);

@@ -9,7 +9,7 @@ export function define(program: Command, { io, setExit, version }: CommandContex
     .option('--events', 'list every classified event, not only alerts')
     .addOption(new Option('--engine <engine>', "the database the log is from: postgresql, or tdengine (taosd's taosdlog.N and taosAdapter's log: failed logins, logins from unexpected addresses, refused operations, restarts)").choices(['postgresql', 'tdengine']).default('postgresql'))
     .addOption(new Option('--min-severity <level>', 'raise alerts only at this severity or above; the rest are recorded as events (config: activity.minSeverity)').choices(SEVERITIES))
-    .addOption(new Option('--jobs <n>', 'threads reading one log file at once (1 to 8; default: one per core, up to 4, for a plain stderr file of 64 MB or more)').argParser(jobs))
+    .addOption(new Option('--jobs <n>', 'threads reading one log file at once (1 to 8; default: one per core, up to 3, for a plain stderr file of 64 MB or more)').argParser(jobs))
     .option('--follow', 'keep reading: new lines of the files (rotation too) or new CloudWatch events; Ctrl-C prints the summary (not with --until)')
     .option('--alert-log <file>', 'append every alert to FILE as hash-chained JSON lines (each holds the SHA-256 of the line before; dbsec verify-log checks them)')
     .option('--sign-key-env <var>', 'with --alert-log: also sign each line with an HMAC-SHA-256, the key read from environment variable VAR')

@@ -62,8 +62,11 @@ interface Shard {
 /** A file smaller than this is read in this thread unless --jobs asks otherwise: starting workers costs more. */
 const AUTO_SHARD_BYTES = 64 * 1024 * 1024;
 const MOST_JOBS = 8;
-/** Threads 'auto' starts at most: each costs some 30 MB, and the memory goal is 300 MB whatever the machine. */
-const AUTO_JOBS = 4;
+/**
+ * Threads 'auto' starts at most: each holds its own copy of PostgreSQL's parser and a heap, some 50 MB (measured: peak
+ * 205-230 MB with two, 257-265 MB with three, 304-307 MB with four on the bench's log), and the goal is under 300 MB.
+ */
+const AUTO_JOBS = 3;
 /** How far past a planned cut a record line is looked for. */
 const CUT_SEARCH_BYTES = 1024 * 1024;
 /**
