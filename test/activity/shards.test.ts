@@ -28,7 +28,11 @@ const LOGS = new URL('../../fixtures/logs/', import.meta.url).pathname;
 const AFTER_RECORDING = new Date('2026-12-01T03:00:00Z');
 
 async function activity(log: string, ...flags: string[]) {
-  const io = bufferIo(AFTER_RECORDING);
+  return activityAt(AFTER_RECORDING, log, ...flags);
+}
+
+async function activityAt(now: Date, log: string, ...flags: string[]) {
+  const io = bufferIo(now);
   const code = await main(['node', 'dbsec', 'activity', '--log-file', log, '--format', 'json', '--events', ...flags], io);
   // The run's own times move with the real clock; everything the log decides is compared.
   const { startedAt, finishedAt, ...report } = JSON.parse(io.out() || '{}');
@@ -62,6 +66,22 @@ describe('activity --jobs: a log read in parts gives the report of one reader', 
       const many = await activity(join(LOGS, file), '--jobs', String(jobs));
       expect({ code: many.code, err: many.err }).toEqual({ code: one.code, err: one.err });
       expect(many.report, `${file} in ${jobs} parts`).toEqual(one.report);
+    }
+  });
+
+  it('applies the window and counts records stamped after the run alike, in parts', async () => {
+    // Recorded over two seconds: 13 lines at 01:55:52, the rest at 01:55:53.
+    const log = join(LOGS, 'activity/activity-pgaudit-statements-pg15.log');
+    const runs = [
+      [AFTER_RECORDING, '--since', '2026-12-01T01:55:53Z', '--until', '2026-12-01T02:00:00Z'],
+      [AFTER_RECORDING, '--until', '2026-12-01T01:55:52.5Z'],
+      // A clock behind the server's: part of the log is stamped in the run's future.
+      [new Date('2026-12-01T01:55:52.9Z')],
+    ] as const;
+    for (const [now, ...window] of runs) {
+      const one = await activityAt(now, log, ...window, '--jobs', '1');
+      expect(one.report.findings.length).toBeGreaterThan(0);
+      for (const jobs of ['2', '5']) expect(await activityAt(now, log, ...window, '--jobs', jobs), `${window.join(' ')} in ${jobs} parts`).toEqual({ ...one, took: expect.anything() });
     }
   });
 
