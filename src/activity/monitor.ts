@@ -249,7 +249,7 @@ export class ActivityMonitor {
     const denied = DENIED.test(entry.message);
     const loggedAtStart = entry.pid !== undefined && this.lastStatement.get(entry.pid) === sql;
     const error = `failed: ${entry.message}${loggedAtStart ? ' (logged when it started)' : ''}`;
-    for (const classified of this.classify(sql)) {
+    for (const classified of this.classifier.classify(sql)) {
       if (!classified.useCase && !denied) continue;
       const useCase = classified.useCase ?? 'permission-denied';
       this.emit(entry, { ...classified, useCase, statement: classified.statement || sql, notes: [error, ...classified.notes] }, null, 'log_statement', loggedAtStart ? null : undefined, 'failed');
@@ -329,7 +329,7 @@ export class ActivityMonitor {
     this.lastAuditText.set(pid, text);
     if (this.lastStatement.get(pid) === text) return;
     const sql = auditSql(statement);
-    if (previous === text && this.classify(sql).length > 1) return;
+    if (previous === text && this.classifier.classify(sql).length > 1) return;
     this.summary.statements++;
     const notes = inner ? [`run inside statement ${statementId} (by a function, a DO block or EXECUTE)`] : [];
     this.classifyAndEmit(entry, sql, parameter === '<not logged>' || parameter === '<none>' ? undefined : parameter, 'pgaudit', notes);
@@ -337,11 +337,11 @@ export class ActivityMonitor {
 
   private callsVisibly(statement: string, functionName: string): boolean {
     const name = functionName.split('.').pop()!;
-    return this.classify(auditSql(statement)).some((c) => c.useCase === 'function-execution' && c.objects.some((o) => o === functionName || o.split('.').pop() === name));
+    return this.classifier.classify(auditSql(statement)).some((c) => c.useCase === 'function-execution' && c.objects.some((o) => o === functionName || o.split('.').pop() === name));
   }
 
   private classifyAndEmit(entry: LogRecord, sql: string, parameters: string | undefined, source: ActivityEvent['source'], notes: readonly string[] = []): void {
-    for (const classified of this.classify(sql)) {
+    for (const classified of this.classifier.classify(sql)) {
       this.classifier.learnViews(viewsCreated(classified));
       this.summary.commands.set(classified.command, (this.summary.commands.get(classified.command) ?? 0) + 1);
       this.options.onStatement?.(entry, classified);
@@ -350,18 +350,13 @@ export class ActivityMonitor {
     }
   }
 
-  private classify(sql: string): Classified[] {
-    return this.classifier.classify(sql);
-  }
 
   /**
    * Plain reads and writes counted elsewhere (Logs Insights dropped them where the log lives): they count as
    * statements of no use case, as if read here.
    */
   countPlain(command: string, count: number): void {
-    this.summary.statements += count;
-    this.summary.other += count;
-    this.summary.commands.set(command, (this.summary.commands.get(command) ?? 0) + count);
+    this.countTally({ statements: count, other: count, commands: new Map([[command, count]]), lastByPid: new Map() });
   }
 
   /**

@@ -44,8 +44,7 @@ export async function* readRecords(
     return;
   }
   const out: LogRecord[] = [];
-  const wantedPhrases = wanted && wanted.length > 0 ? { pattern: phrasePattern(wanted), phrases: wanted } : undefined;
-  const stderr = () => new StderrLines(stderrParser(prefixes, first, stats, chosen === 'syslog'), stats, out, wantedPhrases, fromRecord);
+  const stderr = () => new StderrLines(stderrParser(prefixes, first, stats, chosen === 'syslog'), stats, out, wanted, fromRecord);
   const parser = chosen === 'jsonlog' ? new JsonLines(stats, out) : chosen === 'tdengine' ? new TdengineLines(stats, out, now) : chosen === 'syslog' ? new SyslogLines(stderr(), stats) : stderr();
   // Plain stderr and TDengine lines are found in the bytes; a syslog line's escapes (#011) must be undone first.
   const skimmed = parser instanceof StderrLines || parser instanceof TdengineLines ? parser : undefined;
@@ -143,22 +142,21 @@ class StderrLines {
   private passing = false;
   /** Whether a line has fit the prefix: until one has, no line is passed over (it may be the wrong prefix). */
   private fitted: boolean;
+  /** Any of the wanted phrases, in any case; undefined: every line is wanted. */
+  private readonly wanted?: RegExp;
+  private readonly phrases: readonly string[];
 
   constructor(
     private readonly parser: PrefixParser,
     private readonly stats: LogStats,
     private readonly out: LogRecord[],
-    wanted?: { pattern: RegExp; phrases: readonly string[] },
+    phrases: readonly string[] = [],
     fromRecord = false,
   ) {
     this.fitted = fromRecord;
-    this.wanted = wanted?.pattern;
-    this.phrases = wanted?.phrases ?? [];
+    this.phrases = phrases;
+    this.wanted = phrases.length > 0 ? phrasePattern(phrases) : undefined;
   }
-
-  /** Any of the wanted phrases, in any case. */
-  private readonly wanted?: RegExp;
-  private readonly phrases: readonly string[];
 
   /** `hasPhrase`: whether the line holds a wanted phrase, when the caller already looked. */
   line(line: string, hasPhrase?: boolean): void {

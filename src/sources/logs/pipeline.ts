@@ -83,9 +83,9 @@ export function logInputs(plan: LogPlan): LogInput[] {
 async function* fileRecords(pattern: string, plan: LogPlan, stats: LogStats): AsyncGenerator<LogRecord[]> {
   const paths = await filesOf(pattern);
   const bytesBefore = stats.bytes;
+  const wanted = wantedLines(plan.phrases);
   for (const [index, path] of paths.entries()) {
     const follow = plan.follow && path !== '-' && index === paths.length - 1;
-    const wanted = wantedLines(plan.phrases);
     try {
       const sharded = follow ? undefined : await planShards(path, plan, wanted);
       if (sharded) {

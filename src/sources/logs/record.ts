@@ -27,7 +27,7 @@ export interface LogRecord {
 }
 
 /**
- * Log_statement records of no use case (src/activity/ordinary.ts) that a reader counted in place of the records, in
+ * Log_statement records of no use case (src/activity/classifier.ts) that a reader counted in place of the records, in
  * their order among the records around them: what the monitor would have done with each, summed.
  */
 export interface StatementTally {

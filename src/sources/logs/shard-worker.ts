@@ -4,10 +4,8 @@ import { loadModule } from 'libpg-query';
 import { StatementClassifier, loggedSql, viewsCreated } from '../../activity/classifier.js';
 import type { Classified } from '../../activity/classify.js';
 import { DbsecError, messageOf } from '../../errors.js';
-import { readRecords } from './formats.js';
 import { newLogStats, type LogRecord, type StatementTally } from './record.js';
-import type { ShardJob, ShardMessage } from './shards.js';
-import { inWindow } from './window.js';
+import { partRecords, type ShardJob, type ShardMessage } from './shards.js';
 
 /**
  * A worker thread reading one part of a stderr log (src/sources/logs/shards.ts): each log_statement record whose
@@ -37,22 +35,18 @@ port.on('message', (consumed: number) => {
 
 async function read(): Promise<void> {
   const stats = newLogStats();
-  const part = chunksOf(job.path, job.start, job.end);
   const window = job.window && { from: new Date(job.window.from), to: new Date(job.window.to) };
-  const now = new Date(job.now);
-  const batches = inWindow(readRecords(part, 'stderr', job.prefix, stats, { wanted: job.wanted, now, fromRecord: job.fromRecord }), { window, now, ownRole: job.ownRole }, stats);
+  const batches = partRecords(chunksOf(job.path, job.start, job.end), job.start, job.prefix, { window, now: new Date(job.now), ownRole: job.ownRole }, job.wanted, stats);
   await loadModule();
   const classifier = new StatementClassifier(job.classify);
   let counting = true;
   let out: LogRecord[] = [];
   let tally = emptyTally();
-  /** Each process's last statement counted, trimmed only when the tally closes. */
-  const lastByPid = new Map<number, string>();
   let bytesSent = 0;
   const closeTally = () => {
     if (tally.statements === 0) return;
-    for (const [pid, sql] of lastByPid) tally.lastByPid.set(pid, sql.trim());
-    lastByPid.clear();
+    // Trimmed once here rather than on every statement counted.
+    for (const [pid, sql] of tally.lastByPid) tally.lastByPid.set(pid, sql.trim());
     out.push({ level: 'LOG', message: '', tally });
     tally = emptyTally();
   };
@@ -75,7 +69,7 @@ async function read(): Promise<void> {
         tally.statements++;
         tally.other += classified.length;
         for (const { command } of classified) tally.commands.set(command, (tally.commands.get(command) ?? 0) + 1);
-        if (record.pid !== undefined) lastByPid.set(record.pid, sql!);
+        if (record.pid !== undefined) tally.lastByPid.set(record.pid, sql!);
         const time = record.time?.getTime();
         if (time !== undefined) {
           tally.from = Math.min(tally.from ?? time, time);

@@ -47,7 +47,6 @@ export interface ShardJob {
   window?: { from: number; to: number };
   ownRole?: string;
   classify: ClassifierOptions;
-  fromRecord: boolean;
   /** Characters of records a worker may send ahead of this thread's reading before it waits. */
   ahead: number;
 }
@@ -161,7 +160,7 @@ export async function* readShards(path: string, { prefix, shards }: ShardedRead,
   stats.prefix = prefix;
   const classify = plan.shards!.classifying();
   const views = classify.views.size;
-  const job = (shard: Shard, index: number): ShardJob => ({
+  const job = (shard: Shard): ShardJob => ({
     path,
     ...shard,
     prefix,
@@ -170,10 +169,9 @@ export async function* readShards(path: string, { prefix, shards }: ShardedRead,
     window: plan.window && { from: plan.window.from.getTime(), to: plan.window.to.getTime() },
     ownRole: plan.ownRole,
     classify,
-    fromRecord: index > 0,
     ahead: CHARS_AHEAD,
   });
-  const readers = shards.map((shard, index) => new ShardReader(job(shard, index)));
+  const readers = shards.map((shard) => new ShardReader(job(shard)));
   // Sessions begun in an earlier part: a worker sees only its own part's connection lines.
   const sessions = new SessionAttributes();
   try {
@@ -199,8 +197,15 @@ async function* filled(batches: AsyncIterable<LogRecord[]>, sessions: SessionAtt
 
 /** A part read in this thread, as its worker would have read it, tallies apart. */
 function readHere(path: string, shard: Shard, prefix: string, plan: WindowRule, wanted: readonly string[] | undefined, stats: LogStats): AsyncIterable<LogRecord[]> {
-  const part = createReadStream(path, { start: shard.start, end: shard.end - 1, highWaterMark: DENSE_READ_BYTES });
-  return inWindow(readRecords(part, 'stderr', prefix, stats, { wanted, now: plan.now, fromRecord: shard.start > 0 }), plan, stats);
+  return partRecords(createReadStream(path, { start: shard.start, end: shard.end - 1, highWaterMark: DENSE_READ_BYTES }), shard.start, prefix, plan, wanted, stats);
+}
+
+/**
+ * The records of the part of a stderr log that starts at byte `start` (at a record, when not 0), in the window and
+ * without dbsec's own sessions: what a reader of the whole file gives for those bytes, session attributes apart.
+ */
+export function partRecords(chunks: AsyncIterable<Buffer>, start: number, prefix: string, rule: WindowRule, wanted: readonly string[] | undefined, stats: LogStats): AsyncIterable<LogRecord[]> {
+  return inWindow(readRecords(chunks, 'stderr', prefix, stats, { wanted, now: rule.now, fromRecord: start > 0 }), rule, stats);
 }
 
 /** One worker thread and the messages it has sent that this thread has not read yet. */
