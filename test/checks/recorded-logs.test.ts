@@ -169,6 +169,33 @@ describe('reading only the lines a check wants', () => {
     }
   });
 
+  it('finds a phrase that straddles a point where the search of a large chunk moves on to its next piece', async () => {
+    // The rds log's lines over and over in one chunk of about 600 kB, with a failed login placed at every 16 kB so that
+    // its phrase begins 1 to 20 bytes before that point: the search moves on at a power of two of at most 64 kB.
+    const lines = readFileSync(fileURLToPath(new URL('../../fixtures/logs/rds-prefix-pg15.log', import.meta.url)), 'utf8').split('\n').filter((l) => l !== '');
+    const failed = lines.find((l) => l.includes('authentication failed'))!;
+    const filler = lines.filter((l) => !/:(?:FATAL|DETAIL):/.test(l));
+    const padding = filler[0]!;
+    let text = '';
+    let placed = 0;
+    for (let at = 0, next = 16 * 1024; text.length < 600 * 1024; at++) {
+      const line = filler[at % filler.length]!;
+      const room = next - (placed % 20) - 1 - failed.indexOf('authentication failed') - text.length - 1;
+      if (room - line.length - 1 < padding.length) {
+        text += `${padding}${' '.repeat(room - padding.length)}\n${failed}\n`;
+        placed++;
+        next += 16 * 1024;
+      } else text += `${line}\n`;
+    }
+    const bytes = Buffer.from(text);
+    expect(bytes.length).toBe(text.length);
+    const whole = await inChunks(bytes, bytes.length, ['authentication failed']);
+    const lineByLine = await inChunks(bytes, 1, ['authentication failed']);
+    expect(whole.records.filter((r) => r.message.includes('authentication failed'))).toHaveLength(placed);
+    expect(whole.records).toEqual(lineByLine.records);
+    expect({ ...whole.stats }).toEqual({ ...lineByLine.stats });
+  });
+
   it('parses every line while none has fit the prefix, so a wrong prefix is still seen as unreadable', async () => {
     const { stats, records } = await read('debian-prefix-pg15.log', RDS_LOG_LINE_PREFIX);
     expect(records).toEqual([]);
