@@ -1,8 +1,9 @@
-import pg, { type ClientConfig } from 'pg';
+import type { ClientConfig } from 'pg';
 import type { DBInstance } from '@aws-sdk/client-rds';
 import { redactSecrets } from './redact.js';
 import type { LogFormat } from './sources/logs/record.js';
 import { pgClientConfig } from './sources/pg-connection.js';
+import { nodePostgres } from './sources/node-postgres.js';
 
 /** One database to review: how to reach PostgreSQL, and optionally the RDS instance and its logs. */
 export interface Target {
@@ -107,5 +108,5 @@ export function describeTarget(target: Target) {
 export function connectionRole(target: Target): string | undefined {
   if (!target.pgConfig && !target.usePgEnv) return undefined;
   // A client that is never connected: only its resolved settings are read.
-  return new pg.Client(target.pgConfig ?? {}).user;
+  return new (nodePostgres().Client)(target.pgConfig ?? {}).user;
 }

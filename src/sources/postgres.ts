@@ -1,8 +1,9 @@
-import pg from 'pg';
+import type pg from 'pg';
 import pLimit from 'p-limit';
 import { DbsecError, messageOf } from '../errors.js';
 import { redactSecrets } from '../redact.js';
 import type { Target } from '../target.js';
+import { nodePostgres } from './node-postgres.js';
 
 export interface PgLimits {
   statementTimeoutMs: number;
@@ -33,7 +34,7 @@ export const OWN_STATEMENT_MARK = '/* dbsec */';
 const QUERY_TIMEOUT_MARGIN_MS = 5_000;
 
 function newClient(target: Target, limits: PgLimits): pg.Client {
-  return new pg.Client({
+  return new (nodePostgres().Client)({
     ...target.pgConfig,
     application_name: 'dbsec',
     connectionTimeoutMillis: limits.connectTimeoutMs,
@@ -97,7 +98,7 @@ export async function openPgSession(target: Target, limits: PgLimits): Promise<P
  * sentence of any other failure. The password stays in the config: no message quotes it.
  */
 export async function tryLogin(config: pg.ClientConfig, connectTimeoutMs: number): Promise<true | 'refused' | string> {
-  const client = new pg.Client({ ...config, application_name: 'dbsec', connectionTimeoutMillis: connectTimeoutMs });
+  const client = new (nodePostgres().Client)({ ...config, application_name: 'dbsec', connectionTimeoutMillis: connectTimeoutMs });
   client.on('error', () => undefined);
   try {
     await client.connect();

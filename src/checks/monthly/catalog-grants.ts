@@ -1,9 +1,9 @@
-import { escapeIdentifier } from 'pg';
 import { z } from 'zod';
 import { SourceMissing } from '../../errors.js';
 import { counted } from '../../plural.js';
 import { defineCheck, type FindingDraft } from '../types.js';
 import { matchesAny } from '../../globs.js';
+import { nodePostgres } from '../../sources/node-postgres.js';
 
 /** The privileges one system object grants, as `GRANTEE:PRIVILEGE` (`*` when grantable); the owner is OWNER. */
 export interface SystemObject {
@@ -163,7 +163,7 @@ function bareName(object: string): string {
 function statement(verb: 'REVOKE' | 'GRANT', grant: string, o: SystemObject): string {
   const who = grantee(grant);
   const privilege = grant.slice(who.length + 1).replace('*', '');
-  const role = who === 'PUBLIC' ? 'PUBLIC' : escapeIdentifier(who === 'OWNER' ? o.owner : who);
+  const role = who === 'PUBLIC' ? 'PUBLIC' : nodePostgres().escapeIdentifier(who === 'OWNER' ? o.owner : who);
   const on =
     o.kind === 'column'
       ? ` (${o.object.slice(o.object.lastIndexOf('.') + 1)}) ON ${o.object.slice(0, o.object.lastIndexOf('.'))}`

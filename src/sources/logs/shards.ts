@@ -16,9 +16,10 @@ type ClassifierOptions = StatementClassifier['options'];
 
 /**
  * One large stderr log file read by several worker threads at once, each from a record in the middle of the file to
- * the next one's start. A worker parses its part and counts the ordinary statements (src/activity/ordinary.ts) itself,
- * so only the records that matter, and a tally of the rest, cross to this thread. The parts are taken in file order,
- * with the session attributes filled again here, so what the monitor sees is what one reader would have given it.
+ * the next one's start. A worker parses its part and itself counts the ordinary statements (as classified by
+ * src/activity/classifier.ts), so only the records that matter, and a tally of the rest, cross to this thread. The
+ * parts are taken in file order, with the session attributes filled again here, so what the monitor sees is what one
+ * reader would have given it.
  */
 
 /**
