@@ -6,7 +6,7 @@ export function phrasePattern(phrases: readonly string[], flags = 'i'): RegExp {
 /**
  * The piece of a chunk decoded and searched at a time. Text this short is young garbage that V8 frees almost for
  * free; a string of the whole 1 MB chunk lands among the large objects, and freeing one per chunk took a full
- * mark-compact every 50 ms: with it `daily --log-file` over the bench's 536 MB log took 1.5-1.9 s, with 64 kB 1.05-1.15 s.
+ * mark-compact every 50 ms. `daily --log-file` over the bench's 536 MB log took 1.5-1.9 s that way, 1.05-1.15 s so.
  */
 const WINDOW_BYTES = 64 * 1024;
 
