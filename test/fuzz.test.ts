@@ -17,6 +17,8 @@ const FIXTURES = [
   'fixtures/logs/rds-prefix-pg15.log',
   'fixtures/logs/failed-logins-pg15.csv',
   'fixtures/logs/failed-logins-pg15.json',
+  'fixtures/logs/failed-logins-pg18.csv',
+  'fixtures/logs/failed-logins-pg18.json',
   'fixtures/logs/failed-logins-pg15-syslog.log',
   'fixtures/logs/activity/activity-pgaudit-pg15.log',
 ].map((path) => readFileSync(new URL(`../${path}`, import.meta.url)));

@@ -29,6 +29,8 @@ describe.each([
   ['activity-stderr-pg18.log', 'stderr', 'log_statement'],
   ['activity-pg15.csv', 'csvlog', 'log_statement'],
   ['activity-pg15.json', 'jsonlog', 'log_statement'],
+  ['activity-pg18.csv', 'csvlog', 'log_statement'],
+  ['activity-pg18.json', 'jsonlog', 'log_statement'],
   ['activity-pgaudit-pg15.log', 'stderr', 'pgaudit'],
 ])('the recorded scenario in %s', (file, format, source) => {
   it(`is read as ${format} (detected) and every use case of seed 000 is found`, async () => {
@@ -183,6 +185,8 @@ describe.each([
   ['debian-prefix-pg15.log', 'stderr'],
   ['failed-logins-pg15.csv', 'csvlog'],
   ['failed-logins-pg15.json', 'jsonlog'],
+  ['failed-logins-pg18.csv', 'csvlog'],
+  ['failed-logins-pg18.json', 'jsonlog'],
   ['failed-logins-pg15-syslog.log', 'syslog'],
 ])('the recorded failed logins in %s', (file) => {
   const path = new URL(`../../fixtures/logs/${file}`, import.meta.url).pathname;

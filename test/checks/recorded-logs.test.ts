@@ -53,13 +53,15 @@ describe.each(['rds-prefix-pg18.log', 'rds-prefix-pg15.log'])('daily.failed-auth
 
 /**
  * One scenario (4 + 4 failed logins, and a FATAL that is not one) recorded by fixtures/record-logs.mjs from Debian's
- * PostgreSQL 15 in every format the readers take (the RDS-prefixed log on 2026-11-22, the others on 2026-11-30):
- * all read through the one pipeline, all agree.
+ * PostgreSQL 15 in every format the readers take (the RDS-prefixed log on 2026-11-22, the others on 2026-11-30), and
+ * from PostgreSQL 18 in csvlog and jsonlog (2026-12-01): all read through the one pipeline, all agree.
  */
 describe.each([
   ['rds-prefix-pg15.log', new Date('2026-11-22T21:45:00Z'), undefined],
   ['failed-logins-pg15.csv', new Date('2026-11-30T11:45:00Z'), undefined],
   ['failed-logins-pg15.json', new Date('2026-11-30T11:45:00Z'), undefined],
+  ['failed-logins-pg18.csv', new Date('2026-12-01T04:10:00Z'), undefined],
+  ['failed-logins-pg18.json', new Date('2026-12-01T04:10:00Z'), undefined],
   ['debian-prefix-pg15.log', new Date('2026-11-30T11:45:00Z'), '%m [%p] %q%u@%d '],
   ['failed-logins-pg15-syslog.log', new Date('2026-11-30T12:40:00Z'), undefined],
 ])('daily.failed-auth agrees on %s', (name, now, logLinePrefix) => {
@@ -83,8 +85,8 @@ describe.each([
     for await (const batch of readLogFiles([path], 'auto', logLinePrefix ?? KNOWN_LOG_LINE_PREFIXES, stats)) records.push(...batch);
     expect(stats.format).toBe(name.endsWith('.csv') ? 'csvlog' : name.endsWith('.json') ? 'jsonlog' : name.includes('syslog') ? 'syslog' : 'stderr');
     expect(stats.skipped).toBe(0);
-    // The DETAIL keeps its own continuation line (TAB-led; #011 through syslog).
-    expect(records.filter((r) => r.level === 'FATAL').map((r) => r.detail ?? '')).toContainEqual(expect.stringMatching(/^Role "admin" does not exist\.\nConnection matched pg_hba\.conf line \d+: /));
+    // The DETAIL keeps its own continuation line (TAB-led; #011 through syslog). PostgreSQL 18 names the file in full.
+    expect(records.filter((r) => r.level === 'FATAL').map((r) => r.detail ?? '')).toContainEqual(expect.stringMatching(/^Role "admin" does not exist\.\nConnection matched (?:pg_hba\.conf|file ".*pg_hba\.conf") line \d+: /));
     expect(records.filter((r) => r.level === 'FATAL').map((r) => r.message)).not.toContainEqual(expect.stringMatching(/Connection matched/));
   });
 });
@@ -235,13 +237,13 @@ describe('log files named by a glob pattern', () => {
 });
 
 describe('a log on stdin', () => {
-  it.each(['failed-logins-pg15.csv', 'failed-logins-pg15.json', 'failed-logins-pg15-syslog.log', 'debian-prefix-pg15.log'])('dbsec daily --log-file - reads %s from stdin like the file', async (name) => {
+  it.each(['failed-logins-pg15.csv', 'failed-logins-pg15.json', 'failed-logins-pg18.csv', 'failed-logins-pg18.json', 'failed-logins-pg15-syslog.log', 'debian-prefix-pg15.log'])('dbsec daily --log-file - reads %s from stdin like the file', async (name) => {
     const { execFileSync } = await import('node:child_process');
     const { readFileSync } = await import('node:fs');
     const input = readFileSync(fileURLToPath(new URL(`../../fixtures/logs/${name}`, import.meta.url)));
     const bin = fileURLToPath(new URL('../../bin/dbsec', import.meta.url));
-    // The recording's own day as the window: the same on any day the test runs (a child process has no pinned clock).
-    const window = ['--since', '2026-11-30T00:00:00Z', '--until', '2026-12-01T00:00:00Z'];
+    // The recordings' own days as the window: the same on any day the test runs (a child process has no pinned clock).
+    const window = ['--since', '2026-11-30T00:00:00Z', '--until', '2026-12-02T00:00:00Z'];
     const stdout = execFileSync(process.execPath, [bin, 'daily', '--log-file', '-', ...window, '--format', 'json', '--fail-on', 'never'], { input, env: { PATH: process.env.PATH!, HOME: '/tmp' } }).toString();
     const finding = JSON.parse(stdout).findings.find((f: { checkId: string }) => f.checkId === 'daily.failed-auth');
     expect(finding).toMatchObject({ status: 'monitor', value: 8 });
