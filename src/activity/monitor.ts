@@ -350,7 +350,6 @@ export class ActivityMonitor {
     }
   }
 
-
   /**
    * Plain reads and writes counted elsewhere (Logs Insights dropped them where the log lives): they count as
    * statements of no use case, as if read here.

@@ -59,6 +59,12 @@ interface Shard {
   end: number;
 }
 
+/** A line near a planned cut: its record if it fits the prefix, and whether it holds a wanted phrase. */
+interface CutCandidate {
+  record?: LogRecord;
+  wanted: boolean;
+}
+
 /** A file smaller than this is read in this thread unless --jobs asks otherwise: starting workers costs more. */
 const AUTO_SHARD_BYTES = 64 * 1024 * 1024;
 const MOST_JOBS = 8;
@@ -113,14 +119,8 @@ export async function planShards(path: string, plan: WindowRule & { format: stri
     // fits the prefix, is attached to nothing and holds no wanted phrase either, one that holds none (it is passed
     // over).
     const fits = (line: string) => (line === '' || line.startsWith('\t') ? undefined : parser.parse(line.endsWith('\r') ? line.slice(0, -1) : line));
-    const startsPart = (line: string, before: string | undefined) => {
-      const record = fits(line);
-      if (!record) return false;
-      if (!worthParsing || worthParsing.test(line)) return !ATTACHED.has(record.level);
-      if (before === undefined || worthParsing.test(before)) return false;
-      const previous = fits(before);
-      return previous !== undefined && !ATTACHED.has(previous.level);
-    };
+    const startsPart = (line: CutCandidate, before: CutCandidate | undefined) =>
+      line.record !== undefined && (line.wanted ? !ATTACHED.has(line.record.level) : before !== undefined && !before.wanted && before.record !== undefined && !ATTACHED.has(before.record.level));
     const shards: Shard[] = [];
     let start = 0;
     for (let part = 1; part < jobs; part++) {
@@ -128,11 +128,12 @@ export async function planShards(path: string, plan: WindowRule & { format: stri
       const window = await read(planned - 1, CUT_SEARCH_BYTES);
       let cut: number | undefined;
       // The window starts one byte early so that a line starting exactly at the planned cut is seen whole.
-      let before: string | undefined;
+      let before: CutCandidate | undefined;
       for (let at = window.indexOf(10); at !== -1; ) {
         const end = window.indexOf(10, at + 1);
         if (end === -1) break;
-        const line = window.toString('utf8', at + 1, end);
+        const text = window.toString('utf8', at + 1, end);
+        const line = { record: fits(text), wanted: !worthParsing || worthParsing.test(text) };
         if (startsPart(line, before)) {
           cut = planned - 1 + at + 1;
           break;
